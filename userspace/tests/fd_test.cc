@@ -1,0 +1,105 @@
+#include "nsdev/fd.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <utility>
+
+#include "nsdev/error.h"
+
+namespace nsdev {
+namespace {
+
+// True if @fd is an open descriptor in this process.
+bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF; }
+
+int open_null() {
+    int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int err = errno;
+    EXPECT_GE(fd, 0) << SysError(err, "open /dev/null").what();
+    return fd;
+}
+
+TEST(UniqueFd, DefaultIsEmpty) {
+    UniqueFd fd;
+    EXPECT_FALSE(fd);
+    EXPECT_EQ(fd.get(), -1);
+}
+
+TEST(UniqueFd, ClosesOnDestruction) {
+    int raw = open_null();
+    {
+        UniqueFd fd(raw);
+        EXPECT_TRUE(fd);
+        EXPECT_EQ(fd.get(), raw);
+    }
+    errno = 0;
+    EXPECT_EQ(::fcntl(raw, F_GETFD), -1);
+    EXPECT_EQ(errno, EBADF);
+}
+
+TEST(UniqueFd, MoveConstructTransfersOwnership) {
+    int raw = open_null();
+    UniqueFd a(raw);
+    UniqueFd b(std::move(a));
+    EXPECT_FALSE(a);  // NOLINT(bugprone-use-after-move): moved-from state is specified
+    EXPECT_EQ(b.get(), raw);
+    EXPECT_TRUE(is_open(raw));
+}
+
+TEST(UniqueFd, MoveAssignClosesPreviousTarget) {
+    int first = open_null();
+    int second = open_null();
+    UniqueFd a(first);
+    UniqueFd b(second);
+    a = std::move(b);
+    EXPECT_FALSE(is_open(first));
+    EXPECT_EQ(a.get(), second);
+    EXPECT_FALSE(b);  // NOLINT(bugprone-use-after-move)
+    EXPECT_TRUE(is_open(second));
+}
+
+TEST(UniqueFd, ReleaseKeepsDescriptorOpen) {
+    int raw = open_null();
+    UniqueFd fd(raw);
+    EXPECT_EQ(fd.release(), raw);
+    EXPECT_FALSE(fd);
+    EXPECT_TRUE(is_open(raw));
+    ::close(raw);
+}
+
+TEST(UniqueFd, ResetClosesOldAndOwnsNew) {
+    int first = open_null();
+    int second = open_null();
+    UniqueFd fd(first);
+    fd.reset(second);
+    EXPECT_FALSE(is_open(first));
+    EXPECT_EQ(fd.get(), second);
+    fd.reset();
+    EXPECT_FALSE(fd);
+    EXPECT_FALSE(is_open(second));
+}
+
+TEST(OpenOrThrow, OpensWithCloexec) {
+    UniqueFd fd = open_or_throw("/dev/null", O_RDONLY);
+    ASSERT_TRUE(fd);
+    EXPECT_EQ(::fcntl(fd.get(), F_GETFD), FD_CLOEXEC);
+}
+
+TEST(OpenOrThrow, MissingPathThrowsEnoentWithPath) {
+    const std::string path = "/nonexistent-nsdev-test/nsdevtmpfs-control";
+    try {
+        open_or_throw(path, O_RDWR);
+        FAIL() << "open_or_throw did not throw";
+    } catch (const SysError& e) {
+        EXPECT_EQ(e.code().value(), ENOENT);
+        EXPECT_EQ(e.context(), "open " + path);
+        EXPECT_EQ(std::string(e.what()), "open " + path + ": ENOENT (No such file or directory)");
+    }
+}
+
+}  // namespace
+}  // namespace nsdev
