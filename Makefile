@@ -1,0 +1,41 @@
+# nsdevtmpfs: top-level entry points. The work is done by scripts/.
+#
+#   make                  module + userspace for the default kernel
+#   make check            host unit tests, then every kernel in the matrix
+#   make check KERNELS=bookworm
+#   make demo             boot the default kernel and show what exists
+#   make shell KERNEL=sid an interactive shell in the test VM
+#   make lint             checkpatch --strict and sparse on the module
+#   make clean            remove build/ (keeps the kernel cache)
+#   make distclean        also remove the kernel cache ($(NSDEV_CACHE))
+
+KERNELS ?= bookworm trixie sid
+KERNEL ?= trixie
+NSDEV_CACHE ?= /var/cache/nsdevtmpfs
+export NSDEV_CACHE
+
+all:
+	@scripts/install-deps
+	@scripts/build $(KERNEL)
+
+check:
+	@scripts/check $(KERNELS)
+
+demo:
+	@scripts/demo $(KERNEL)
+
+shell:
+	@scripts/install-deps
+	@scripts/build $(KERNEL)
+	@scripts/vm-run --kernel $(KERNEL) --shell
+
+lint:
+	@scripts/lint $(KERNELS)
+
+clean:
+	rm -rf build
+
+distclean: clean
+	rm -rf $(NSDEV_CACHE)
+
+.PHONY: all check demo shell lint clean distclean

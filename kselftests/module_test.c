@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * module_test - nsdevtmpfs.ko loads, registers its interfaces and unloads
+ *
+ * Runs as root in the initial namespaces of the test VM, where the module
+ * is loaded at boot from /lib/modules/$(uname -r)/extra/nsdevtmpfs.ko. The
+ * last tests unload and reload it; they leave it loaded as they found it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <linux/nsdevtmpfs.h>
+
+#include "kselftest_harness.h"
+
+#define MODNAME		"nsdevtmpfs"
+#define CONTROL		"/dev/" NSDEVTMPFS_CONTROL_NAME
+
+/* read_file - the first line of PATH into BUF, without the newline */
+static int read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static bool module_live(void)
+{
+	char state[32];
+
+	return read_file("/sys/module/" MODNAME "/initstate", state,
+			 sizeof(state)) == 0 && !strcmp(state, "live");
+}
+
+static bool fs_registered(void)
+{
+	char line[128];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/filesystems", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strcmp(line, "nodev\t" MODNAME "\n"))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+static int delete_module(const char *name, int flags)
+{
+	return syscall(__NR_delete_module, name, flags);
+}
+
+static int load_module(void)
+{
+	struct utsname u;
+	char path[256];
+	int fd, ret;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(path, sizeof(path), "/lib/modules/%s/extra/" MODNAME ".ko",
+		 u.release);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0);
+	close(fd);
+	return ret ? -errno : 0;
+}
+
+TEST(module_is_live)
+{
+	ASSERT_TRUE(module_live()) {
+		TH_LOG("/sys/module/%s/initstate is not \"live\"", MODNAME);
+	}
+}
+
+TEST(control_device_is_root_0600_misc)
+{
+	unsigned int maj, min;
+	char dev[32];
+	int fields;
+	struct stat st;
+
+	ASSERT_EQ(0, stat(CONTROL, &st)) {
+		TH_LOG("stat %s: %s", CONTROL, strerror(errno));
+	}
+	ASSERT_TRUE(S_ISCHR(st.st_mode));
+	ASSERT_EQ(0600, st.st_mode & 07777) {
+		TH_LOG("%s has mode %o, want 0600", CONTROL, st.st_mode & 07777);
+	}
+	ASSERT_EQ(0, st.st_uid);
+	ASSERT_EQ(0, st.st_gid);
+
+	/* The node is the misc device the module registered, not a stray. */
+	ASSERT_EQ(0, read_file("/sys/class/misc/" NSDEVTMPFS_CONTROL_NAME "/dev",
+			       dev, sizeof(dev)));
+	fields = sscanf(dev, "%u:%u", &maj, &min);
+	ASSERT_EQ(2, fields);
+	ASSERT_EQ(10, maj);
+	ASSERT_EQ(makedev(maj, min), st.st_rdev);
+}
+
+TEST(control_device_opens_and_rejects_unknown_ioctl)
+{
+	int fd;
+
+	fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0) {
+		TH_LOG("open %s: %s", CONTROL, strerror(errno));
+	}
+	EXPECT_EQ(-1, ioctl(fd, _IO(0xff, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+TEST(filesystem_type_is_registered)
+{
+	ASSERT_TRUE(fs_registered()) {
+		TH_LOG("no \"nodev\\t%s\" line in /proc/filesystems", MODNAME);
+	}
+}
+
+TEST(mount_in_initial_namespace)
+{
+	char dir[] = "/tmp/nsdev-mnt.XXXXXX";
+	struct statfs sfs;
+	struct stat st;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("none", dir, MODNAME, 0, NULL)) {
+		TH_LOG("mount -t %s on %s: %s", MODNAME, dir, strerror(errno));
+	}
+	ASSERT_EQ(0, statfs(dir, &sfs));
+	EXPECT_EQ(NSDEVTMPFS_SUPER_MAGIC, sfs.f_type);
+	ASSERT_EQ(0, stat(dir, &st));
+	EXPECT_TRUE(S_ISDIR(st.st_mode));
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
+}
+
+TEST(two_mounts_share_one_superblock)
+{
+	char a[] = "/tmp/nsdev-a.XXXXXX", b[] = "/tmp/nsdev-b.XXXXXX";
+	struct stat sa, sb;
+
+	ASSERT_NE(NULL, mkdtemp(a));
+	ASSERT_NE(NULL, mkdtemp(b));
+	ASSERT_EQ(0, mount("none", a, MODNAME, 0, NULL));
+	ASSERT_EQ(0, mount("none", b, MODNAME, 0, NULL));
+	ASSERT_EQ(0, stat(a, &sa));
+	ASSERT_EQ(0, stat(b, &sb));
+	EXPECT_EQ(sa.st_dev, sb.st_dev) {
+		TH_LOG("two mounts in one user namespace got two superblocks");
+	}
+	EXPECT_EQ(0, umount(a));
+	EXPECT_EQ(0, umount(b));
+	rmdir(a);
+	rmdir(b);
+}
+
+TEST(unknown_mount_option_is_rejected_with_a_message)
+{
+	char dir[] = "/tmp/nsdev-opt.XXXXXX";
+	char log[256];
+	ssize_t n;
+	int fsfd;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	EXPECT_EQ(-1, mount("none", dir, MODNAME, 0, "no_such_option=1"));
+	EXPECT_EQ(EINVAL, errno);
+	rmdir(dir);
+
+	fsfd = fsopen(MODNAME, FSOPEN_CLOEXEC);
+	ASSERT_GE(fsfd, 0) {
+		TH_LOG("fsopen %s: %s", MODNAME, strerror(errno));
+	}
+	EXPECT_EQ(-1, fsconfig(fsfd, FSCONFIG_SET_STRING, "no_such_option",
+			       "1", 0));
+	EXPECT_EQ(EINVAL, errno);
+	n = read(fsfd, log, sizeof(log) - 1);
+	ASSERT_GT(n, 0) {
+		TH_LOG("no message in the fs_context log");
+	}
+	log[n] = '\0';
+	EXPECT_NE(NULL, strstr(log, "no_such_option")) {
+		TH_LOG("log message \"%s\" does not name the option", log);
+	}
+	close(fsfd);
+}
+
+TEST(rmmod_fails_while_mounted)
+{
+	char dir[] = "/tmp/nsdev-busy.XXXXXX";
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	ASSERT_EQ(0, mount("none", dir, MODNAME, 0, NULL));
+	/* A mounted view pins the module: the kernel says EWOULDBLOCK. */
+	EXPECT_EQ(-1, delete_module(MODNAME, O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_TRUE(module_live());
+	EXPECT_EQ(0, access(CONTROL, F_OK));
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
+}
+
+TEST(rmmod_after_unmount_then_reload)
+{
+	ASSERT_EQ(0, delete_module(MODNAME, O_NONBLOCK)) {
+		TH_LOG("rmmod %s with nothing mounted: %s", MODNAME,
+		       strerror(errno));
+	}
+	EXPECT_FALSE(module_live());
+	EXPECT_FALSE(fs_registered());
+	EXPECT_EQ(-1, access(CONTROL, F_OK)) {
+		TH_LOG("%s outlived the module", CONTROL);
+	}
+
+	ASSERT_EQ(0, load_module()) {
+		TH_LOG("reloading %s: %s", MODNAME, strerror(-load_module()));
+	}
+	EXPECT_TRUE(module_live());
+	EXPECT_TRUE(fs_registered());
+	EXPECT_EQ(0, access(CONTROL, F_OK));
+}
+
+TEST_HARNESS_MAIN
