@@ -1,40 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * main.c - module entry points
+ * main.c - module parameters and entry points
  *
  * Brings the parts up in dependency order and tears them down in reverse:
- * the control device first, so that by the time a view can be mounted the
- * interface that administers it exists.
+ * the registry first (everything else records into it), then the devices
+ * that are default content of every view, the hotplug tracking that needs
+ * the misc class, /proc, and last the filesystem, so that by the time a
+ * view can be mounted everything it shows exists.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 
 #include "nsdevtmpfs.h"
+#include "registry.h"
+
+unsigned int nsdev_default_loop_limit = 8;
+module_param_named(loop_limit, nsdev_default_loop_limit, uint, 0644);
+MODULE_PARM_DESC(loop_limit,
+		 "loop devices a user namespace and its descendants may hold by default (8)");
 
 static int __init nsdev_init(void)
 {
 	int ret;
 
-	ret = nsdev_control_init();
+	ret = nsdev_registry_init();
 	if (ret)
 		return ret;
-
-	ret = nsdev_fs_init();
+	ret = nsdev_control_init();
+	if (ret)
+		goto err_registry;
+	ret = nsdev_loopctl_init();
 	if (ret)
 		goto err_control;
-
+	ret = nsdev_hotplug_init(nsdev_control_device());
+	if (ret)
+		goto err_loopctl;
+	ret = nsdev_proc_init();
+	if (ret)
+		goto err_hotplug;
+	ret = nsdev_fs_init();
+	if (ret)
+		goto err_proc;
 	return 0;
 
+err_proc:
+	nsdev_proc_exit();
+err_hotplug:
+	nsdev_hotplug_exit();
+err_loopctl:
+	nsdev_loopctl_exit();
 err_control:
 	nsdev_control_exit();
+err_registry:
+	nsdev_registry_exit();
 	return ret;
 }
 
 static void __exit nsdev_exit(void)
 {
 	nsdev_fs_exit();
+	nsdev_proc_exit();
+	nsdev_hotplug_exit();
+	nsdev_loopctl_exit();
 	nsdev_control_exit();
+	nsdev_registry_exit();
 }
 
 module_init(nsdev_init);
@@ -42,4 +72,4 @@ module_exit(nsdev_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("devtmpfs-like /dev per user namespace with loop-control delegation");
-MODULE_VERSION("0.1.0");
+MODULE_VERSION("0.2.0");

@@ -2,19 +2,54 @@
 /*
  * nsdevtmpfs.h - interfaces between the parts of the module
  *
- * fs.c       the nsdevtmpfs filesystem: one view per user namespace
- * control.c  /dev/nsdevtmpfs-control, the administrative ioctls
- * main.c     module parameters, init and exit in dependency order
+ * registry.c  the ownership registry (its own header: registry.h)
+ * fs.c        the nsdevtmpfs filesystem: one view per user namespace
+ * control.c   /dev/nsdevtmpfs-control, the administrative ioctls
+ * loopctl.c   /dev/nsdevtmpfs-loop-control, loop delegation
+ * hotplug.c   device names (devnode) and removal tracking
+ * proc.c      /proc/nsdevtmpfs/{devices,namespaces}
+ * main.c      module parameters, init and exit in dependency order
  */
 #ifndef _NSDEVTMPFS_H
 #define _NSDEVTMPFS_H
 
 #include <linux/init.h>
+#include <linux/types.h>
 
+struct device;
+struct nsdev_device;
+struct super_block;
+
+/* main.c */
+extern unsigned int nsdev_default_loop_limit;
+
+/* registry.c (the rest is in registry.h) */
+int nsdev_registry_add_default(u32 type, dev_t devt, const char *name,
+			       umode_t mode);
+
+/* fs.c */
 int __init nsdev_fs_init(void);
 void nsdev_fs_exit(void);
+void nsdev_view_update(struct super_block *sb, const struct nsdev_device *dev,
+		       bool show);
 
+/* control.c */
 int __init nsdev_control_init(void);
 void nsdev_control_exit(void);
+struct device *nsdev_control_device(void);
+
+/* loopctl.c */
+int __init nsdev_loopctl_init(void);
+void nsdev_loopctl_exit(void);
+
+/* hotplug.c */
+int __init nsdev_hotplug_init(struct device *misc);
+void nsdev_hotplug_exit(void);
+int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode);
+int nsdev_hotplug_watch_block(dev_t devt);
+
+/* proc.c */
+int __init nsdev_proc_init(void);
+void nsdev_proc_exit(void);
 
 #endif /* _NSDEVTMPFS_H */

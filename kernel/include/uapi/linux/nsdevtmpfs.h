@@ -2,8 +2,37 @@
 /*
  * nsdevtmpfs - a devtmpfs-like /dev per user namespace
  *
- * Userspace interface. The control device is /dev/nsdevtmpfs-control;
- * the filesystem type is "nsdevtmpfs".
+ * Userspace interface: the filesystem type "nsdevtmpfs" (one view per user
+ * namespace) and the control device /dev/nsdevtmpfs-control.
+ *
+ * Every ioctl takes a fixed-size structure. Unknown flags and nonzero
+ * reserved fields are rejected with EINVAL; a failed call changes nothing.
+ *
+ * Ownership model. A device is either invisible (the default), global (in
+ * every view) or owned by one user namespace (only in that namespace's
+ * view). Every assignment records its assigner, the namespace whose root
+ * made it; assignments stack: when the root of namespace N passes a device
+ * it owns to a descendant D, REVOKE (by N or an ancestor of N) gives it back
+ * to N, and revoking the initial namespace's assignment makes the device
+ * invisible again.
+ *
+ * Who may (all need CAP_SYS_ADMIN in their own user namespace):
+ *  - root of the initial user namespace: any existing device, to any
+ *    namespace or global, provided it is not already assigned (EBUSY);
+ *  - root of any other namespace N: a device N owns, to a strict
+ *    descendant of N (EPERM otherwise; never global).
+ * REVOKE: root of the current assigner or of any ancestor of it.
+ *
+ * Errors:
+ *  EINVAL  unknown flag, nonzero reserved field, bad type, or a namespace
+ *          fd that is not a user namespace
+ *  EBADF   the namespace fd is not open
+ *  ENODEV  no such device (char/block major:minor not registered)
+ *  EPERM   the caller may not do this (see above)
+ *  EBUSY   ASSIGN of a device already assigned elsewhere
+ *  EEXIST  ASSIGN to the namespace that already owns the device
+ *  ENOENT  REVOKE/QUERY of a device with no assignment visible to the caller
+ *  ENOSPC  the registry holds NSDEVTMPFS_MAX_DEVICES devices already
  */
 #ifndef _UAPI_LINUX_NSDEVTMPFS_H
 #define _UAPI_LINUX_NSDEVTMPFS_H
@@ -12,8 +41,107 @@
 #include <linux/ioctl.h>
 
 /* f_type reported by statfs(2) on a view ("nsdv") */
-#define NSDEVTMPFS_SUPER_MAGIC	0x6e736476
+#define NSDEVTMPFS_SUPER_MAGIC		0x6e736476
 
-#define NSDEVTMPFS_CONTROL_NAME	"nsdevtmpfs-control"
+#define NSDEVTMPFS_CONTROL_NAME		"nsdevtmpfs-control"
+#define NSDEVTMPFS_LOOPCTL_NAME		"nsdevtmpfs-loop-control"
+
+/* Limits */
+#define NSDEVTMPFS_MAX_DEVICES		65536	/* registry entries */
+#define NSDEVTMPFS_NAME_MAX		128	/* devnode name, with NUL */
+
+/* Device types (the type field) */
+#define NSDEVTMPFS_CHR			1
+#define NSDEVTMPFS_BLK			2
+
+/* ASSIGN flags */
+#define NSDEVTMPFS_ASSIGN_GLOBAL	(1U << 0) /* every view; userns_fd ignored, must be -1 */
+#define NSDEVTMPFS_ASSIGN_FLAGS		NSDEVTMPFS_ASSIGN_GLOBAL
+
+/**
+ * struct nsdevtmpfs_assign - argument of NSDEVTMPFS_IOC_ASSIGN
+ * @type:      NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @major:     device major number
+ * @minor:     device minor number
+ * @userns_fd: fd of the target user namespace (/proc/PID/ns/user), or -1
+ *             with NSDEVTMPFS_ASSIGN_GLOBAL
+ * @flags:     NSDEVTMPFS_ASSIGN_*
+ * @reserved:  must be zero
+ */
+struct nsdevtmpfs_assign {
+	__u32 type;
+	__u32 major;
+	__u32 minor;
+	__s32 userns_fd;
+	__u32 flags;
+	__u32 reserved[3];
+};
+
+/**
+ * struct nsdevtmpfs_revoke - argument of NSDEVTMPFS_IOC_REVOKE
+ * @type, @major, @minor: the device
+ * @flags:    none defined, must be zero
+ * @reserved: must be zero
+ */
+struct nsdevtmpfs_revoke {
+	__u32 type;
+	__u32 major;
+	__u32 minor;
+	__u32 flags;
+	__u32 reserved[4];
+};
+
+/* QUERY result flags (the state field) */
+#define NSDEVTMPFS_STATE_GLOBAL		(1U << 0) /* in every view */
+#define NSDEVTMPFS_STATE_OWNED		(1U << 1) /* owned by owner_ino */
+#define NSDEVTMPFS_STATE_DEFAULT	(1U << 2) /* part of every view's default content */
+#define NSDEVTMPFS_STATE_LOOP		(1U << 3) /* allocated through loop delegation */
+
+/**
+ * struct nsdevtmpfs_query - argument of NSDEVTMPFS_IOC_QUERY
+ * @type, @major, @minor: in: the device
+ * @flags:        in: none defined, must be zero
+ * @state:        out: NSDEVTMPFS_STATE_*
+ * @depth:        out: number of stacked assignments (1 = made by the
+ *                initial namespace only)
+ * @owner_ino:    out: nsfs inode number of the owner, 0 for global
+ * @assigner_ino: out: nsfs inode number of the assigner
+ * @name:         out: devnode name as devtmpfs names it ("loop3p1")
+ * @reserved:     must be zero
+ */
+struct nsdevtmpfs_query {
+	__u32 type;
+	__u32 major;
+	__u32 minor;
+	__u32 flags;
+	__u32 state;
+	__u32 depth;
+	__u64 owner_ino;
+	__u64 assigner_ino;
+	char name[NSDEVTMPFS_NAME_MAX];
+	__u32 reserved[4];
+};
+
+/**
+ * struct nsdevtmpfs_limit - argument of NSDEVTMPFS_IOC_SET_LIMIT
+ * @userns_fd: the namespace whose limit is set; the caller must be root
+ *             of the initial namespace or of a strict ancestor of it
+ * @flags:     none defined, must be zero
+ * @max_loops: the most loop devices the namespace and all its descendants
+ *             together may hold through loop delegation
+ * @reserved:  must be zero
+ */
+struct nsdevtmpfs_limit {
+	__s32 userns_fd;
+	__u32 flags;
+	__u32 max_loops;
+	__u32 reserved[5];
+};
+
+#define NSDEVTMPFS_IOC_MAGIC		0xD7
+#define NSDEVTMPFS_IOC_ASSIGN		_IOW(NSDEVTMPFS_IOC_MAGIC, 1, struct nsdevtmpfs_assign)
+#define NSDEVTMPFS_IOC_REVOKE		_IOW(NSDEVTMPFS_IOC_MAGIC, 2, struct nsdevtmpfs_revoke)
+#define NSDEVTMPFS_IOC_QUERY		_IOWR(NSDEVTMPFS_IOC_MAGIC, 3, struct nsdevtmpfs_query)
+#define NSDEVTMPFS_IOC_SET_LIMIT	_IOW(NSDEVTMPFS_IOC_MAGIC, 4, struct nsdevtmpfs_limit)
 
 #endif /* _UAPI_LINUX_NSDEVTMPFS_H */

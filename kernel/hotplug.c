@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hotplug.c - what devices exist, what devtmpfs calls them, when they go
+ *
+ * Names: devtmpfs names a node after the device's devnode (DEVNAME in its
+ * uevent) and gives it DEVMODE. The module reads exactly that, through a
+ * private internal mount of sysfs (/sys/dev/{char,block}/MAJ:MIN/uevent),
+ * so that neither the caller's mount namespace nor its /sys can lie.
+ *
+ * Removal: class interfaces on the misc class (known from our own misc
+ * device) and on the block class (known from the first block device
+ * assigned) report devices leaving the system; the registry then forgets
+ * them before their number can be reused. Devices of other classes are
+ * forgotten only by REVOKE; their nodes stay unopenable once revoked.
+ *
+ * Locking: nsdev_class_lock serialises registering the interfaces. The
+ * callbacks run under the driver core's class mutex and take
+ * nsdev_registry_lock, so interfaces are never registered while the
+ * registry lock is held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+#include <linux/device.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "compat.h"
+#include "nsdevtmpfs.h"
+#include "registry.h"
+
+#define NSDEV_UEVENT_MAX	2048
+
+static struct vfsmount *nsdev_sysfs_mnt;
+
+static DEFINE_MUTEX(nsdev_class_lock);
+static bool nsdev_block_intf_registered;	/* nsdev_class_lock */
+static bool nsdev_misc_intf_registered;		/* nsdev_class_lock */
+
+/* Valid node names: relative, no empty, "." or ".." components. */
+static bool nsdev_name_valid(const char *name)
+{
+	const char *p = name;
+
+	if (!*name || *name == '/')
+		return false;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += len;
+		if (*p == '/')
+			p++;
+		if (!*p && p[-1] == '/')
+			return false;
+	}
+	return true;
+}
+
+/**
+ * nsdev_devnode_lookup - does a device exist, and what is its node?
+ * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt: the device number
+ * @name: out: the devnode name (NSDEVTMPFS_NAME_MAX bytes)
+ * @mode: out: the node's permission bits (devtmpfs' default 0600 if the
+ *        device asks for none)
+ *
+ * Return: 0, -ENODEV when no such device is registered, -ENAMETOOLONG or
+ * -EINVAL for a name the views cannot hold, -ENOMEM.
+ */
+int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode)
+{
+	char path[48], *buf, *line, *next;
+	unsigned int maj = UINT_MAX, min = UINT_MAX, m;
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t len;
+	int ret = -ENODEV;
+
+	snprintf(path, sizeof(path), "dev/%s/%u:%u/uevent",
+		 type == NSDEVTMPFS_BLK ? "block" : "char", MAJOR(devt),
+		 MINOR(devt));
+	file = file_open_root_mnt(nsdev_sysfs_mnt, path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file) == -ENOENT ? -ENODEV : PTR_ERR(file);
+
+	buf = kmalloc(NSDEV_UEVENT_MAX, GFP_KERNEL);
+	if (!buf) {
+		fput(file);
+		return -ENOMEM;
+	}
+	len = kernel_read(file, buf, NSDEV_UEVENT_MAX - 1, &pos);
+	fput(file);
+	if (len < 0) {
+		ret = len;
+		goto out;
+	}
+	buf[len] = '\0';
+
+	name[0] = '\0';
+	*mode = 0600;
+	for (line = buf; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (str_has_prefix(line, "MAJOR="))
+			ret = kstrtouint(line + 6, 10, &maj);
+		else if (str_has_prefix(line, "MINOR="))
+			ret = kstrtouint(line + 6, 10, &min);
+		else if (str_has_prefix(line, "DEVMODE=") &&
+			 !kstrtouint(line + 8, 8, &m))
+			*mode = m & 07777;
+		else if (str_has_prefix(line, "DEVNAME=") &&
+			 strscpy(name, line + 8, NSDEVTMPFS_NAME_MAX) < 0)
+			name[0] = '\0';
+		if (ret)
+			break;
+	}
+	if (ret || MKDEV(maj, min) != devt || !name[0])
+		ret = -ENODEV;
+	else if (!nsdev_name_valid(name))
+		ret = -EINVAL;
+out:
+	kfree(buf);
+	return ret;
+}
+
+static void nsdev_class_remove(u32 type, struct device *dev)
+{
+	if (dev->devt)
+		nsdev_device_gone(type, dev->devt);
+}
+
+static void nsdev_block_remove_dev(NSDEV_CLASS_INTF_ARGS)
+{
+	nsdev_class_remove(NSDEVTMPFS_BLK, dev);
+}
+
+static void nsdev_misc_remove_dev(NSDEV_CLASS_INTF_ARGS)
+{
+	nsdev_class_remove(NSDEVTMPFS_CHR, dev);
+}
+
+static struct class_interface nsdev_block_intf = {
+	.remove_dev	= nsdev_block_remove_dev,
+};
+
+static struct class_interface nsdev_misc_intf = {
+	.remove_dev	= nsdev_misc_remove_dev,
+};
+
+/**
+ * nsdev_hotplug_watch_block - start tracking block devices, once
+ * @devt: a block device that exists; opened for reading to learn the block
+ *        class, which no exported symbol names
+ *
+ * Called before the registry lock is taken (see the locking comment).
+ *
+ * Return: 0, or the error of opening @devt.
+ */
+int nsdev_hotplug_watch_block(dev_t devt)
+{
+	nsdev_class_t *class;
+	int ret = 0;
+
+	mutex_lock(&nsdev_class_lock);
+	if (nsdev_block_intf_registered)
+		goto out;
+	class = nsdev_block_class_of(devt);
+	if (IS_ERR(class)) {
+		ret = PTR_ERR(class);
+		goto out;
+	}
+	nsdev_block_intf.class = class;
+	ret = class_interface_register(&nsdev_block_intf);
+	nsdev_block_intf_registered = !ret;
+out:
+	mutex_unlock(&nsdev_class_lock);
+	return ret;
+}
+
+/**
+ * nsdev_hotplug_init - mount sysfs privately, watch the misc class
+ * @misc: one of our misc devices, whose class is the misc class
+ *
+ * Return: 0 or a negative errno.
+ */
+int __init nsdev_hotplug_init(struct device *misc)
+{
+	struct file_system_type *sysfs = get_fs_type("sysfs");
+	int ret;
+
+	if (!sysfs)
+		return -ENODEV;
+	nsdev_sysfs_mnt = vfs_kern_mount(sysfs, SB_KERNMOUNT, "sysfs", NULL);
+	/* put_filesystem(), which is not exported: sysfs is built in. */
+	module_put(sysfs->owner);
+	if (IS_ERR(nsdev_sysfs_mnt))
+		return PTR_ERR(nsdev_sysfs_mnt);
+
+	nsdev_misc_intf.class = misc->class;
+	ret = class_interface_register(&nsdev_misc_intf);
+	if (ret) {
+		kern_unmount(nsdev_sysfs_mnt);
+		return ret;
+	}
+	nsdev_misc_intf_registered = true;
+	return 0;
+}
+
+/*
+ * Unregistering an interface calls ->remove_dev() for every device of the
+ * class; the registry forgets them, which is what exit wants anyway.
+ */
+void nsdev_hotplug_exit(void)
+{
+	mutex_lock(&nsdev_class_lock);
+	if (nsdev_block_intf_registered)
+		class_interface_unregister(&nsdev_block_intf);
+	if (nsdev_misc_intf_registered)
+		class_interface_unregister(&nsdev_misc_intf);
+	nsdev_block_intf_registered = false;
+	nsdev_misc_intf_registered = false;
+	mutex_unlock(&nsdev_class_lock);
+	kern_unmount(nsdev_sysfs_mnt);
+}

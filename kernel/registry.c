@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * registry.c - the ownership registry: who sees which device
+ *
+ * Owns the namespace records and the device table described in registry.h,
+ * the assignment stack semantics of ASSIGN and REVOKE, and pushing every
+ * change into the mounted views before the call that caused it returns.
+ *
+ * Locking: nsdev_registry_lock protects both tables, every field of the
+ * records and the set of mounted views (nsdev_ns::sb). The device hash is
+ * also walked under RCU by nsdev_visible(), on every open of a node.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hash.h>
+#include <linux/hashtable.h>
+#include <linux/kdev_t.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/user_namespace.h>
+
+#include "nsdevtmpfs.h"
+#include "registry.h"
+
+DEFINE_MUTEX(nsdev_registry_lock);
+
+/* Both protected by nsdev_registry_lock; the device hash also by RCU. */
+static DEFINE_HASHTABLE(nsdev_device_table, 10);
+static DEFINE_HASHTABLE(nsdev_ns_table, 8);
+LIST_HEAD(nsdev_device_list);
+LIST_HEAD(nsdev_ns_list);
+static unsigned int nsdev_device_count;
+
+/* The initial namespace's record: created at init, freed at exit. */
+struct nsdev_ns *nsdev_init_ns;
+
+static u32 nsdev_device_hash(u32 type, dev_t devt)
+{
+	return hash_64(((u64)type << 32) | devt, 32);
+}
+
+/**
+ * nsdev_ns_get - find or create the record of a user namespace
+ * @userns: the namespace
+ *
+ * Caller holds nsdev_registry_lock. A new record takes a reference on
+ * @userns. Either way the caller gets one user of the record, to be
+ * dropped with nsdev_ns_put().
+ *
+ * Return: the record, or NULL when memory is short.
+ */
+struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
+{
+	struct nsdev_ns *ns;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	hash_for_each_possible(nsdev_ns_table, ns, hash, (unsigned long)userns) {
+		if (ns->userns == userns) {
+			ns->users++;
+			return ns;
+		}
+	}
+
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return NULL;
+	ns->userns = get_user_ns(userns);
+	ns->users = 1;
+	ns->loop_limit = nsdev_default_loop_limit;
+	hash_add(nsdev_ns_table, &ns->hash, (unsigned long)userns);
+	list_add_tail(&ns->node, &nsdev_ns_list);
+	return ns;
+}
+
+/**
+ * nsdev_ns_put - drop one user of a namespace record
+ * @ns: the record; freed, with its namespace reference, at the last user
+ *
+ * Caller holds nsdev_registry_lock.
+ */
+void nsdev_ns_put(struct nsdev_ns *ns)
+{
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (--ns->users)
+		return;
+	hash_del(&ns->hash);
+	list_del(&ns->node);
+	put_user_ns(ns->userns);
+	kfree(ns);
+}
+
+/**
+ * nsdev_userns_is_descendant - is @ns @ancestor or below it?
+ * @ns:       a user namespace
+ * @ancestor: another one
+ *
+ * Walking up is safe without locks: a namespace holds a reference on its
+ * parent, and the caller holds one on @ns.
+ */
+bool nsdev_userns_is_descendant(const struct user_namespace *ns,
+				const struct user_namespace *ancestor)
+{
+	for (; ns; ns = ns->parent) {
+		if (ns == ancestor)
+			return true;
+		if (ns->level <= ancestor->level)
+			return false;
+	}
+	return false;
+}
+
+bool nsdev_ns_is_descendant(const struct nsdev_ns *ns,
+			    const struct nsdev_ns *ancestor)
+{
+	return nsdev_userns_is_descendant(ns->userns, ancestor->userns);
+}
+
+/* nsdev_ns_ino - the nsfs inode number userspace knows the namespace by */
+u64 nsdev_ns_ino(const struct nsdev_ns *ns)
+{
+	return ns->userns->ns.inum;
+}
+
+/**
+ * nsdev_device_find - look a device up
+ * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt: its number
+ *
+ * Caller holds nsdev_registry_lock or rcu_read_lock().
+ *
+ * Return: the entry, or NULL.
+ */
+struct nsdev_device *nsdev_device_find(u32 type, dev_t devt)
+{
+	struct nsdev_device *dev;
+
+	hash_for_each_possible_rcu(nsdev_device_table, dev, hash,
+				   nsdev_device_hash(type, devt),
+				   lockdep_is_held(&nsdev_registry_lock)) {
+		if (dev->type == type && dev->devt == devt)
+			return dev;
+	}
+	return NULL;
+}
+
+static bool nsdev_owner_visible_to(const struct nsdev_ns *owner,
+				   const struct nsdev_ns *ns)
+{
+	return owner && (owner == NSDEV_OWNER_GLOBAL || owner == ns);
+}
+
+/* Is @dev in the view of @ns? Caller holds nsdev_registry_lock. */
+bool nsdev_device_visible_to(const struct nsdev_device *dev,
+			     const struct nsdev_ns *ns)
+{
+	return nsdev_owner_visible_to(dev->owner, ns);
+}
+
+/**
+ * nsdev_visible - may a node of this device in the view of @ns be opened?
+ * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt: the node's device number
+ * @ns:   the view's namespace record (alive: the view holds a user)
+ *
+ * Called on every open of a device node in a view, so it takes no lock:
+ * a record stays allocated while a grant names it as owner, and a grant
+ * names it until the device's published owner has changed.
+ */
+bool nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns)
+{
+	const struct nsdev_device *dev;
+	bool visible = false;
+
+	rcu_read_lock();
+	dev = nsdev_device_find(type, devt);
+	if (dev)
+		visible = nsdev_owner_visible_to(READ_ONCE(dev->owner), ns);
+	rcu_read_unlock();
+	return visible;
+}
+
+/*
+ * nsdev_publish - make the top of @dev's stack the visible owner and bring
+ * the mounted views up to date. Only the views of the old and the new owner
+ * change, unless one of them is "global".
+ */
+static void nsdev_publish(struct nsdev_device *dev)
+{
+	struct nsdev_ns *old = dev->owner, *new = NULL, *ns;
+
+	if (dev->grant)
+		new = dev->grant->owner ? dev->grant->owner : NSDEV_OWNER_GLOBAL;
+	if (old == new)
+		return;
+	WRITE_ONCE(dev->owner, new);
+
+	if (old == NSDEV_OWNER_GLOBAL || new == NSDEV_OWNER_GLOBAL) {
+		list_for_each_entry(ns, &nsdev_ns_list, node) {
+			bool was = nsdev_owner_visible_to(old, ns);
+			bool now = nsdev_owner_visible_to(new, ns);
+
+			if (ns->sb && was != now)
+				nsdev_view_update(ns->sb, dev, now);
+		}
+		return;
+	}
+	if (old && old->sb)
+		nsdev_view_update(old->sb, dev, false);
+	if (new && new->sb)
+		nsdev_view_update(new->sb, dev, true);
+}
+
+static struct nsdev_device *nsdev_device_new(u32 type, dev_t devt,
+					     const char *name, umode_t mode,
+					     unsigned int flags)
+{
+	struct nsdev_device *dev;
+
+	if (nsdev_device_count >= NSDEVTMPFS_MAX_DEVICES)
+		return ERR_PTR(-ENOSPC);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	dev->type = type;
+	dev->devt = devt;
+	dev->mode = mode;
+	dev->flags = flags;
+	strscpy(dev->name, name, sizeof(dev->name));
+	hash_add_rcu(nsdev_device_table, &dev->hash,
+		     nsdev_device_hash(type, devt));
+	list_add_tail(&dev->node, &nsdev_device_list);
+	nsdev_device_count++;
+	return dev;
+}
+
+/* Forget a device with no assignment left (unless it is default content). */
+static void nsdev_device_maybe_free(struct nsdev_device *dev)
+{
+	if (dev->grant || (dev->flags & NSDEV_DEV_DEFAULT))
+		return;
+	hash_del_rcu(&dev->hash);
+	list_del(&dev->node);
+	nsdev_device_count--;
+	kfree_rcu(dev, rcu);
+}
+
+/* Push a grant; the caller has checked permission. Cannot fail. */
+static void nsdev_push(struct nsdev_device *dev, struct nsdev_grant *g,
+		       struct nsdev_ns *owner, struct nsdev_ns *assigner)
+{
+	g->owner = owner;
+	g->assigner = assigner;
+	if (owner)
+		owner->users++;
+	assigner->users++;
+	g->prev = dev->grant;
+	dev->grant = g;
+	dev->depth++;
+	nsdev_publish(dev);
+}
+
+static void nsdev_pop(struct nsdev_device *dev)
+{
+	struct nsdev_grant *g = dev->grant;
+
+	dev->grant = g->prev;
+	dev->depth--;
+	nsdev_publish(dev);
+	if (g->owner)
+		nsdev_ns_put(g->owner);
+	nsdev_ns_put(g->assigner);
+	kfree(g);
+}
+
+/**
+ * nsdev_assign - stack an assignment on a device
+ * @type:   NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt:   the device
+ * @name:   its devnode name, used if the registry does not know it yet
+ * @mode:   its node mode, likewise
+ * @caller: the record of the calling namespace (its root is asking)
+ * @target: the new owner, or NULL for global
+ *
+ * Caller holds nsdev_registry_lock. Implements the rules of the uapi
+ * header; on error nothing has changed.
+ *
+ * Return: 0, -EPERM, -EBUSY, -EEXIST, -ENOSPC or -ENOMEM.
+ */
+int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
+		 struct nsdev_ns *caller, struct nsdev_ns *target)
+{
+	struct nsdev_device *dev = nsdev_device_find(type, devt);
+	bool is_init = caller == nsdev_init_ns;
+	struct nsdev_grant *g;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (dev && dev->grant) {
+		struct nsdev_ns *owner = dev->grant->owner;
+
+		if (owner == target)
+			return -EEXIST;
+		/* Delegation: the owner passes it down its own subtree. */
+		if (owner != caller || !target)
+			return is_init ? -EBUSY : -EPERM;
+		if (!nsdev_ns_is_descendant(target, caller))
+			return -EPERM;
+	} else if (!is_init) {
+		return -EPERM;
+	}
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	if (!dev) {
+		dev = nsdev_device_new(type, devt, name, mode, 0);
+		if (IS_ERR(dev)) {
+			kfree(g);
+			return PTR_ERR(dev);
+		}
+	}
+	nsdev_push(dev, g, target, caller);
+	return 0;
+}
+
+/**
+ * nsdev_revoke - undo the top assignment of a device
+ * @type:   NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt:   the device
+ * @caller: the record of the calling namespace
+ *
+ * Allowed for the assigner and its ancestors. A caller that cannot even
+ * see the assignment (neither owner nor assigner is in its subtree) is told
+ * -ENOENT, so REVOKE cannot probe other containers' devices.
+ *
+ * Return: 0, -ENOENT or -EPERM.
+ */
+int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller)
+{
+	struct nsdev_device *dev = nsdev_device_find(type, devt);
+	struct nsdev_grant *g;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (!dev || !dev->grant)
+		return -ENOENT;
+	g = dev->grant;
+	if (!nsdev_ns_is_descendant(g->assigner, caller)) {
+		if (g->owner && nsdev_ns_is_descendant(g->owner, caller))
+			return -EPERM;
+		return -ENOENT;
+	}
+	nsdev_pop(dev);
+	nsdev_device_maybe_free(dev);
+	return 0;
+}
+
+/**
+ * nsdev_device_gone - a device left the system: forget every assignment
+ * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt: its number, which may be handed to a new device from now on
+ *
+ * Takes nsdev_registry_lock. Default content keeps its (global) entry.
+ */
+void nsdev_device_gone(u32 type, dev_t devt)
+{
+	struct nsdev_device *dev;
+
+	mutex_lock(&nsdev_registry_lock);
+	dev = nsdev_device_find(type, devt);
+	if (dev && !(dev->flags & NSDEV_DEV_DEFAULT)) {
+		while (dev->grant)
+			nsdev_pop(dev);
+		nsdev_device_maybe_free(dev);
+	}
+	mutex_unlock(&nsdev_registry_lock);
+}
+
+/**
+ * nsdev_registry_add_default - add a device to every view's default content
+ * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt: the device; it need not exist (opening autoloads its driver)
+ * @name: node name
+ * @mode: node permission bits
+ *
+ * Called at module init, before any view can exist. The entry is global,
+ * assigned by the initial namespace; REVOKE by the initial root hides it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nsdev_registry_add_default(u32 type, dev_t devt, const char *name,
+			       umode_t mode)
+{
+	struct nsdev_device *dev;
+	struct nsdev_grant *g;
+	int ret = 0;
+
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	mutex_lock(&nsdev_registry_lock);
+	dev = nsdev_device_new(type, devt, name, mode, NSDEV_DEV_DEFAULT);
+	if (IS_ERR(dev)) {
+		kfree(g);
+		ret = PTR_ERR(dev);
+	} else {
+		nsdev_push(dev, g, NULL, nsdev_init_ns);
+	}
+	mutex_unlock(&nsdev_registry_lock);
+	return ret;
+}
+
+/*
+ * The global devices of every view (SPEC §2; systemd's container interface
+ * and libvirt LXC give containers the same set). The module's own two misc
+ * devices join them from control.c and loopctl.c.
+ */
+static const struct {
+	const char *name;
+	unsigned int major, minor;
+} nsdev_default_devices[] = {
+	{ "null",	1, 3 },
+	{ "zero",	1, 5 },
+	{ "full",	1, 7 },
+	{ "random",	1, 8 },
+	{ "urandom",	1, 9 },
+	{ "tty",	5, 0 },
+	{ "fuse",	10, 229 },
+	{ "net/tun",	10, 200 },
+};
+
+/**
+ * nsdev_registry_init - the initial namespace's record and the defaults
+ *
+ * Return: 0 or -ENOMEM; on error everything made is freed again.
+ */
+int __init nsdev_registry_init(void)
+{
+	int i, ret = 0;
+
+	mutex_lock(&nsdev_registry_lock);
+	nsdev_init_ns = nsdev_ns_get(&init_user_ns);
+	mutex_unlock(&nsdev_registry_lock);
+	if (!nsdev_init_ns)
+		return -ENOMEM;
+
+	for (i = 0; i < ARRAY_SIZE(nsdev_default_devices) && !ret; i++)
+		ret = nsdev_registry_add_default(NSDEVTMPFS_CHR,
+						 MKDEV(nsdev_default_devices[i].major,
+						       nsdev_default_devices[i].minor),
+						 nsdev_default_devices[i].name, 0666);
+	if (ret)
+		nsdev_registry_exit();
+	return ret;
+}
+
+/*
+ * nsdev_registry_exit - free everything. No view is mounted (each holds a
+ * module reference) and the control device is gone, so nothing races.
+ */
+void nsdev_registry_exit(void)
+{
+	struct nsdev_device *dev, *tmp;
+
+	mutex_lock(&nsdev_registry_lock);
+	list_for_each_entry_safe(dev, tmp, &nsdev_device_list, node) {
+		dev->flags &= ~NSDEV_DEV_DEFAULT;
+		while (dev->grant)
+			nsdev_pop(dev);
+		nsdev_device_maybe_free(dev);
+	}
+	nsdev_ns_put(nsdev_init_ns);
+	WARN_ON(!list_empty(&nsdev_ns_list));
+	mutex_unlock(&nsdev_registry_lock);
+	rcu_barrier();
+}

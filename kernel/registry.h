@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * registry.h - the ownership registry: who sees which device
+ *
+ * Two tables, both protected by nsdev_registry_lock (a mutex):
+ *
+ *  - namespaces: one struct nsdev_ns per user namespace the module deals
+ *    with (mounted a view, owns or assigned a device, has a loop limit).
+ *    The record holds a reference on its user namespace, so the namespace
+ *    pointer and its nsfs inode number stay unique while the record lives.
+ *
+ *  - devices: one struct nsdev_device per (type, dev_t) that is global,
+ *    owned, or part of the default content. Assignments stack (see the uapi
+ *    header); the top of the stack decides visibility.
+ *
+ * Readers on the open() path do not take the mutex: nsdev_visible() looks a
+ * device up under RCU and compares its published owner with the view's
+ * record. Writers publish the owner with WRITE_ONCE() and free devices with
+ * kfree_rcu().
+ *
+ * Lock order: s_umount -> nsdev_registry_lock -> directory inode locks of
+ * the views. Nothing that holds nsdev_registry_lock calls into a driver or
+ * registers a class interface.
+ */
+#ifndef _NSDEVTMPFS_REGISTRY_H
+#define _NSDEVTMPFS_REGISTRY_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+#include <uapi/linux/nsdevtmpfs.h>
+
+struct super_block;
+struct user_namespace;
+
+extern struct mutex nsdev_registry_lock;
+
+/**
+ * struct nsdev_ns - what the module knows about one user namespace
+ * @userns:     the namespace; a reference is held for the record's life
+ * @hash:       in the namespace table, keyed by @userns
+ * @node:       in nsdev_ns_list, in creation order (for /proc)
+ * @users:      views, grants (as owner or assigner) and settings using the
+ *              record; the record is freed when it drops to zero
+ * @sb:         the mounted view of this namespace, or NULL
+ * @loops_used: loop devices this namespace holds through delegation
+ * @loop_limit: the most loop devices it and its descendants may hold
+ * @limit_set:  @loop_limit was set explicitly (SET_LIMIT holds a user)
+ *
+ * All fields but @userns are protected by nsdev_registry_lock.
+ */
+struct nsdev_ns {
+	struct user_namespace *userns;
+	struct hlist_node hash;
+	struct list_head node;
+	unsigned int users;
+	struct super_block *sb;
+	unsigned int loops_used;
+	unsigned int loop_limit;
+	bool limit_set;
+};
+
+/**
+ * struct nsdev_grant - one assignment on a device's stack
+ * @prev:     the assignment this one was stacked on, or NULL
+ * @owner:    who sees the device, or NULL when it is global
+ * @assigner: whose root made the assignment
+ *
+ * Each grant holds a user of @owner and of @assigner.
+ */
+struct nsdev_grant {
+	struct nsdev_grant *prev;
+	struct nsdev_ns *owner;
+	struct nsdev_ns *assigner;
+};
+
+/* flags of struct nsdev_device */
+#define NSDEV_DEV_DEFAULT	BIT(0)	/* part of every view's default content */
+#define NSDEV_DEV_LOOP		BIT(1)	/* allocated through loop delegation */
+
+/* The published owner of a global device. Never dereferenced. */
+#define NSDEV_OWNER_GLOBAL	((struct nsdev_ns *)1UL)
+
+/**
+ * struct nsdev_device - a device the registry knows
+ * @hash:    in the device table, keyed by (@type, @devt); RCU
+ * @node:    in nsdev_device_list (for /proc and for filling views)
+ * @rcu:     for kfree_rcu()
+ * @type:    NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt:    the device number
+ * @mode:    permission bits of its nodes
+ * @flags:   NSDEV_DEV_*
+ * @owner:   published top of @grant: the owner, NSDEV_OWNER_GLOBAL or
+ *           NULL (invisible); read under RCU by nsdev_visible()
+ * @grant:   the assignment stack, NULL when nothing is assigned
+ * @depth:   number of grants on the stack
+ * @name:    the devnode name, as devtmpfs names it ("loop3p1", "net/tun")
+ */
+struct nsdev_device {
+	struct hlist_node hash;
+	struct list_head node;
+	struct rcu_head rcu;
+	u32 type;
+	dev_t devt;
+	umode_t mode;
+	unsigned int flags;
+	struct nsdev_ns *owner;
+	struct nsdev_grant *grant;
+	unsigned int depth;
+	char name[NSDEVTMPFS_NAME_MAX];
+};
+
+extern struct list_head nsdev_device_list;
+extern struct list_head nsdev_ns_list;
+extern struct nsdev_ns *nsdev_init_ns;
+
+int __init nsdev_registry_init(void);
+void nsdev_registry_exit(void);
+
+struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns);
+void nsdev_ns_put(struct nsdev_ns *ns);
+bool nsdev_ns_is_descendant(const struct nsdev_ns *ns,
+			    const struct nsdev_ns *ancestor);
+bool nsdev_userns_is_descendant(const struct user_namespace *ns,
+				const struct user_namespace *ancestor);
+u64 nsdev_ns_ino(const struct nsdev_ns *ns);
+
+struct nsdev_device *nsdev_device_find(u32 type, dev_t devt);
+bool nsdev_device_visible_to(const struct nsdev_device *dev,
+			     const struct nsdev_ns *ns);
+bool nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns);
+
+int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
+		 struct nsdev_ns *caller, struct nsdev_ns *target);
+int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller);
+void nsdev_device_gone(u32 type, dev_t devt);
+
+#endif /* _NSDEVTMPFS_REGISTRY_H */

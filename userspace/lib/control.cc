@@ -1,0 +1,94 @@
+// Control: one ioctl per method on /dev/nsdevtmpfs-control.
+#include "nsdev/control.h"
+
+#include <fcntl.h>
+#include <linux/nsdevtmpfs.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "nsdev/error.h"
+
+namespace nsdev {
+namespace {
+
+__u32 uapi_type(DeviceId::Type type) {
+    return type == DeviceId::Type::Char ? NSDEVTMPFS_CHR : NSDEVTMPFS_BLK;
+}
+
+// ioctl(2) that retries on EINTR and throws SysError(errno, @context).
+void do_ioctl(int fd, unsigned long request, void* arg, const std::string& context) {
+    int rc;
+    do {
+        rc = ::ioctl(fd, request, arg);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) throw SysError(errno, context);
+}
+
+std::string userns_fd_name(int userns_fd) { return "user namespace fd " + std::to_string(userns_fd); }
+
+}  // namespace
+
+Control::Control(const std::string& path)
+    : path_(path), fd_(open_or_throw(path, O_RDWR)) {}
+
+void Control::assign(const DeviceId& dev, int userns_fd) {
+    // Value-initialized: flags and reserved fields are zero.
+    nsdevtmpfs_assign arg{};
+    arg.type = uapi_type(dev.type);
+    arg.major = dev.major;
+    arg.minor = dev.minor;
+    arg.userns_fd = userns_fd;
+    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_ASSIGN, &arg,
+             "assign " + dev.to_string() + " to " + userns_fd_name(userns_fd));
+}
+
+void Control::assign_global(const DeviceId& dev) {
+    nsdevtmpfs_assign arg{};
+    arg.type = uapi_type(dev.type);
+    arg.major = dev.major;
+    arg.minor = dev.minor;
+    arg.userns_fd = -1;  // required with NSDEVTMPFS_ASSIGN_GLOBAL
+    arg.flags = NSDEVTMPFS_ASSIGN_GLOBAL;
+    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_ASSIGN, &arg, "assign " + dev.to_string() + " globally");
+}
+
+void Control::revoke(const DeviceId& dev) {
+    nsdevtmpfs_revoke arg{};
+    arg.type = uapi_type(dev.type);
+    arg.major = dev.major;
+    arg.minor = dev.minor;
+    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_REVOKE, &arg, "revoke " + dev.to_string());
+}
+
+QueryResult Control::query(const DeviceId& dev) {
+    nsdevtmpfs_query arg{};
+    arg.type = uapi_type(dev.type);
+    arg.major = dev.major;
+    arg.minor = dev.minor;
+    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_QUERY, &arg, "query " + dev.to_string());
+
+    QueryResult r;
+    r.state = arg.state;
+    r.global = arg.state & NSDEVTMPFS_STATE_GLOBAL;
+    r.owned = arg.state & NSDEVTMPFS_STATE_OWNED;
+    r.default_content = arg.state & NSDEVTMPFS_STATE_DEFAULT;
+    r.loop = arg.state & NSDEVTMPFS_STATE_LOOP;
+    r.depth = arg.depth;
+    r.owner_ino = arg.owner_ino;
+    r.assigner_ino = arg.assigner_ino;
+    // The kernel NUL-terminates; do not trust it to.
+    r.name.assign(arg.name, ::strnlen(arg.name, sizeof(arg.name)));
+    return r;
+}
+
+void Control::set_limit(int userns_fd, unsigned max_loops) {
+    nsdevtmpfs_limit arg{};
+    arg.userns_fd = userns_fd;
+    arg.max_loops = max_loops;
+    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_SET_LIMIT, &arg,
+             "set loop limit " + std::to_string(max_loops) + " on " + userns_fd_name(userns_fd));
+}
+
+}  // namespace nsdev
