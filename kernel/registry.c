@@ -22,6 +22,7 @@
 #include "nsdevtmpfs.h"
 #include "registry.h"
 
+/* Protects both tables and every record; see registry.h. */
 DEFINE_MUTEX(nsdev_registry_lock);
 
 /* Both protected by nsdev_registry_lock; the device hash also by RCU. */

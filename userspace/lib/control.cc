@@ -26,12 +26,13 @@ void do_ioctl(int fd, unsigned long request, void* arg, const std::string& conte
     if (rc < 0) throw SysError(errno, context);
 }
 
-std::string userns_fd_name(int userns_fd) { return "user namespace fd " + std::to_string(userns_fd); }
+std::string userns_fd_name(int userns_fd) {
+    return "user namespace fd " + std::to_string(userns_fd);
+}
 
 }  // namespace
 
-Control::Control(const std::string& path)
-    : path_(path), fd_(open_or_throw(path, O_RDWR)) {}
+Control::Control(const std::string& path) : path_(path), fd_(open_or_throw(path, O_RDWR)) {}
 
 void Control::assign(const DeviceId& dev, int userns_fd) {
     // Value-initialized: flags and reserved fields are zero.

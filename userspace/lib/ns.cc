@@ -46,10 +46,10 @@ const char* ns_type_name(int type) {
 }  // namespace
 
 UniqueFd open_userns(std::string_view spec) {
-    if (spec.empty()) throw std::invalid_argument("empty user namespace (expected a pid or a path)");
-    const std::string path = detail::is_digits(spec)
-                                 ? "/proc/" + std::string(spec) + "/ns/user"
-                                 : std::string(spec);
+    if (spec.empty())
+        throw std::invalid_argument("empty user namespace (expected a pid or a path)");
+    const std::string path =
+        detail::is_digits(spec) ? "/proc/" + std::string(spec) + "/ns/user" : std::string(spec);
     UniqueFd fd = open_or_throw(path, O_RDONLY);
 
     int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
@@ -66,7 +66,8 @@ UniqueFd open_userns(std::string_view spec) {
 
 uint64_t userns_inode(int fd) {
     struct stat st {};
-    if (::fstat(fd, &st) != 0) throw SysError(errno, "stat user namespace fd " + std::to_string(fd));
+    if (::fstat(fd, &st) != 0)
+        throw SysError(errno, "stat user namespace fd " + std::to_string(fd));
     return st.st_ino;
 }
 

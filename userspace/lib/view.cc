@@ -89,8 +89,8 @@ public:
     const std::vector<std::string_view>& fields() const { return fields_; }
 
     [[noreturn]] void fail(const std::string& problem) const {
-        throw std::runtime_error(std::string(source_) + " line " + std::to_string(number_) +
-                                 ": " + problem);
+        throw std::runtime_error(std::string(source_) + " line " + std::to_string(number_) + ": " +
+                                 problem);
     }
 
     // Checks the field count; @layout names the fields for the message.
@@ -146,9 +146,8 @@ std::vector<std::string> parse_flags(const LineParser& p, std::string_view field
     size_t start = 0;
     while (true) {
         size_t comma = field.find(',', start);
-        std::string_view word = field.substr(start, comma == std::string_view::npos
-                                                        ? std::string_view::npos
-                                                        : comma - start);
+        std::string_view word = field.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         if (!is_flag_word(word))
             p.fail("bad flags \"" + std::string(field) +
                    "\" (expected \"-\" or comma-separated words of a-z, 0-9, _)");

@@ -45,13 +45,9 @@ private:
     std::string path_ = "/tmp/nsdev-device-test.XXXXXX";
 };
 
-TEST(ParseDevice, CharNumbers) {
-    EXPECT_EQ(parse_device("c:1:3"), (DeviceId{Type::Char, 1, 3}));
-}
+TEST(ParseDevice, CharNumbers) { EXPECT_EQ(parse_device("c:1:3"), (DeviceId{Type::Char, 1, 3})); }
 
-TEST(ParseDevice, BlockNumbers) {
-    EXPECT_EQ(parse_device("b:7:0"), (DeviceId{Type::Block, 7, 0}));
-}
+TEST(ParseDevice, BlockNumbers) { EXPECT_EQ(parse_device("b:7:0"), (DeviceId{Type::Block, 7, 0})); }
 
 TEST(ParseDevice, LargestDevT) {
     EXPECT_EQ(parse_device("b:4095:1048575"), (DeviceId{Type::Block, kMaxMajor, kMaxMinor}));
@@ -87,8 +83,9 @@ TEST(ParseDevice, MalformedNumberForms) {
          "invalid device \"c:99999999999999999999:0\": major number 99999999999999999999 out of "
          "range (0-4095)"},
         {"c:4096:0", "invalid device \"c:4096:0\": major number 4096 out of range (0-4095)"},
-        {"b:0:1048576", "invalid device \"b:0:1048576\": minor number 1048576 out of range "
-                        "(0-1048575)"},
+        {"b:0:1048576",
+         "invalid device \"b:0:1048576\": minor number 1048576 out of range "
+         "(0-1048575)"},
         {"x:1:3", "invalid device \"x:1:3\": unknown device type \"x\"" + any},
         {"C:1:3", "invalid device \"C:1:3\": unknown device type \"C\"" + any},
         {"char:1:3", "invalid device \"char:1:3\": unknown device type \"char\"" + any},

@@ -27,8 +27,8 @@ std::string parse_error(Parse parse, const std::string& text) {
 }
 
 std::string devices_error(const std::string& text) {
-    return parse_error([](std::string_view t, std::string_view s) { return parse_proc_devices(t, s); },
-                       text);
+    return parse_error(
+        [](std::string_view t, std::string_view s) { return parse_proc_devices(t, s); }, text);
 }
 
 std::string namespaces_error(const std::string& text) {
@@ -40,21 +40,30 @@ TEST(ParseProcDevices, GoodListing) {
     const std::string text =
         "c 1:3 null 0 4026531837 global,default\n"
         "c 10:200 net/tun 0 4026531837 global,default\n"
-        "b 7:0 loop0 4026532200 4026531837 -\n"
-        "b 259:1  loop0p1\t4026532200 4026531837 loop\n";
+        "b 7:0 loop0 4026532200 4026531837 owned\n"
+        "b 259:1  loop0p1\t4026532200 4026531837 owned,loop\n";
     std::vector<DeviceRow> rows = parse_proc_devices(text);
     ASSERT_EQ(rows.size(), 4u);
-    EXPECT_EQ(rows[0], (DeviceRow{{Type::Char, 1, 3}, "null", 0, 4026531837, {"global", "default"}}));
+    EXPECT_EQ(rows[0],
+              (DeviceRow{{Type::Char, 1, 3}, "null", 0, 4026531837, {"global", "default"}}));
     EXPECT_EQ(rows[1].name, "net/tun");
-    EXPECT_EQ(rows[2], (DeviceRow{{Type::Block, 7, 0}, "loop0", 4026532200, 4026531837, {}}));
-    EXPECT_EQ(rows[3], (DeviceRow{{Type::Block, 259, 1}, "loop0p1", 4026532200, 4026531837, {"loop"}}));
+    EXPECT_EQ(rows[2],
+              (DeviceRow{{Type::Block, 7, 0}, "loop0", 4026532200, 4026531837, {"owned"}}));
+    EXPECT_EQ(
+        rows[3],
+        (DeviceRow{{Type::Block, 259, 1}, "loop0p1", 4026532200, 4026531837, {"owned", "loop"}}));
     EXPECT_TRUE(rows[0].has_flag("default"));
     EXPECT_FALSE(rows[2].has_flag("global"));
+    EXPECT_TRUE(rows[3].has_flag("loop"));
     EXPECT_FALSE(rows[0].has_flag("glob"));
 }
 
-TEST(ParseProcDevices, EmptyListingHasNoRows) {
-    EXPECT_TRUE(parse_proc_devices("").empty());
+TEST(ParseProcDevices, EmptyListingHasNoRows) { EXPECT_TRUE(parse_proc_devices("").empty()); }
+
+TEST(ParseProcDevices, DashMeansNoFlags) {
+    std::vector<DeviceRow> rows = parse_proc_devices("b 7:2 loop2 5 6 -\n");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_TRUE(rows[0].flags.empty());
 }
 
 TEST(ParseProcDevices, LastLineMayLackNewline) {
@@ -115,8 +124,7 @@ TEST(ParseProcDevices, ErrorNamesProcFileByDefault) {
         parse_proc_devices("c 1:3\n");
         FAIL() << "parse_proc_devices did not throw";
     } catch (const std::runtime_error& e) {
-        EXPECT_EQ(std::string(e.what()).rfind("/proc/nsdevtmpfs/devices line 1: expected 6", 0),
-                  0u)
+        EXPECT_EQ(std::string(e.what()).rfind("/proc/nsdevtmpfs/devices line 1: expected 6", 0), 0u)
             << e.what();
     }
 }
@@ -130,9 +138,7 @@ TEST(ParseProcNamespaces, GoodListing) {
     EXPECT_EQ(rows[1], (NamespaceRow{4026532200, 4026531837, 1, 4294967295u, 0}));
 }
 
-TEST(ParseProcNamespaces, EmptyListingHasNoRows) {
-    EXPECT_TRUE(parse_proc_namespaces("").empty());
-}
+TEST(ParseProcNamespaces, EmptyListingHasNoRows) { EXPECT_TRUE(parse_proc_namespaces("").empty()); }
 
 TEST(ParseProcNamespaces, MalformedLines) {
     const std::string fields =

@@ -252,8 +252,8 @@ std::vector<std::string> check_default_content(
     gid_t gid) {
     struct Want {
         std::string name;
-        mode_t type;        // S_IFCHR, S_IFLNK, S_IFDIR
-        int major = -1;     // -1: any
+        mode_t type;     // S_IFCHR, S_IFLNK, S_IFDIR
+        int major = -1;  // -1: any
         int minor = -1;
         unsigned mode = 0;  // permission bits; 0: any
         std::string link;
@@ -263,10 +263,12 @@ std::vector<std::string> check_default_content(
     // The two module devices have dynamic misc minors: take them from the host.
     auto host_rdev = [&](const std::string& path, Want want) {
         NodeInfo host = probe_node(path);
-        if (host.err || !S_ISCHR(host.mode))
+        if (host.err || !S_ISCHR(host.mode)) {
             problems.push_back("host " + path + ": " + describe(host) + ", expected a char device");
-        else
-            want.major = static_cast<int>(host.rdev_major), want.minor = static_cast<int>(host.rdev_minor);
+            return want;
+        }
+        want.major = static_cast<int>(host.rdev_major);
+        want.minor = static_cast<int>(host.rdev_minor);
         return want;
     };
 

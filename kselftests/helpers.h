@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * helpers.h - small helpers shared by the nsdevtmpfs selftests
+ *
+ * The central one is the "namespace child": a forked process that has
+ * unshared a user and a mount namespace (the parent writes its id maps) and
+ * then runs functions on request, one at a time, each returning an int.
+ * Function pointers stay valid across fork() in these static binaries, so
+ * a test can say "run this in A" and "now in B" and assert on the answers.
+ */
+#ifndef _NSDEV_SELFTEST_HELPERS_H
+#define _NSDEV_SELFTEST_HELPERS_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/loop.h>
+#include <linux/nsdevtmpfs.h>
+
+#define FSTYPE		"nsdevtmpfs"
+#define CONTROL		"/dev/" NSDEVTMPFS_CONTROL_NAME
+/* Every namespace child mounts its view here, in its own mount namespace. */
+#define VIEW		"/tmp/nsdev-view"
+#define VIEW_CONTROL	VIEW "/" NSDEVTMPFS_CONTROL_NAME
+
+/* Outside ids of namespace children: root inside is 100000 outside. */
+#define CHILD_ID_BASE	100000
+#define CHILD_ID_COUNT	65536
+
+#define NSCALL_ARG_MAX	256
+
+typedef int (*nscall_fn)(const char *arg);
+
+struct nscall {
+	nscall_fn fn;
+	char arg[NSCALL_ARG_MAX];
+};
+
+/**
+ * struct nschild - a process in its own user and mount namespace
+ * @pid:     its pid
+ * @cmd:     write end: requests to the child
+ * @res:     read end: the child's answers
+ * @userns:  O_RDONLY fd of /proc/PID/ns/user, for ASSIGN
+ */
+struct nschild {
+	pid_t pid;
+	int cmd;
+	int res;
+	int userns;
+};
+
+static inline int write_file(const char *path, const char *buf)
+{
+	ssize_t len = strlen(buf);
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, buf, len) == len ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* Write "0 BASE COUNT" id maps for @pid (setgroups denied first). */
+static inline int write_id_maps(pid_t pid, unsigned int base, unsigned int count)
+{
+	char path[64], map[64];
+	int ret;
+
+	snprintf(map, sizeof(map), "0 %u %u\n", base, count);
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+	ret = write_file(path, "deny");
+	if (ret && ret != -ENOENT)
+		return ret;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	ret = write_file(path, map);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	return write_file(path, map);
+}
+
+static inline ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : (ssize_t)done;
+		done += n;
+	}
+	return done;
+}
+
+/* The child's side: serve calls until told to stop (fn == NULL). */
+static inline void nschild_serve(int cmd, int res)
+{
+	struct nscall call;
+	int ret;
+
+	for (;;) {
+		if (read_full(cmd, &call, sizeof(call)) != sizeof(call))
+			_exit(1);
+		if (!call.fn)
+			_exit(0);
+		call.arg[NSCALL_ARG_MAX - 1] = '\0';
+		ret = call.fn(call.arg);
+		if (write(res, &ret, sizeof(ret)) != sizeof(ret))
+			_exit(1);
+	}
+}
+
+/**
+ * nschild_start - fork a child into new user and mount namespaces
+ * @c:     filled in
+ * @base:  outside id that root of the new namespace maps to
+ * @count: how many ids are mapped
+ *
+ * The parent writes the id maps; the child makes its mounts private and
+ * then serves nschild_call(). Return: 0 or a negative errno.
+ */
+static inline int nschild_start(struct nschild *c, unsigned int base,
+				unsigned int count)
+{
+	int cmd[2], res[2], ready;
+	char path[64];
+
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+		return -errno;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -errno;
+	if (c->pid == 0) {
+		close(cmd[1]);
+		close(res[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		ready = unshare(CLONE_NEWUSER | CLONE_NEWNS) ? -errno : 0;
+		if (write(res[1], &ready, sizeof(ready)) != sizeof(ready) || ready)
+			_exit(1);
+		/* Wait for the maps, then become root of the namespace. */
+		if (read_full(cmd[0], &ready, sizeof(ready)) != sizeof(ready))
+			_exit(1);
+		if (setresgid(0, 0, 0) || setresuid(0, 0, 0))
+			_exit(1);
+		/*
+		 * The uid change made us undumpable: our /proc files would be
+		 * the initial root's, and we could not map our own children.
+		 */
+		prctl(PR_SET_DUMPABLE, 1);
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+		nschild_serve(cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	c->cmd = cmd[1];
+	c->res = res[0];
+	if (read_full(c->res, &ready, sizeof(ready)) != sizeof(ready))
+		return -ECHILD;
+	if (ready)
+		return ready;
+	ready = write_id_maps(c->pid, base, count);
+	if (ready)
+		return ready;
+	if (write(c->cmd, &ready, sizeof(ready)) != sizeof(ready))
+		return -EPIPE;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", c->pid);
+	c->userns = open(path, O_RDONLY | O_CLOEXEC);
+	return c->userns < 0 ? -errno : 0;
+}
+
+/* Run fn(arg) in the child; its return value, or -EPIPE if it died. */
+static inline int nschild_call(struct nschild *c, nscall_fn fn, const char *arg)
+{
+	struct nscall call = { .fn = fn };
+	int ret;
+
+	if (arg)
+		snprintf(call.arg, sizeof(call.arg), "%s", arg);
+	if (write(c->cmd, &call, sizeof(call)) != sizeof(call))
+		return -EPIPE;
+	if (read_full(c->res, &ret, sizeof(ret)) != sizeof(ret))
+		return -EPIPE;
+	return ret;
+}
+
+/* Stop the child and reap it. Return: its exit status, or -1. */
+static inline int nschild_stop(struct nschild *c)
+{
+	struct nscall call = { .fn = NULL };
+	int status;
+
+	if (c->pid <= 0)
+		return -1;
+	if (write(c->cmd, &call, sizeof(call)) != sizeof(call))
+		kill(c->pid, SIGKILL);
+	close(c->cmd);
+	close(c->res);
+	close(c->userns);
+	if (waitpid(c->pid, &status, 0) != c->pid)
+		return -1;
+	c->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* --- functions to run in a namespace child (nscall_fn) ----------------- */
+
+/* Mount this namespace's view on VIEW. */
+static inline int ns_mount_view(const char *arg)
+{
+	return mount("none", VIEW, FSTYPE, 0, NULL) ? -errno : 0;
+}
+
+/* Is there a node at VIEW/ARG? 1, 0, or a negative errno from lstat. */
+static inline int ns_exists(const char *arg)
+{
+	char path[NSCALL_ARG_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), VIEW "/%s", arg);
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}
+
+/* Open VIEW/ARG read-only: 0, or the negative errno. */
+static inline int ns_open(const char *arg)
+{
+	char path[NSCALL_ARG_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), arg[0] == '/' ? "%s" : VIEW "/%s", arg);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* --- control device ------------------------------------------------------ */
+
+static inline int nsdev_assign_at(const char *control, unsigned int type,
+				  dev_t dev, int userns_fd, unsigned int flags)
+{
+	struct nsdevtmpfs_assign a = {
+		.type = type, .major = major(dev), .minor = minor(dev),
+		.userns_fd = userns_fd, .flags = flags,
+	};
+	int fd, ret;
+
+	fd = open(control, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, NSDEVTMPFS_IOC_ASSIGN, &a) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int nsdev_revoke_at(const char *control, unsigned int type,
+				  dev_t dev)
+{
+	struct nsdevtmpfs_revoke r = {
+		.type = type, .major = major(dev), .minor = minor(dev),
+	};
+	int fd, ret;
+
+	fd = open(control, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, NSDEVTMPFS_IOC_REVOKE, &r) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int nsdev_query_at(const char *control, unsigned int type,
+				 dev_t dev, struct nsdevtmpfs_query *q)
+{
+	int fd, ret;
+
+	memset(q, 0, sizeof(*q));
+	q->type = type;
+	q->major = major(dev);
+	q->minor = minor(dev);
+	fd = open(control, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, NSDEVTMPFS_IOC_QUERY, q) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+#define assign_blk(dev, userns)	nsdev_assign_at(CONTROL, NSDEVTMPFS_BLK, dev, userns, 0)
+#define revoke_blk(dev)		nsdev_revoke_at(CONTROL, NSDEVTMPFS_BLK, dev)
+
+/* The loop devices the tests hand out; the VM boots with loop0..7. */
+#define LOOP(n)		makedev(7, (n))
+
+/* Read a whole small file into a malloc'ed string (NULL on error). */
+static inline char *slurp(const char *path)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *bigger = realloc(buf, cap *= 2);
+
+			if (!bigger)
+				break;
+			buf = bigger;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Make sure VIEW exists (as a plain directory of the initial namespace). */
+static inline void ensure_view_dir(void)
+{
+	mkdir(VIEW, 0755);
+}
+
+#endif /* _NSDEV_SELFTEST_HELPERS_H */

@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * views_test - the nsdevtmpfs filesystem and the ownership registry
+ *
+ * SPEC §2 and §3, one test per behaviour: the default content, one shared
+ * tree per user namespace, different trees for different namespaces, views
+ * mounted by unprivileged users, owned devices visible only to their owner
+ * (and not to parents, siblings or children), hotplug on ASSIGN, REVOKE and
+ * device removal, delegation down the tree, /proc filtering, and every
+ * ioctl's bad input leaving the registry untouched. Isolation attacks are
+ * in attacks_test.c.
+ */
+#include "helpers.h"
+
+#include "kselftest_harness.h"
+
+static const struct {
+	const char *name;
+	unsigned int major, minor, mode;
+} default_nodes[] = {
+	{ "null", 1, 3, 0666 }, { "zero", 1, 5, 0666 }, { "full", 1, 7, 0666 },
+	{ "random", 1, 8, 0666 }, { "urandom", 1, 9, 0666 },
+	{ "tty", 5, 0, 0666 }, { "fuse", 10, 229, 0666 },
+	{ "net/tun", 10, 200, 0666 },
+};
+
+static const struct {
+	const char *name, *target;
+} default_links[] = {
+	{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	{ "ptmx", "pts/ptmx" },
+};
+
+static int mount_view_at(const char *dir)
+{
+	mkdir(dir, 0755);
+	return mount("none", dir, FSTYPE, 0, NULL) ? -errno : 0;
+}
+
+/* A fixture: the test body runs in its own mount namespace. */
+FIXTURE(view) {
+	char dir[64];
+};
+
+FIXTURE_SETUP(view)
+{
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(self->dir, sizeof(self->dir), "/tmp/nsdev-host-view");
+	ASSERT_EQ(0, mount_view_at(self->dir)) {
+		TH_LOG("mount -t nsdevtmpfs on %s: %s", self->dir, strerror(errno));
+	}
+	ensure_view_dir();
+}
+
+FIXTURE_TEARDOWN(view)
+{
+	umount2(self->dir, MNT_DETACH);
+}
+
+TEST_F(view, default_content)
+{
+	char path[128], target[64];
+	struct stat st;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(default_nodes); i++) {
+		snprintf(path, sizeof(path), "%s/%s", self->dir, default_nodes[i].name);
+		ASSERT_EQ(0, lstat(path, &st)) {
+			TH_LOG("%s missing from the view", default_nodes[i].name);
+		}
+		EXPECT_TRUE(S_ISCHR(st.st_mode));
+		EXPECT_EQ(makedev(default_nodes[i].major, default_nodes[i].minor), st.st_rdev);
+		EXPECT_EQ(default_nodes[i].mode, st.st_mode & 07777) {
+			TH_LOG("%s has mode %o", default_nodes[i].name, st.st_mode & 07777);
+		}
+		EXPECT_EQ(0, (int)st.st_uid);
+	}
+	for (i = 0; i < ARRAY_SIZE(default_links); i++) {
+		snprintf(path, sizeof(path), "%s/%s", self->dir, default_links[i].name);
+		n = readlink(path, target, sizeof(target) - 1);
+		ASSERT_GT(n, 0) {
+			TH_LOG("symlink %s missing", default_links[i].name);
+		}
+		target[n] = '\0';
+		EXPECT_STREQ(default_links[i].target, target);
+	}
+	for (i = 0; i < 3; i++) {
+		static const char * const dirs[] = { "pts", "shm", "mqueue" };
+
+		snprintf(path, sizeof(path), "%s/%s", self->dir, dirs[i]);
+		ASSERT_EQ(0, lstat(path, &st));
+		EXPECT_TRUE(S_ISDIR(st.st_mode));
+	}
+	snprintf(path, sizeof(path), "%s/" NSDEVTMPFS_CONTROL_NAME, self->dir);
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	snprintf(path, sizeof(path), "%s/loop-control", self->dir);
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	/* The delegation device, not the real loop-control (10:237). */
+	EXPECT_NE(makedev(10, 237), st.st_rdev);
+	/* Nothing else: no owned devices yet in the initial namespace. */
+	snprintf(path, sizeof(path), "%s/loop0", self->dir);
+	EXPECT_EQ(-1, lstat(path, &st));
+}
+
+TEST_F(view, nodes_work)
+{
+	char path[128], buf[16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/null", self->dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(5, write(fd, "hello", 5));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/urandom", self->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(sizeof(buf), read(fd, buf, sizeof(buf)));
+	close(fd);
+}
+
+TEST_F(view, two_mounts_share_the_tree)
+{
+	char link[128], target[16];
+	ssize_t n;
+
+	ASSERT_EQ(0, mount_view_at("/tmp/nsdev-host-view2"));
+	snprintf(link, sizeof(link), "%s/marker", self->dir);
+	ASSERT_EQ(0, symlink("null", link));
+	n = readlink("/tmp/nsdev-host-view2/marker", target, sizeof(target) - 1);
+	ASSERT_EQ(4, n) {
+		TH_LOG("a symlink made in one mount is not seen in the other");
+	}
+	unlink(link);
+	umount("/tmp/nsdev-host-view2");
+}
+
+TEST_F(view, root_may_reshape_but_not_mknod)
+{
+	char a[128], b[128];
+	struct stat st;
+
+	snprintf(a, sizeof(a), "%s/d", self->dir);
+	ASSERT_EQ(0, mkdir(a, 0700));
+	snprintf(b, sizeof(b), "%s/d/zero", self->dir);
+	snprintf(a, sizeof(a), "%s/zero", self->dir);
+	ASSERT_EQ(0, rename(a, b));
+	ASSERT_EQ(0, chmod(b, 0600));
+	ASSERT_EQ(0, chown(b, 1, 1));
+	ASSERT_EQ(0, stat(b, &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(1, (int)st.st_uid);
+	ASSERT_EQ(0, unlink(b));
+	snprintf(a, sizeof(a), "%s/d", self->dir);
+	ASSERT_EQ(0, rmdir(a));
+
+	snprintf(a, sizeof(a), "%s/mynull", self->dir);
+	EXPECT_EQ(-1, mknod(a, S_IFCHR | 0666, makedev(1, 3)));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, mknod(a, S_IFIFO | 0666, 0));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, open(a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+}
+
+TEST_F(view, fresh_after_last_umount)
+{
+	char link[128];
+	struct stat st;
+
+	snprintf(link, sizeof(link), "%s/marker", self->dir);
+	ASSERT_EQ(0, symlink("null", link));
+	snprintf(link, sizeof(link), "%s/null", self->dir);
+	ASSERT_EQ(0, unlink(link));
+	ASSERT_EQ(0, umount(self->dir));
+	ASSERT_EQ(0, mount_view_at(self->dir));
+	snprintf(link, sizeof(link), "%s/marker", self->dir);
+	EXPECT_EQ(-1, lstat(link, &st));
+	snprintf(link, sizeof(link), "%s/null", self->dir);
+	EXPECT_EQ(0, lstat(link, &st)) {
+		TH_LOG("the default content did not come back");
+	}
+}
+
+/* --- namespaces ---------------------------------------------------------- */
+
+static int ns_marker(const char *arg)
+{
+	return symlink("null", VIEW "/marker") ? -errno : 0;
+}
+
+static int ns_st_dev(const char *arg)
+{
+	struct stat st;
+
+	return stat(VIEW, &st) ? -errno : (int)minor(st.st_dev);
+}
+
+static int ns_owner_is_root(const char *arg)
+{
+	struct stat st;
+
+	if (stat(VIEW "/null", &st))
+		return -errno;
+	return st.st_uid == 0 && st.st_gid == 0;
+}
+
+TEST(sibling_namespaces_have_their_own_views)
+{
+	struct nschild a, b;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&a, ns_marker, NULL));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "marker"));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "marker")) {
+		TH_LOG("a symlink made in A's view shows in B's");
+	}
+	EXPECT_NE(nschild_call(&a, ns_st_dev, NULL), nschild_call(&b, ns_st_dev, NULL));
+	/* Nodes are root's of the namespace, seen from inside. */
+	EXPECT_EQ(1, nschild_call(&a, ns_owner_is_root, NULL));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "null"));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "urandom"));
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+/* An unprivileged user: unshare -Ur, mount, use /dev/null and urandom. */
+TEST(unprivileged_user_mounts_a_view)
+{
+	int status;
+	pid_t pid;
+
+	ensure_view_dir();
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char buf[8];
+		int fd;
+
+		if (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
+		    setresuid(1000, 1000, 1000))
+			_exit(10);
+		prctl(PR_SET_DUMPABLE, 1);
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS))
+			_exit(11);
+		if (write_file("/proc/self/setgroups", "deny") ||
+		    write_file("/proc/self/uid_map", "0 1000 1") ||
+		    write_file("/proc/self/gid_map", "0 1000 1"))
+			_exit(12);
+		if (mount("none", VIEW, FSTYPE, 0, NULL))
+			_exit(13);
+		fd = open(VIEW "/null", O_WRONLY);
+		if (fd < 0 || write(fd, "x", 1) != 1)
+			_exit(14);
+		close(fd);
+		fd = open(VIEW "/urandom", O_RDONLY);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) != sizeof(buf))
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		/* 10 setuid, 11 unshare, 12 maps, 13 mount, 14 null, 15 urandom */
+		TH_LOG("step %d failed", WEXITSTATUS(status));
+	}
+}
+
+/* Run in a child: start a grandchild namespace, mount its view, report. */
+static int ns_grandchild_sees(const char *arg)
+{
+	struct nschild gc;
+	int ret;
+
+	ret = nschild_start(&gc, 0, 1);
+	if (ret)
+		return ret;
+	ret = nschild_call(&gc, ns_mount_view, NULL);
+	if (!ret)
+		ret = nschild_call(&gc, ns_exists, arg);
+	nschild_stop(&gc);
+	return ret;
+}
+
+TEST(owned_device_is_only_in_its_owners_view)
+{
+	struct nschild a, b;
+	struct stat st;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+
+	/* Hotplug: A's mounted view shows loop1 when ASSIGN returns. */
+	ASSERT_EQ(0, assign_blk(LOOP(1), a.userns));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop1")) {
+		TH_LOG("loop1 is not in A's view after ASSIGN returned");
+	}
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "loop1"));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "loop1"));
+	EXPECT_EQ(0, nschild_call(&b, ns_grandchild_sees, "loop1")) {
+		TH_LOG("a child of B sees A's device");
+	}
+	EXPECT_EQ(0, nschild_call(&a, ns_grandchild_sees, "loop1")) {
+		TH_LOG("a child of A sees A's device (owned means A only)");
+	}
+	/* Not in the initial namespace's view either. */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount_view_at("/tmp/nsdev-host-view"));
+	EXPECT_EQ(-1, lstat("/tmp/nsdev-host-view/loop1", &st));
+
+	/* REVOKE takes it away before returning. */
+	ASSERT_EQ(0, revoke_blk(LOOP(1)));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop1"));
+	/* A view mounted later shows what is assigned then. */
+	ASSERT_EQ(0, assign_blk(LOOP(1), b.userns));
+	EXPECT_EQ(1, nschild_call(&b, ns_exists, "loop1"));
+	ASSERT_EQ(0, revoke_blk(LOOP(1)));
+	umount2("/tmp/nsdev-host-view", MNT_DETACH);
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+TEST(view_mounted_after_assign_shows_the_device)
+{
+	struct nschild a;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, assign_blk(LOOP(2), a.userns));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop2"));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "loop2"));
+	EXPECT_EQ(0, revoke_blk(LOOP(2)));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
+static int loop_ctl(int cmd, int idx)
+{
+	int fd, ret;
+
+	fd = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, idx);
+	ret = ret < 0 ? -errno : ret;
+	close(fd);
+	return ret;
+}
+
+TEST(removed_device_leaves_view_and_registry)
+{
+	struct nschild a;
+	char *listing;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, assign_blk(LOOP(7), a.userns));
+	ASSERT_EQ(1, nschild_call(&a, ns_exists, "loop7"));
+
+	ASSERT_EQ(0, loop_ctl(LOOP_CTL_REMOVE, 7)) {
+		TH_LOG("LOOP_CTL_REMOVE 7: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop7")) {
+		TH_LOG("loop7 is still in A's view after the device went away");
+	}
+	listing = slurp("/proc/nsdevtmpfs/devices");
+	ASSERT_NE(NULL, listing);
+	EXPECT_EQ(NULL, strstr(listing, " 7:7 ")) {
+		TH_LOG("the registry still lists 7:7:\n%s", listing);
+	}
+	free(listing);
+	/* A new device with the same number is not A's. */
+	ASSERT_EQ(7, loop_ctl(LOOP_CTL_ADD, 7));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop7"));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
+/* In a grandchild: try to ASSIGN "MAJ:MIN" to the namespace of fd FD. */
+static int ns_assign_to_fd(const char *arg)
+{
+	unsigned int maj, min;
+	int fd;
+
+	if (sscanf(arg, "%u:%u %d", &maj, &min, &fd) != 3)
+		return -EINVAL;
+	return nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(maj, min),
+			       fd, 0);
+}
+
+/*
+ * In A, which owns loop3: give it to a new child of A through A's own
+ * view's control node. Returns a bit set: 1 the child sees it, 2 A no
+ * longer does, 4 the child cannot hand it back up to A (EPERM).
+ */
+static int ns_delegate_to_child(const char *arg)
+{
+	struct nschild gc;
+	char buf[64];
+	int ret, self, back;
+
+	/* Inherited by the child: the namespace it must not give to. */
+	self = open("/proc/self/ns/user", O_RDONLY);
+	if (self < 0)
+		return -errno;
+	ret = nschild_start(&gc, 0, 1);
+	if (!ret)
+		ret = nschild_call(&gc, ns_mount_view, NULL);
+	if (!ret)
+		ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, LOOP(3),
+				      gc.userns, 0);
+	if (!ret) {
+		ret = nschild_call(&gc, ns_exists, "loop3") == 1;
+		ret |= (ns_exists("loop3") == 0) << 1;
+		snprintf(buf, sizeof(buf), "7:3 %d", self);
+		back = nschild_call(&gc, ns_assign_to_fd, buf);
+		ret |= (back == -EPERM) << 2;
+	}
+	nschild_stop(&gc);
+	close(self);
+	return ret;
+}
+
+TEST(delegation_down_the_tree_and_revoke_from_the_top)
+{
+	struct nsdevtmpfs_query q;
+	struct nschild a;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, assign_blk(LOOP(3), a.userns));
+	EXPECT_EQ(7, nschild_call(&a, ns_delegate_to_child, NULL)) {
+		/* 1: the child sees loop3, 2: A does not, 4: no way back to A */
+		TH_LOG("want all three of the bits 1, 2 and 4");
+	}
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(3), &q));
+	EXPECT_EQ(2, q.depth);
+	EXPECT_EQ(NSDEVTMPFS_STATE_OWNED, q.state);
+	EXPECT_STREQ("loop3", q.name);
+	/* The grandchild is gone; the top revokes A's delegation... */
+	ASSERT_EQ(0, revoke_blk(LOOP(3)));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop3")) {
+		TH_LOG("revoking A's delegation did not give loop3 back to A");
+	}
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(3), &q));
+	EXPECT_EQ(1, q.depth);
+	/* ...and then its own assignment. */
+	ASSERT_EQ(0, revoke_blk(LOOP(3)));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop3"));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(3), &q));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
+TEST(query_reports_owner_assigner_and_flags)
+{
+	struct nsdevtmpfs_query q;
+	struct nschild a;
+	struct stat st;
+
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, makedev(1, 3), &q));
+	EXPECT_EQ(NSDEVTMPFS_STATE_GLOBAL | NSDEVTMPFS_STATE_DEFAULT, q.state);
+	EXPECT_EQ(0, q.owner_ino);
+	ASSERT_EQ(0, stat("/proc/self/ns/user", &st));
+	EXPECT_EQ(st.st_ino, q.assigner_ino);
+	EXPECT_STREQ("null", q.name);
+
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, assign_blk(LOOP(4), a.userns));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(4), &q));
+	ASSERT_EQ(0, fstat(a.userns, &st));
+	EXPECT_EQ(st.st_ino, q.owner_ino);
+	EXPECT_EQ(NSDEVTMPFS_STATE_OWNED, q.state);
+	EXPECT_EQ(0, revoke_blk(LOOP(4)));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(4), &q));
+	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, makedev(4095, 4095), &q));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
+/* In a child: the number of lines of a /proc listing that contain ARG. */
+static int count_lines_with(const char *path, const char *needle)
+{
+	char *text = slurp(path), *line, *save = NULL;
+	int n = 0;
+
+	if (!text)
+		return -errno;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!needle[0] || strstr(line, needle))
+			n++;
+	free(text);
+	return n;
+}
+
+static int ns_proc_devices_with(const char *arg)
+{
+	return count_lines_with("/proc/nsdevtmpfs/devices", arg);
+}
+
+static int ns_proc_namespaces(const char *arg)
+{
+	return count_lines_with("/proc/nsdevtmpfs/namespaces", arg);
+}
+
+TEST(proc_listings_show_a_namespace_its_subtree)
+{
+	struct nschild a, b;
+	char a_ino[32], b_ino[32];
+	struct stat st;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	ASSERT_EQ(0, fstat(a.userns, &st));
+	snprintf(a_ino, sizeof(a_ino), " %llu ", (unsigned long long)st.st_ino);
+	ASSERT_EQ(0, fstat(b.userns, &st));
+	snprintf(b_ino, sizeof(b_ino), " %llu ", (unsigned long long)st.st_ino);
+	ASSERT_EQ(0, assign_blk(LOOP(5), a.userns));
+	ASSERT_EQ(0, assign_blk(LOOP(6), b.userns));
+
+	/* The initial namespace sees both. */
+	EXPECT_EQ(1, count_lines_with("/proc/nsdevtmpfs/devices", " 7:5 "));
+	EXPECT_EQ(1, count_lines_with("/proc/nsdevtmpfs/devices", " 7:6 "));
+	/* A sees its own device and the globals, not B's. */
+	EXPECT_EQ(1, nschild_call(&a, ns_proc_devices_with, " 7:5 "));
+	EXPECT_EQ(0, nschild_call(&a, ns_proc_devices_with, " 7:6 "));
+	EXPECT_EQ(1, nschild_call(&a, ns_proc_devices_with, " 1:3 "));
+	/* A's namespaces listing: only itself. */
+	EXPECT_EQ(1, nschild_call(&a, ns_proc_namespaces, ""));
+	EXPECT_EQ(0, nschild_call(&a, ns_proc_namespaces, b_ino + 1));
+	EXPECT_GE(count_lines_with("/proc/nsdevtmpfs/namespaces", ""), 3);
+
+	EXPECT_EQ(0, revoke_blk(LOOP(5)));
+	EXPECT_EQ(0, revoke_blk(LOOP(6)));
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+/* --- bad input changes nothing ------------------------------------------ */
+
+static int control_ioctl(unsigned long cmd, void *arg)
+{
+	int fd, ret;
+
+	fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, arg) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+TEST(bad_ioctl_input_is_rejected_and_changes_nothing)
+{
+	char *devs_before, *ns_before, *devs_after, *ns_after;
+	struct nsdevtmpfs_assign a;
+	struct nsdevtmpfs_revoke r;
+	struct nsdevtmpfs_query q;
+	struct nsdevtmpfs_limit l;
+	struct nschild c;
+	int netns, closed, file;
+
+	ASSERT_EQ(0, nschild_start(&c, CHILD_ID_BASE, CHILD_ID_COUNT));
+	netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* A descriptor number nothing in this test will open. */
+	closed = 999;
+	close(closed);
+	devs_before = slurp("/proc/nsdevtmpfs/devices");
+	ns_before = slurp("/proc/nsdevtmpfs/namespaces");
+	ASSERT_NE(NULL, devs_before);
+
+#define A(...) (a = (struct nsdevtmpfs_assign){ .type = NSDEVTMPFS_BLK, .major = 7, \
+		.minor = 0, .userns_fd = c.userns, __VA_ARGS__ }, \
+		control_ioctl(NSDEVTMPFS_IOC_ASSIGN, &a))
+	EXPECT_EQ(-EINVAL, A(.flags = 1U << 31));
+	EXPECT_EQ(-EINVAL, A(.flags = 2));
+	EXPECT_EQ(-EINVAL, A(.reserved[0] = 1));
+	EXPECT_EQ(-EINVAL, A(.reserved[2] = 0xffffffff));
+	EXPECT_EQ(-EINVAL, A(.type = 0));
+	EXPECT_EQ(-EINVAL, A(.type = 3));
+	EXPECT_EQ(-EINVAL, A(.major = 1U << 12));
+	EXPECT_EQ(-EINVAL, A(.minor = 1U << 20));
+	EXPECT_EQ(-EINVAL, A(.major = 0xffffffff, .minor = 0xffffffff));
+	EXPECT_EQ(-EBADF, A(.userns_fd = closed));
+	EXPECT_EQ(-EBADF, A(.userns_fd = -1));
+	EXPECT_EQ(-EBADF, A(.userns_fd = 1 << 30));
+	EXPECT_EQ(-EINVAL, A(.userns_fd = netns));
+	EXPECT_EQ(-EINVAL, A(.userns_fd = file));
+	EXPECT_EQ(-EINVAL, A(.flags = NSDEVTMPFS_ASSIGN_GLOBAL));
+	EXPECT_EQ(-ENODEV, A(.major = 7, .minor = 999999));
+	EXPECT_EQ(-ENODEV, A(.type = NSDEVTMPFS_CHR, .major = 4095, .minor = 1));
+	EXPECT_EQ(-EBUSY, A(.type = NSDEVTMPFS_CHR, .major = 1, .minor = 3));
+	EXPECT_EQ(-EEXIST, A(.type = NSDEVTMPFS_CHR, .major = 1, .minor = 3,
+			     .userns_fd = -1, .flags = NSDEVTMPFS_ASSIGN_GLOBAL));
+#undef A
+
+#define R(...) (r = (struct nsdevtmpfs_revoke){ .type = NSDEVTMPFS_BLK, .major = 7, \
+		.minor = 0, __VA_ARGS__ }, control_ioctl(NSDEVTMPFS_IOC_REVOKE, &r))
+	EXPECT_EQ(-EINVAL, R(.flags = 1));
+	EXPECT_EQ(-EINVAL, R(.reserved[3] = 1));
+	EXPECT_EQ(-EINVAL, R(.type = 9));
+	EXPECT_EQ(-EINVAL, R(.minor = 0xffffffff));
+	EXPECT_EQ(-ENOENT, R(.minor = 0));
+	EXPECT_EQ(-ENOENT, R(.minor = 12345));
+#undef R
+
+#define Q(...) (q = (struct nsdevtmpfs_query){ .type = NSDEVTMPFS_CHR, .major = 1, \
+		.minor = 3, __VA_ARGS__ }, control_ioctl(NSDEVTMPFS_IOC_QUERY, &q))
+	EXPECT_EQ(-EINVAL, Q(.flags = 1));
+	EXPECT_EQ(-EINVAL, Q(.state = 1));
+	EXPECT_EQ(-EINVAL, Q(.owner_ino = 1));
+	EXPECT_EQ(-EINVAL, Q(.name[5] = 'x'));
+	EXPECT_EQ(-EINVAL, Q(.reserved[0] = 1));
+	EXPECT_EQ(-EINVAL, Q(.type = 0));
+	EXPECT_EQ(0, Q());
+#undef Q
+
+#define L(...) (l = (struct nsdevtmpfs_limit){ .userns_fd = c.userns, .max_loops = 4, \
+		__VA_ARGS__ }, control_ioctl(NSDEVTMPFS_IOC_SET_LIMIT, &l))
+	EXPECT_EQ(-EINVAL, L(.flags = 1));
+	EXPECT_EQ(-EINVAL, L(.reserved[4] = 1));
+	EXPECT_EQ(-EINVAL, L(.max_loops = 0xffffffff));
+	EXPECT_EQ(-EINVAL, L(.max_loops = (1U << 20) + 1));
+	EXPECT_EQ(-EBADF, L(.userns_fd = closed));
+	EXPECT_EQ(-EINVAL, L(.userns_fd = netns));
+#undef L
+
+	EXPECT_EQ(-ENOTTY, control_ioctl(_IO(NSDEVTMPFS_IOC_MAGIC, 99), NULL));
+	EXPECT_EQ(-ENOTTY, control_ioctl(_IOW(NSDEVTMPFS_IOC_MAGIC, 1, int), &closed));
+	EXPECT_EQ(-EFAULT, control_ioctl(NSDEVTMPFS_IOC_ASSIGN, (void *)16));
+
+	devs_after = slurp("/proc/nsdevtmpfs/devices");
+	ns_after = slurp("/proc/nsdevtmpfs/namespaces");
+	ASSERT_NE(NULL, devs_after);
+	EXPECT_STREQ(devs_before, devs_after);
+	EXPECT_STREQ(ns_before, ns_after);
+	free(devs_before);
+	free(devs_after);
+	free(ns_before);
+	free(ns_after);
+	close(netns);
+	close(file);
+	EXPECT_EQ(0, nschild_stop(&c));
+}
+
+TEST(set_limit_is_reported)
+{
+	struct nsdevtmpfs_limit l = { .max_loops = 3 };
+	unsigned long long ino, parent;
+	unsigned int used, limit, views;
+	char needle[32], *text, *line;
+	struct nschild c;
+	struct stat st;
+
+	ASSERT_EQ(0, nschild_start(&c, CHILD_ID_BASE, CHILD_ID_COUNT));
+	l.userns_fd = c.userns;
+	ASSERT_EQ(0, control_ioctl(NSDEVTMPFS_IOC_SET_LIMIT, &l));
+	ASSERT_EQ(0, fstat(c.userns, &st));
+	snprintf(needle, sizeof(needle), "\n%llu ", (unsigned long long)st.st_ino);
+	text = slurp("/proc/nsdevtmpfs/namespaces");
+	ASSERT_NE(NULL, text);
+	line = strstr(text, needle);
+	ASSERT_NE(NULL, line) {
+		TH_LOG("no line for the namespace in:\n%s", text);
+	}
+	/* ns-inode parent-inode loops-used loop-limit views-mounted */
+	ASSERT_EQ(5, sscanf(line + 1, "%llu %llu %u %u %u", &ino, &parent,
+			    &used, &limit, &views));
+	EXPECT_EQ(3, limit);
+	EXPECT_EQ(0, used);
+	EXPECT_EQ(0, views);
+	free(text);
+	EXPECT_EQ(0, nschild_stop(&c));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,319 @@
+// Runs inside the test VM, as root, with nsdevtmpfs.ko and loop.ko loaded:
+// views (SPEC §2), the control ioctls and the /proc listings (SPEC §3).
+//
+// The test process first moves into a private mount namespace, so its
+// views never show in the VM's own. Namespaced steps run in an NsChild
+// (user + mount namespace, root mapped to host uid 100000).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/nsdevtmpfs.h>
+#include <sys/statfs.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nsdev/control.h"
+#include "nsdev/device.h"
+#include "nsdev/error.h"
+#include "nsdev/ns.h"
+#include "nsdev/view.h"
+#include "vm_helpers.h"
+
+namespace nsdev {
+namespace {
+
+using vmtest::NodeInfo;
+using vmtest::NsChild;
+using vmtest::TempDir;
+using Type = DeviceId::Type;
+
+const DeviceId kNull{Type::Char, 1, 3};
+const DeviceId kLoop0{Type::Block, 7, 0};  // created by loop.ko at load time
+const DeviceId kNoSuchDevice{Type::Char, 4095, 4095};
+const std::vector<std::string> kNoProblems;
+
+// what() of the SysError @call throws, or "no exception".
+std::string error_of(const std::function<void()>& call) {
+    try {
+        call();
+        return "no exception";
+    } catch (const SysError& e) {
+        return e.what();
+    }
+}
+
+// errno of the SysError @call throws, or 0.
+int errno_of(const std::function<void()>& call) {
+    try {
+        call();
+        return 0;
+    } catch (const SysError& e) {
+        return e.code().value();
+    }
+}
+
+// "success" or the errno name, for comparing NsChild results readably.
+std::string result(int err) { return err ? errno_name(err) : "success"; }
+
+// f_type of the filesystem mounted at @path, or 0 if statfs fails.
+long fs_type(const std::string& path) {
+    struct statfs sfs {};
+    return ::statfs(path.c_str(), &sfs) == 0 ? static_cast<long>(sfs.f_type) : 0;
+}
+
+// The row of /proc/nsdevtmpfs/devices for @dev, if any.
+std::optional<DeviceRow> proc_row(const DeviceId& dev) {
+    for (DeviceRow& row : read_proc_devices())
+        if (row.dev == dev) return std::move(row);
+    return std::nullopt;
+}
+
+// The row of /proc/nsdevtmpfs/namespaces for namespace inode @ino, if any.
+std::optional<NamespaceRow> proc_ns_row(uint64_t ino) {
+    for (const NamespaceRow& row : read_proc_namespaces())
+        if (row.ino == ino) return row;
+    return std::nullopt;
+}
+
+// Every test: a private mount namespace and a scratch directory.
+class VmTest : public testing::Test {
+protected:
+    void SetUp() override { vmtest::enter_private_mount_ns(); }
+
+    TempDir dir_;
+};
+
+// ---- Views in the initial namespace and in a child namespace (SPEC §2).
+
+using ViewVm = VmTest;
+
+TEST_F(ViewVm, MountedViewIsNsdevtmpfs) {
+    MountedView view(dir_.path());
+    EXPECT_EQ(view.target(), dir_.path());
+    EXPECT_EQ(fs_type(dir_.path()), NSDEVTMPFS_SUPER_MAGIC);
+}
+
+TEST_F(ViewVm, UnmountDetaches) {
+    MountedView view(dir_.path());
+    view.unmount();
+    EXPECT_EQ(view.target(), "");
+    EXPECT_NE(fs_type(dir_.path()), NSDEVTMPFS_SUPER_MAGIC);
+    view.unmount();  // empty now: a no-op
+}
+
+TEST_F(ViewVm, MoveTransfersTheMount) {
+    std::optional<MountedView> outer;
+    {
+        MountedView inner(dir_.path());
+        outer.emplace(std::move(inner));
+        EXPECT_EQ(inner.target(), "");  // NOLINT(bugprone-use-after-move): specified state
+    }                                   // inner's destructor must not unmount
+    EXPECT_EQ(fs_type(dir_.path()), NSDEVTMPFS_SUPER_MAGIC);
+    outer.reset();
+    EXPECT_NE(fs_type(dir_.path()), NSDEVTMPFS_SUPER_MAGIC);
+}
+
+TEST_F(ViewVm, MountOnMissingDirectoryNamesTarget) {
+    const std::string target = dir_ / "missing";
+    EXPECT_EQ(error_of([&] { mount_view(target); }),
+              "mount nsdevtmpfs on " + target + ": ENOENT (No such file or directory)");
+}
+
+TEST_F(ViewVm, DefaultContentInInitialNamespace) {
+    MountedView view(dir_.path());
+    EXPECT_EQ(vmtest::check_default_content(vmtest::probe_node, dir_.path(), 0, 0), kNoProblems);
+}
+
+TEST_F(ViewVm, DefaultContentInChildNamespace) {
+    NsChild child;
+    ASSERT_EQ(result(child.mount_view(dir_.path())), "success") << "mount in child user namespace";
+    auto probe = [&](const std::string& path) { return child.probe(path); };
+    // Root of the child namespace is mapped, so it owns the nodes.
+    EXPECT_EQ(vmtest::check_default_content(probe, dir_.path(), 0, 0), kNoProblems);
+}
+
+TEST_F(ViewVm, ChildCanOpenNodesInItsView) {
+    NsChild child;
+    ASSERT_EQ(result(child.mount_view(dir_.path())), "success") << "mount in child user namespace";
+    EXPECT_EQ(result(child.open(dir_ / "null")), "success") << "open null in child view";
+    EXPECT_EQ(result(child.open(dir_ / "zero")), "success") << "open zero in child view";
+}
+
+// ---- Control ioctls without an assignment.
+
+using ControlVm = VmTest;
+
+TEST_F(ControlVm, LoopNodeOnHostIsB70) {
+    // A precondition of the assignment tests below, stated on its own.
+    EXPECT_EQ(parse_device("/dev/loop0"), kLoop0);
+}
+
+TEST_F(ControlVm, QueryNullIsGlobalDefault) {
+    QueryResult q = Control().query(kNull);
+    EXPECT_TRUE(q.global);
+    EXPECT_TRUE(q.default_content);
+    EXPECT_FALSE(q.owned);
+    EXPECT_FALSE(q.loop);
+    EXPECT_EQ(q.owner_ino, 0u) << "owner of a global device";
+    EXPECT_EQ(q.name, "null");
+}
+
+TEST_F(ControlVm, QueryUnknownDeviceIsEnodev) {
+    Control control;
+    EXPECT_EQ(error_of([&] { control.query(kNoSuchDevice); }),
+              "query c:4095:4095: ENODEV (No such device)");
+}
+
+TEST_F(ControlVm, AssignUnknownDeviceIsEnodev) {
+    Control control;
+    NsChild child;
+    UniqueFd ns = child.open_userns();
+    EXPECT_EQ(error_of([&] { control.assign(kNoSuchDevice, ns.get()); }),
+              "assign c:4095:4095 to user namespace fd " + std::to_string(ns.get()) +
+                  ": ENODEV (No such device)");
+}
+
+TEST_F(ControlVm, QueryUnassignedLoopIsEnoent) {
+    Control control;
+    EXPECT_EQ(error_of([&] { control.query(kLoop0); }),
+              "query b:7:0: ENOENT (No such file or directory)");
+}
+
+TEST_F(ControlVm, RevokeUnassignedLoopIsEnoent) {
+    Control control;
+    EXPECT_EQ(error_of([&] { control.revoke(kLoop0); }),
+              "revoke b:7:0: ENOENT (No such file or directory)");
+}
+
+TEST_F(ControlVm, AssignToNetworkNamespaceIsEinvalAndChangesNothing) {
+    Control control;
+    UniqueFd net = open_or_throw("/proc/self/ns/net", O_RDONLY);
+    EXPECT_EQ(error_of([&] { control.assign(kLoop0, net.get()); }),
+              "assign b:7:0 to user namespace fd " + std::to_string(net.get()) +
+                  ": EINVAL (Invalid argument)");
+    EXPECT_EQ(errno_of([&] { control.query(kLoop0); }), ENOENT) << "b:7:0 must stay unassigned";
+}
+
+TEST_F(ControlVm, AssignToClosedFdIsEbadf) {
+    Control control;
+    int closed;
+    {
+        UniqueFd fd = open_or_throw("/dev/null", O_RDONLY);
+        closed = fd.get();
+    }
+    EXPECT_EQ(errno_of([&] { control.assign(kLoop0, closed); }), EBADF);
+    EXPECT_EQ(errno_of([&] { control.query(kLoop0); }), ENOENT) << "b:7:0 must stay unassigned";
+}
+
+TEST_F(ControlVm, ProcDevicesListsGlobalNull) {
+    std::optional<DeviceRow> row = proc_row(kNull);
+    ASSERT_TRUE(row) << "no c:1:3 line in " << kProcDevicesPath;
+    EXPECT_EQ(row->name, "null");
+    EXPECT_EQ(row->owner_ino, 0u);
+    EXPECT_TRUE(row->has_flag("global") && row->has_flag("default") && !row->has_flag("owned"));
+}
+
+// ---- b:7:0 (loop0) assigned to a child user namespace for each test.
+
+class LoopAssignedVm : public VmTest {
+protected:
+    void SetUp() override {
+        VmTest::SetUp();
+        ASSERT_EQ(errno_of([&] { control_.query(kLoop0); }), ENOENT)
+            << "b:7:0 is assigned before the test (left over from an earlier one?)";
+        child_.emplace();
+        ASSERT_EQ(result(child_->mount_view(dir_.path())), "success")
+            << "mount in child user namespace";
+        child_ns_ = child_->open_userns();
+        child_ino_ = userns_inode(child_ns_.get());
+        control_.assign(kLoop0, child_ns_.get());
+    }
+
+    void TearDown() override {
+        // Best effort, before the child (and its namespace) goes away.
+        if (errno_of([&] { control_.query(kLoop0); }) == 0) control_.revoke(kLoop0);
+    }
+
+    // What the child sees at @name in its view.
+    NodeInfo in_child_view(const std::string& name) { return child_->probe(dir_ / name); }
+
+    Control control_;
+    std::optional<NsChild> child_;
+    UniqueFd child_ns_;
+    uint64_t child_ino_ = 0;
+};
+
+TEST_F(LoopAssignedVm, AppearsInOwnersView) {
+    NodeInfo node = in_child_view("loop0");
+    EXPECT_TRUE(vmtest::describe(node).starts_with("block 7:0 ")) << vmtest::describe(node);
+    EXPECT_EQ(node.uid, 0u) << "owned by the child's root";
+    EXPECT_EQ(node.gid, 0u);
+    EXPECT_EQ(result(child_->open(dir_ / "loop0")), "success") << "open loop0 in child view";
+}
+
+TEST_F(LoopAssignedVm, AbsentFromInitialNamespaceView) {
+    TempDir host_dir;
+    MountedView view(host_dir.path());
+    EXPECT_EQ(vmtest::describe(vmtest::probe_node(host_dir / "loop0")), "ENOENT");
+}
+
+TEST_F(LoopAssignedVm, QueryReportsOwnerAndAssigner) {
+    QueryResult q = control_.query(kLoop0);
+    EXPECT_TRUE(q.owned);
+    EXPECT_FALSE(q.global);
+    EXPECT_FALSE(q.default_content);
+    EXPECT_FALSE(q.loop) << "assigned, not allocated through loop delegation";
+    EXPECT_EQ(q.depth, 1u);
+    EXPECT_EQ(q.owner_ino, child_ino_);
+    EXPECT_EQ(q.assigner_ino, current_userns_inode());
+    EXPECT_EQ(q.name, "loop0");
+}
+
+TEST_F(LoopAssignedVm, ProcDevicesListsAssignment) {
+    std::optional<DeviceRow> row = proc_row(kLoop0);
+    ASSERT_TRUE(row) << "no b:7:0 line in " << kProcDevicesPath;
+    EXPECT_EQ(row->name, "loop0");
+    EXPECT_EQ(row->owner_ino, child_ino_);
+    EXPECT_EQ(row->assigner_ino, current_userns_inode());
+    EXPECT_EQ(row->flags, std::vector<std::string>{"owned"});
+}
+
+TEST_F(LoopAssignedVm, AssignAgainToOwnerIsEexist) {
+    EXPECT_EQ(error_of([&] { control_.assign(kLoop0, child_ns_.get()); }),
+              "assign b:7:0 to user namespace fd " + std::to_string(child_ns_.get()) +
+                  ": EEXIST (File exists)");
+}
+
+TEST_F(LoopAssignedVm, AssignToAnotherNamespaceIsEbusy) {
+    NsChild other;
+    UniqueFd other_ns = other.open_userns();
+    EXPECT_EQ(result(errno_of([&] { control_.assign(kLoop0, other_ns.get()); })), "EBUSY");
+    EXPECT_EQ(control_.query(kLoop0).owner_ino, child_ino_) << "owner must not change";
+}
+
+TEST_F(LoopAssignedVm, RevokeRemovesFromViewBeforeReturning) {
+    const std::string before = vmtest::describe(in_child_view("loop0"));
+    ASSERT_TRUE(before.starts_with("block 7:0 ")) << before;
+    control_.revoke(kLoop0);
+    EXPECT_EQ(vmtest::describe(in_child_view("loop0")), "ENOENT");
+    EXPECT_EQ(result(errno_of([&] { control_.query(kLoop0); })), "ENOENT");
+    EXPECT_FALSE(proc_row(kLoop0)) << "b:7:0 still listed in " << kProcDevicesPath;
+}
+
+TEST_F(LoopAssignedVm, SetLimitShowsInNamespacesListing) {
+    control_.set_limit(child_ns_.get(), 3);
+    std::optional<NamespaceRow> row = proc_ns_row(child_ino_);
+    ASSERT_TRUE(row) << "no line for namespace " << child_ino_ << " in " << kProcNamespacesPath;
+    EXPECT_EQ(row->parent_ino, current_userns_inode());
+    EXPECT_EQ(row->loop_limit, 3u);
+    EXPECT_EQ(row->loops_used, 0u);
+    EXPECT_EQ(row->views_mounted, 1u) << "the child has its view mounted";
+}
+
+}  // namespace
+}  // namespace nsdev
