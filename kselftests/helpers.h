@@ -11,7 +11,6 @@
 #ifndef _NSDEV_SELFTEST_HELPERS_H
 #define _NSDEV_SELFTEST_HELPERS_H
 
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>

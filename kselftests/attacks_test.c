@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * attacks_test - isolation between views must hold against every route
+ *
+ * Each test is an attempt a hostile container (or user) would make to reach
+ * a device that is not in its view, or to change ownership it has no right
+ * to. Every attempt must fail, and what is allowed (an fd handed over by
+ * someone who could open the device) must keep working. Add new routes
+ * here as they are thought of.
+ */
+#include <sys/socket.h>
+
+#include "helpers.h"
+
+#include "kselftest_harness.h"
+
+/* --- state kept inside a namespace child across calls -------------------- */
+
+static int kept_opath = -1;
+
+/* In A: make every kind of alias of its loop0 node. */
+static int ns_make_aliases(const char *arg)
+{
+	int fd;
+
+	if (link(VIEW "/loop0", VIEW "/hardlink"))
+		return -errno;
+	if (mkdir(VIEW "/d", 0700) || link(VIEW "/loop0", VIEW "/d/renamed-src") ||
+	    rename(VIEW "/d/renamed-src", VIEW "/d/renamed"))
+		return -errno;
+	kept_opath = open(VIEW "/loop0", O_PATH | O_CLOEXEC);
+	if (kept_opath < 0)
+		return -errno;
+	fd = open("/tmp/nsdev-bind-target", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	if (mount(VIEW "/loop0", "/tmp/nsdev-bind-target", NULL, MS_BIND, NULL))
+		return -errno;
+	return 0;
+}
+
+/* In A: bit i set when alias i cannot be opened (ENXIO). */
+static int ns_aliases_blocked(const char *arg)
+{
+	static const char * const names[] = {
+		VIEW "/hardlink", VIEW "/d/renamed", "/tmp/nsdev-bind-target",
+	};
+	char proc[64];
+	int i, blocked = 0;
+
+	for (i = 0; i < 3; i++)
+		if (ns_open(names[i]) == -ENXIO)
+			blocked |= 1 << i;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", kept_opath);
+	if (ns_open(proc) == -ENXIO)
+		blocked |= 1 << 3;
+	return blocked;
+}
+
+static int ns_mknod(const char *arg)
+{
+	int ret = mknod(VIEW "/evil", S_IFBLK | 0600, makedev(7, 0)) ? -errno : 0;
+
+	if (ret)
+		return ret;
+	unlink(VIEW "/evil");
+	return 0;
+}
+
+static int ns_mknod_tmpfs(const char *arg)
+{
+	int ret;
+
+	mkdir("/tmp/nsdev-evil-tmpfs", 0700);
+	if (mount("none", "/tmp/nsdev-evil-tmpfs", "tmpfs", 0, NULL))
+		return -errno;
+	ret = mknod("/tmp/nsdev-evil-tmpfs/null", S_IFCHR | 0666, makedev(1, 3));
+	ret = ret ? -errno : 0;
+	if (!ret)
+		ret = ns_open("/tmp/nsdev-evil-tmpfs/null") ? -EPERM : 0;
+	umount2("/tmp/nsdev-evil-tmpfs", MNT_DETACH);
+	return ret;
+}
+
+TEST(mknod_is_refused)
+{
+	struct nschild a;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_mknod, NULL));
+	/* And not by the back door of a tmpfs of its own either. */
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_mknod_tmpfs, NULL));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
+TEST(revoked_node_opens_under_no_name)
+{
+	struct nschild a;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, nschild_call(&a, ns_make_aliases, NULL));
+	/* While A owns the device every alias opens... */
+	EXPECT_EQ(0, nschild_call(&a, ns_aliases_blocked, NULL));
+	ASSERT_EQ(0, revoke_blk(LOOP(0)));
+	/* ...and after the revoke none does. */
+	EXPECT_EQ(0xf, nschild_call(&a, ns_aliases_blocked, NULL)) {
+		TH_LOG("bits: 1 hard link, 2 rename, 4 bind mount, 8 O_PATH reopen");
+	}
+	EXPECT_EQ(0, nschild_stop(&a));
+	unlink("/tmp/nsdev-bind-target");
+}
+
+/* --- another namespace's view ------------------------------------------- */
+
+static int ns_open_via_other_root(const char *arg)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/%s/root" VIEW "/loop0", arg);
+	return ns_open(path);
+}
+
+static int ns_symlink_into_other_root(const char *arg)
+{
+	char target[128];
+
+	snprintf(target, sizeof(target), "/proc/%s/root" VIEW "/loop0", arg);
+	if (symlink(target, VIEW "/sneaky"))
+		return -errno;
+	return ns_open("sneaky");
+}
+
+TEST(another_views_nodes_are_out_of_reach)
+{
+	struct nschild a, b;
+	char pid[16];
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	snprintf(pid, sizeof(pid), "%d", a.pid);
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "loop0"));
+	EXPECT_NE(0, nschild_call(&b, ns_open_via_other_root, pid));
+	EXPECT_NE(0, nschild_call(&b, ns_symlink_into_other_root, pid));
+	EXPECT_EQ(0, revoke_blk(LOOP(0)));
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+/* --- file descriptors over a unix socket --------------------------------- */
+
+static int sock[2] = { -1, -1 };
+static int received[2] = { -1, -1 };
+
+static int send_fds(int s, int fd0, int fd1)
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 }, byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	int fds[2] = { fd0, fd1 };
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+	return sendmsg(s, &msg, 0) == 1 ? 0 : -errno;
+}
+
+/* In A: open loop0 for real and as O_PATH, and send both to B. */
+static int ns_send_loop0(const char *arg)
+{
+	int fd = open(VIEW "/loop0", O_RDONLY | O_CLOEXEC);
+	int path = open(VIEW "/loop0", O_PATH | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0 || path < 0)
+		return -errno;
+	ret = send_fds(sock[0], fd, path);
+	close(fd);
+	close(path);
+	return ret;
+}
+
+/* In B: receive them; 0 when the real fd is usable. */
+static int ns_recv_loop0(const char *arg)
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))], byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	unsigned long long size;
+
+	if (recvmsg(sock[1], &msg, 0) != 1)
+		return -errno;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	memcpy(received, CMSG_DATA(cmsg), sizeof(received));
+	/* An unbound loop device: the ioctl works on the passed fd. */
+	return ioctl(received[0], BLKGETSIZE64, &size) ? -errno : 0;
+}
+
+/* In B: reopen the passed O_PATH fd through /proc/self/fd. */
+static int ns_reopen_received(const char *arg)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", received[1]);
+	return ns_open(proc);
+}
+
+TEST(passed_fds_carry_the_senders_right_only)
+{
+	struct nschild a, b;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sock));
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+
+	ASSERT_EQ(0, nschild_call(&a, ns_send_loop0, NULL));
+	/* What A could open, B may use when A hands it over... */
+	EXPECT_EQ(0, nschild_call(&b, ns_recv_loop0, NULL));
+	EXPECT_EQ(0, nschild_call(&b, ns_reopen_received, NULL));
+	/* ...but the right ends with A's. */
+	ASSERT_EQ(0, revoke_blk(LOOP(0)));
+	EXPECT_EQ(-ENXIO, nschild_call(&b, ns_reopen_received, NULL));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "loop0"));
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+	close(sock[0]);
+	close(sock[1]);
+}
+
+/* --- the control device --------------------------------------------------- */
+
+TEST(non_root_cannot_use_the_control_device)
+{
+	int status, fd;
+	pid_t pid;
+
+	fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct nsdevtmpfs_assign a = {
+			.type = NSDEVTMPFS_BLK, .major = 7, .minor = 0,
+			.userns_fd = -1, .flags = NSDEVTMPFS_ASSIGN_GLOBAL,
+		};
+		struct nsdevtmpfs_revoke r = {
+			.type = NSDEVTMPFS_CHR, .major = 1, .minor = 3,
+		};
+
+		if (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
+		    setresuid(1000, 1000, 1000))
+			_exit(10);
+		/* The node is 0600 root. */
+		if (open(CONTROL, O_RDWR) >= 0 || errno != EACCES)
+			_exit(11);
+		/* An fd root opened carries no authority. */
+		if (!ioctl(fd, NSDEVTMPFS_IOC_ASSIGN, &a) || errno != EPERM)
+			_exit(12);
+		if (!ioctl(fd, NSDEVTMPFS_IOC_REVOKE, &r) || errno != EPERM)
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("step %d: 11 open, 12 assign, 13 revoke", WEXITSTATUS(status));
+	}
+	close(fd);
+}
+
+/* In a namespace child: a non-root process of the same namespace. */
+static int ns_nonroot_control(const char *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setresgid(1, 1, 1) || setresuid(1, 1, 1))
+			_exit(10);
+		_exit(open(VIEW_CONTROL, O_RDWR) < 0 && errno == EACCES ? 0 : 11);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WEXITSTATUS(status);
+}
+
+/* Calls a namespace root makes with a device it does not own. */
+static int ns_assign(const char *arg)
+{
+	unsigned int maj, min, flags;
+	int fd;
+
+	if (sscanf(arg, "%u:%u %d %u", &maj, &min, &fd, &flags) != 4)
+		return -EINVAL;
+	return nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(maj, min),
+			       fd, flags);
+}
+
+static int ns_revoke(const char *arg)
+{
+	unsigned int maj, min;
+
+	if (sscanf(arg, "%u:%u", &maj, &min) != 2)
+		return -EINVAL;
+	return nsdev_revoke_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(maj, min));
+}
+
+static int ns_query(const char *arg)
+{
+	struct nsdevtmpfs_query q;
+	unsigned int maj, min;
+
+	if (sscanf(arg, "%u:%u", &maj, &min) != 2)
+		return -EINVAL;
+	return nsdev_query_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(maj, min), &q);
+}
+
+static int ns_set_own_limit(const char *arg)
+{
+	struct nsdevtmpfs_limit l = { .max_loops = 1000 };
+	int fd, ret;
+
+	l.userns_fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	fd = open(VIEW_CONTROL, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || l.userns_fd < 0)
+		return -errno;
+	ret = ioctl(fd, NSDEVTMPFS_IOC_SET_LIMIT, &l) ? -errno : 0;
+	close(fd);
+	close(l.userns_fd);
+	return ret;
+}
+
+TEST(namespace_roots_cannot_overstep)
+{
+	struct nschild a, b;
+	char buf[64];
+
+	ensure_view_dir();
+	/* B first, so that A inherits B's namespace fd. */
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+
+	EXPECT_EQ(0, nschild_call(&a, ns_nonroot_control, NULL)) {
+		TH_LOG("a non-root user of A could open A's control node");
+	}
+	/* A may not give its device to a non-descendant (B)... */
+	snprintf(buf, sizeof(buf), "7:0 %d 0", b.userns);
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
+	/* ...nor make it global... */
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, "7:0 -1 1"));
+	/* ...nor hand out a device it does not own. */
+	snprintf(buf, sizeof(buf), "7:5 %d 0", b.userns);
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
+	/* B can neither revoke nor even learn about A's device. */
+	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_revoke, "7:0"));
+	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_query, "7:0"));
+	/* A cannot undo the initial namespace's assignment to itself. */
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_revoke, "7:0"));
+	/* No namespace raises its own loop limit. */
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_set_own_limit, NULL));
+
+	EXPECT_EQ(0, revoke_blk(LOOP(0)));
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+TEST_HARNESS_MAIN
