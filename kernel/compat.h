@@ -161,4 +161,66 @@ static inline nsdev_class_t *nsdev_block_class_of(dev_t devt)
 	return class;
 }
 
+/*
+ * Block devices opened by the module for reading and writing, exclusively
+ * (with a holder) or not. 6.9 returns a struct file, 6.1 the block_device;
+ * the handle is one or the other (ERR_PTR on failure), only ever used
+ * through these helpers. Closing is synchronous: on 6.12+ an fput() would
+ * defer the real release, and a LOOP_CTL_REMOVE right after would fail.
+ */
+#ifdef NSDEV_HAVE_BDEV_FILE
+#define NSDEV_BDEV_MODE		(BLK_OPEN_READ | BLK_OPEN_WRITE)
+#define NSDEV_BDEV_EXCL		BLK_OPEN_EXCL
+
+static inline void *nsdev_bdev_open(dev_t devt, void *holder)
+{
+	return bdev_file_open_by_dev(devt, NSDEV_BDEV_MODE |
+				     (holder ? NSDEV_BDEV_EXCL : 0), holder,
+				     NULL);
+}
+
+static inline void nsdev_bdev_close(void *h, void *holder)
+{
+	__fput_sync(h);
+}
+
+static inline struct block_device *nsdev_bdev(void *h)
+{
+	return file_bdev(h);
+}
+#else
+#define NSDEV_BDEV_MODE		(FMODE_READ | FMODE_WRITE)
+#define NSDEV_BDEV_EXCL		FMODE_EXCL
+
+static inline void *nsdev_bdev_open(dev_t devt, void *holder)
+{
+	return blkdev_get_by_dev(devt, NSDEV_BDEV_MODE |
+				 (holder ? NSDEV_BDEV_EXCL : 0), holder);
+}
+
+static inline void nsdev_bdev_close(void *h, void *holder)
+{
+	blkdev_put(h, NSDEV_BDEV_MODE | (holder ? NSDEV_BDEV_EXCL : 0));
+}
+
+static inline struct block_device *nsdev_bdev(void *h)
+{
+	return h;
+}
+#endif
+
+/*
+ * An ioctl on a block device the module opened, in the mode it opened it
+ * with: through an exclusive open, loop_configure() sees BLK_OPEN_EXCL and
+ * skips claiming the device itself. @arg is the caller's user pointer.
+ */
+static inline int nsdev_bdev_ioctl(void *h, bool excl, unsigned int cmd,
+				   unsigned long arg)
+{
+	struct block_device *bdev = nsdev_bdev(h);
+
+	return bdev->bd_disk->fops->ioctl(bdev, NSDEV_BDEV_MODE |
+					  (excl ? NSDEV_BDEV_EXCL : 0), cmd, arg);
+}
+
 #endif /* _NSDEVTMPFS_COMPAT_H */

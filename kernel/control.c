@@ -32,9 +32,6 @@
 #include "nsdevtmpfs.h"
 #include "registry.h"
 
-/* The most loop devices a limit may name: the loop driver's index space. */
-#define NSDEV_MAX_LOOP_LIMIT	BIT(MINORBITS)
-
 static bool nsdev_reserved_zero(const __u32 *reserved, size_t n)
 {
 	size_t i;

@@ -72,6 +72,7 @@ static const struct inode_operations nsdev_node_iops;
 static struct inode *nsdev_new_inode(struct super_block *sb, umode_t mode,
 				     dev_t rdev, bool root)
 {
+	const struct file_operations *fops;
 	struct inode *inode = new_inode(sb);
 
 	if (!inode)
@@ -99,6 +100,10 @@ static struct inode *nsdev_new_inode(struct super_block *sb, umode_t mode,
 	case S_IFBLK:
 		init_special_inode(inode, mode, rdev);
 		inode->i_op = &nsdev_node_iops;
+		/* A delegated loop's node drives its lifecycle (loopctl.c). */
+		fops = S_ISBLK(mode) ? nsdev_loop_node_fops(rdev) : NULL;
+		if (fops)
+			inode->i_fop = fops;
 		break;
 	}
 	return inode;

@@ -9,8 +9,10 @@
  *
  * Removal: class interfaces on the misc class (known from our own misc
  * device) and on the block class (known from the first block device
- * assigned) report devices leaving the system; the registry then forgets
- * them before their number can be reused. Devices of other classes are
+ * assigned or delegated) report devices leaving the system; the registry
+ * then forgets them before their number can be reused. The block class
+ * interface also reports new partitions, which belong to their disk's
+ * owner. Devices of other classes are
  * forgotten only by REVOKE; their nodes stay unopenable once revoked.
  *
  * Locking: nsdev_class_lock serialises registering the interfaces. The
@@ -65,6 +67,43 @@ static bool nsdev_name_valid(const char *name)
 }
 
 /**
+ * nsdev_sysfs_read - read a sysfs attribute through the private mount
+ * @path: relative to /sys ("block/loop3/loop/autoclear")
+ * @buf:  where to put it, NUL-terminated
+ * @len:  size of @buf
+ *
+ * Return: the number of bytes read, or a negative errno (-ENOENT when the
+ * attribute does not exist).
+ */
+ssize_t nsdev_sysfs_read(const char *path, char *buf, size_t len)
+{
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t n;
+
+	file = file_open_root_mnt(nsdev_sysfs_mnt, path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	n = kernel_read(file, buf, len - 1, &pos);
+	fput(file);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/* nsdev_sysfs_exists - is there a sysfs entry at @path (relative to /sys)? */
+bool nsdev_sysfs_exists(const char *path)
+{
+	struct file *file;
+
+	file = file_open_root_mnt(nsdev_sysfs_mnt, path, O_PATH, 0);
+	if (IS_ERR(file))
+		return false;
+	fput(file);
+	return true;
+}
+
+/**
  * nsdev_devnode_lookup - does a device exist, and what is its node?
  * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
  * @devt: the device number
@@ -77,32 +116,22 @@ static bool nsdev_name_valid(const char *name)
  */
 int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode)
 {
-	char path[48], *buf, *line, *next;
 	unsigned int maj = UINT_MAX, min = UINT_MAX, m;
-	struct file *file;
-	loff_t pos = 0;
+	char path[48], *buf, *line, *next;
 	ssize_t len;
 	int ret = -ENODEV;
 
 	snprintf(path, sizeof(path), "dev/%s/%u:%u/uevent",
 		 type == NSDEVTMPFS_BLK ? "block" : "char", MAJOR(devt),
 		 MINOR(devt));
-	file = file_open_root_mnt(nsdev_sysfs_mnt, path, O_RDONLY, 0);
-	if (IS_ERR(file))
-		return PTR_ERR(file) == -ENOENT ? -ENODEV : PTR_ERR(file);
-
 	buf = kmalloc(NSDEV_UEVENT_MAX, GFP_KERNEL);
-	if (!buf) {
-		fput(file);
+	if (!buf)
 		return -ENOMEM;
-	}
-	len = kernel_read(file, buf, NSDEV_UEVENT_MAX - 1, &pos);
-	fput(file);
+	len = nsdev_sysfs_read(path, buf, NSDEV_UEVENT_MAX);
 	if (len < 0) {
-		ret = len;
+		ret = len == -ENOENT ? -ENODEV : len;
 		goto out;
 	}
-	buf[len] = '\0';
 
 	name[0] = '\0';
 	*mode = 0600;
@@ -138,6 +167,20 @@ static void nsdev_class_remove(u32 type, struct device *dev)
 		nsdev_device_gone(type, dev->devt);
 }
 
+/*
+ * A partition appeared (from a partition scan, synchronously inside the
+ * ioctl that caused it): its owner is its disk's. Partitions are children
+ * of their disk's device in the driver model.
+ */
+static int nsdev_block_add_dev(NSDEV_CLASS_INTF_ARGS)
+{
+	struct device *disk = dev->parent;
+
+	if (dev->devt && disk && disk->class == dev->class && disk->devt)
+		nsdev_partition_added(disk->devt, dev->devt, dev_name(dev));
+	return 0;
+}
+
 static void nsdev_block_remove_dev(NSDEV_CLASS_INTF_ARGS)
 {
 	nsdev_class_remove(NSDEVTMPFS_BLK, dev);
@@ -149,6 +192,7 @@ static void nsdev_misc_remove_dev(NSDEV_CLASS_INTF_ARGS)
 }
 
 static struct class_interface nsdev_block_intf = {
+	.add_dev	= nsdev_block_add_dev,
 	.remove_dev	= nsdev_block_remove_dev,
 };
 

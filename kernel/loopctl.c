@@ -1,33 +1,716 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * loopctl.c - /dev/nsdevtmpfs-loop-control, shown as loop-control in views
+ * loopctl.c - loop-control delegation (SPEC §4)
  *
- * Loop-control delegation (SPEC §4) is built on this device. For now it
- * only exists, so that every view has its loop-control node; its ioctls
- * answer ENOTTY until delegation lands.
+ * /dev/nsdevtmpfs-loop-control, shown as "loop-control" in every view,
+ * answers LOOP_CTL_GET_FREE, LOOP_CTL_ADD and LOOP_CTL_REMOVE like the
+ * loop driver's own loop-control, for the caller's user namespace. The
+ * devices are real loop devices, made by driving the loop driver's
+ * loop-control from here (no loop API is exported).
+ *
+ * Keeping a namespace's loop away from everybody else. The real
+ * LOOP_CTL_GET_FREE hands out the lowest loop device that is unbound,
+ * whoever it belongs to, so a delegated loop must never sit unbound and
+ * unclaimed where the host's losetup -f can take it:
+ *
+ *  RESERVED  the number belongs to the namespace (its node is in the view)
+ *            but no such loop device exists: nobody can take it.
+ *  CLAIMED   the namespace opened its node: the module made the device
+ *            (LOOP_CTL_ADD) and holds an exclusive claim on it, so any
+ *            other LOOP_CONFIGURE fails with EBUSY. The namespace's own
+ *            LOOP_CONFIGURE / LOOP_SET_FD is issued through the module's
+ *            exclusive open, which loop_configure() accepts.
+ *  LIVE      bound by the namespace; the module holds a plain open (the
+ *            pin). A bound device is never handed out, and thanks to the
+ *            pin the namespace's LOOP_CLR_FD only sets autoclear.
+ *
+ * When a LIVE device is to be released (autoclear set, only the pin left)
+ * or a CLAIMED one is closed unused, the module takes an exclusive claim,
+ * drops the pin, closes the claim (the loop driver clears the device on
+ * that last close) and removes the device at once: back to RESERVED. Only
+ * in the instant between the clear and the removal is the device unbound
+ * and unclaimed; should someone open it then, the removal fails and the
+ * number is given up (the namespace's node goes; its data is not at risk,
+ * as the device was already cleared).
+ *
+ * The nodes of delegated loops in views use nsdev_loop_fops, the block
+ * device file operations with open, release and ioctl wrapped to drive
+ * these transitions. Partitions use the plain ones.
+ *
+ * Locking: nsdev_loops_lock protects the table and each entry's refcount;
+ * nsdev_loop::lock serialises one device's transitions and is taken before
+ * nsdev_loops_lock and nsdev_registry_lock, never after them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
+#include <linux/blkdev.h>
+#include <linux/compat.h>
+#include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/loop.h>
+#include <linux/major.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/user_namespace.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include <uapi/linux/nsdevtmpfs.h>
 
+#include "compat.h"
 #include "nsdevtmpfs.h"
 #include "registry.h"
+
+/* Where numbers for GET_FREE start: well above what the host allocates. */
+static unsigned int nsdev_loop_base = 1024;
+module_param_named(loop_index_base, nsdev_loop_base, uint, 0444);
+MODULE_PARM_DESC(loop_index_base,
+		 "first loop device number handed out to namespaces (1024)");
+
+#define NSDEV_LOOPFS_MAGIC	0x6e736c66	/* "nslf" */
+#define NSDEV_RETIRE_POLL	msecs_to_jiffies(200)
+
+enum nsdev_loop_state {
+	NSDEV_LOOP_RESERVED,
+	NSDEV_LOOP_CLAIMED,
+	NSDEV_LOOP_LIVE,
+};
+
+/**
+ * struct nsdev_loop - one delegated loop number
+ * @index:  the loop index
+ * @devt:   the whole device's number
+ * @ref:    table reference plus one per user in flight (nsdev_loops_lock)
+ * @lock:   serialises the transitions below
+ * @state:  enum nsdev_loop_state (@lock; read locklessly by GET_FREE)
+ * @claim:  exclusive open while CLAIMED, and during a release (@lock)
+ * @pin:    plain open while LIVE (@lock)
+ * @retire: release when only the pin is left (@lock)
+ */
+struct nsdev_loop {
+	unsigned int index;
+	dev_t devt;
+	refcount_t ref;
+	struct mutex lock;		/* see the kernel-doc above */
+	enum nsdev_loop_state state;
+	void *claim;
+	void *pin;
+	bool retire;
+};
+
+/* The table of delegated loop numbers: index -> struct nsdev_loop. */
+static DEFINE_MUTEX(nsdev_loops_lock);
+static DEFINE_XARRAY(nsdev_loops);
+
+/* The real loop-control, opened once; the open file pins loop.ko. */
+static DEFINE_MUTEX(nsdev_real_lock);
+static struct vfsmount *nsdev_loopfs_mnt;
+static struct file *nsdev_real_loopctl;		/* nsdev_real_lock */
+static unsigned int nsdev_loop_part_shift;	/* set with the above */
+
+static const struct file_operations *nsdev_blk_fops;
+static struct file_operations nsdev_loop_fops;
+
+static void nsdev_retire_poll(struct work_struct *work);
+static DECLARE_DELAYED_WORK(nsdev_retire_work, nsdev_retire_poll);
+
+/* --- the real loop driver ------------------------------------------------- */
+
+static int nsdev_loopfs_init_fs_context(struct fs_context *fc)
+{
+	return init_pseudo(fc, NSDEV_LOOPFS_MAGIC) ? 0 : -ENOMEM;
+}
+
+/*
+ * A private filesystem holding one node, the real loop-control (10:237).
+ * It has no .owner: its internal mount would pin this module forever.
+ */
+static struct file_system_type nsdev_loopfs_type = {
+	.name			= "nsdevtmpfs-loop",
+	.init_fs_context	= nsdev_loopfs_init_fs_context,
+	.kill_sb		= kill_anon_super,
+};
+
+static int nsdev_read_part_shift(void)
+{
+	char buf[16];
+	unsigned int max_part;
+	int ret;
+
+	ret = nsdev_sysfs_read("module/loop/parameters/max_part", buf,
+			       sizeof(buf));
+	if (ret < 0)
+		return ret;
+	ret = kstrtouint(strim(buf), 10, &max_part);
+	if (ret)
+		return ret;
+	nsdev_loop_part_shift = max_part ? fls(max_part) : 0;
+	return 0;
+}
+
+/*
+ * nsdev_real_open - open the loop driver's loop-control once, as the
+ * initial namespace's root (the first open loads loop.ko).
+ */
+static int nsdev_real_open(void)
+{
+	const struct cred *kcred;
+	struct dentry *dentry;
+	struct inode *inode;
+	struct path path;
+	struct file *file;
+	int ret = 0;
+
+	mutex_lock(&nsdev_real_lock);
+	if (nsdev_real_loopctl)
+		goto out;
+
+	inode = new_inode(nsdev_loopfs_mnt->mnt_sb);
+	if (!inode) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	inode->i_ino = get_next_ino();
+	init_special_inode(inode, S_IFCHR | 0600,
+			   MKDEV(MISC_MAJOR, LOOP_CTRL_MINOR));
+	dentry = d_alloc_name(nsdev_loopfs_mnt->mnt_root, "loop-control");
+	if (!dentry) {
+		iput(inode);
+		ret = -ENOMEM;
+		goto out;
+	}
+	d_add(dentry, inode);
+
+	/* The file's credentials are the initial root's, not the caller's. */
+	kcred = prepare_kernel_cred(&init_task);
+	if (!kcred) {
+		dput(dentry);
+		ret = -ENOMEM;
+		goto out;
+	}
+	path.mnt = nsdev_loopfs_mnt;
+	path.dentry = dentry;
+	file = dentry_open(&path, O_RDWR, kcred);
+	put_cred(kcred);
+	dput(dentry);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto out;
+	}
+	nsdev_real_loopctl = file;
+	ret = nsdev_read_part_shift();
+out:
+	mutex_unlock(&nsdev_real_lock);
+	return ret;
+}
+
+/* One LOOP_CTL_* ioctl on the real loop-control. */
+static long nsdev_real_ioctl(unsigned int cmd, unsigned long arg)
+{
+	struct file *file = nsdev_real_loopctl;
+
+	return file->f_op->unlocked_ioctl(file, cmd, arg);
+}
+
+static dev_t nsdev_loop_devt(unsigned int index)
+{
+	return MKDEV(LOOP_MAJOR, index << nsdev_loop_part_shift);
+}
+
+/* Does the loop driver have a device with this index right now? */
+static bool nsdev_loop_exists(unsigned int index)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "block/loop%u", index);
+	return nsdev_sysfs_exists(path);
+}
+
+/* Is autoclear set on the (bound) loop device? */
+static bool nsdev_loop_autoclear(unsigned int index)
+{
+	char path[48], buf[4];
+
+	snprintf(path, sizeof(path), "block/loop%u/loop/autoclear", index);
+	return nsdev_sysfs_read(path, buf, sizeof(buf)) > 0 && buf[0] == '1';
+}
+
+/* --- the table ----------------------------------------------------------- */
+
+static struct nsdev_loop *nsdev_loop_get(unsigned int index)
+{
+	struct nsdev_loop *loop;
+
+	mutex_lock(&nsdev_loops_lock);
+	loop = xa_load(&nsdev_loops, index);
+	if (loop)
+		refcount_inc(&loop->ref);
+	mutex_unlock(&nsdev_loops_lock);
+	return loop;
+}
+
+static void nsdev_loop_put(struct nsdev_loop *loop)
+{
+	if (refcount_dec_and_mutex_lock(&loop->ref, &nsdev_loops_lock)) {
+		mutex_unlock(&nsdev_loops_lock);
+		kfree(loop);
+	}
+}
+
+/* The delegated loop whose whole device is @devt, or NULL. */
+static struct nsdev_loop *nsdev_loop_of_devt(dev_t devt)
+{
+	if (MAJOR(devt) != LOOP_MAJOR ||
+	    MINOR(devt) & ((1U << nsdev_loop_part_shift) - 1))
+		return NULL;
+	return nsdev_loop_get(MINOR(devt) >> nsdev_loop_part_shift);
+}
+
+static struct nsdev_loop *nsdev_loop_of_inode(struct inode *inode)
+{
+	return nsdev_loop_of_devt(inode->i_rdev);
+}
+
+/*
+ * nsdev_loop_forget - the number leaves the namespace: drop it from the
+ * registry (nodes go, quota is released) and from the table. @loop->lock
+ * is held; the device does not exist or is not ours any more.
+ */
+static void nsdev_loop_forget(struct nsdev_loop *loop)
+{
+	mutex_lock(&nsdev_registry_lock);
+	nsdev_loop_unreserve(loop->devt);
+	mutex_unlock(&nsdev_registry_lock);
+
+	mutex_lock(&nsdev_loops_lock);
+	if (xa_load(&nsdev_loops, loop->index) == loop) {
+		xa_erase(&nsdev_loops, loop->index);
+		mutex_unlock(&nsdev_loops_lock);
+		nsdev_loop_put(loop);	/* the table's reference */
+		return;
+	}
+	mutex_unlock(&nsdev_loops_lock);
+}
+
+/* --- transitions (all with loop->lock held) ----------------------------- */
+
+/* RESERVED -> CLAIMED: make the device and claim it before anyone else. */
+static int nsdev_loop_instantiate(struct nsdev_loop *loop)
+{
+	long ret;
+
+	ret = nsdev_real_ioctl(LOOP_CTL_ADD, loop->index);
+	if (ret < 0) {
+		/* Someone else made this number meanwhile: it is theirs. */
+		if (ret == -EEXIST)
+			nsdev_loop_forget(loop);
+		return ret == -EEXIST ? -EBUSY : ret;
+	}
+	ret = nsdev_hotplug_watch_block(loop->devt);
+	if (!ret) {
+		loop->claim = nsdev_bdev_open(loop->devt, loop);
+		if (IS_ERR(loop->claim)) {
+			ret = PTR_ERR(loop->claim);
+			loop->claim = NULL;
+		}
+	}
+	if (ret) {
+		nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index);
+		return ret;
+	}
+	loop->state = NSDEV_LOOP_CLAIMED;
+	return 0;
+}
+
+/*
+ * CLAIMED or LIVE -> RESERVED, when nobody but the module has the device
+ * open: clear it on the claim's last close and remove it at once.
+ */
+static void nsdev_loop_release(struct nsdev_loop *loop)
+{
+	void *claim = loop->claim;
+
+	if (!claim) {
+		claim = nsdev_bdev_open(loop->devt, loop);
+		if (IS_ERR(claim))
+			return;		/* opened by someone: try later */
+	}
+	if (loop->pin) {
+		nsdev_bdev_close(loop->pin, NULL);
+		loop->pin = NULL;
+	}
+	loop->claim = NULL;
+	nsdev_bdev_close(claim, loop);
+	loop->retire = false;
+	if (nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index) < 0) {
+		pr_warn_ratelimited("loop%u was opened while being released; giving the number up\n",
+				    loop->index);
+		nsdev_loop_forget(loop);
+		return;
+	}
+	loop->state = NSDEV_LOOP_RESERVED;
+}
+
+/* Release the device if only the module's own open is left. */
+static void nsdev_loop_try_release(struct nsdev_loop *loop)
+{
+	void *mine;
+
+	switch (loop->state) {
+	case NSDEV_LOOP_CLAIMED:
+		mine = loop->claim;
+		break;
+	case NSDEV_LOOP_LIVE:
+		if (!loop->retire)
+			return;
+		mine = loop->pin;
+		break;
+	default:
+		return;
+	}
+	if (atomic_read(&nsdev_bdev(mine)->bd_openers) == 1)
+		nsdev_loop_release(loop);
+}
+
+static void nsdev_loop_note_autoclear(struct nsdev_loop *loop)
+{
+	if (loop->state == NSDEV_LOOP_LIVE && nsdev_loop_autoclear(loop->index)) {
+		loop->retire = true;
+		mod_delayed_work(system_wq, &nsdev_retire_work, NSDEV_RETIRE_POLL);
+	}
+}
+
+/*
+ * Devices whose last user went away behind our back (a partition of it was
+ * the last thing open, which does not pass through nsdev_loop_fops).
+ */
+static void nsdev_retire_poll(struct work_struct *work)
+{
+	struct nsdev_loop *loop;
+	unsigned long index;
+	bool again = false;
+
+	mutex_lock(&nsdev_loops_lock);
+	xa_for_each(&nsdev_loops, index, loop) {
+		if (!READ_ONCE(loop->retire))
+			continue;
+		refcount_inc(&loop->ref);
+		mutex_unlock(&nsdev_loops_lock);
+		mutex_lock(&loop->lock);
+		nsdev_loop_try_release(loop);
+		again |= loop->retire;
+		mutex_unlock(&loop->lock);
+		nsdev_loop_put(loop);
+		mutex_lock(&nsdev_loops_lock);
+	}
+	mutex_unlock(&nsdev_loops_lock);
+	if (again)
+		mod_delayed_work(system_wq, &nsdev_retire_work, NSDEV_RETIRE_POLL);
+}
+
+/* --- file operations of a delegated loop's node ------------------------- */
+
+static int nsdev_loop_open(struct inode *inode, struct file *file)
+{
+	struct nsdev_loop *loop = nsdev_loop_of_inode(inode);
+	int ret;
+
+	if (!loop)
+		return -ENXIO;
+	mutex_lock(&loop->lock);
+	ret = 0;
+	if (loop->state == NSDEV_LOOP_RESERVED)
+		ret = nsdev_loop_instantiate(loop);
+	if (!ret) {
+		ret = nsdev_blk_fops->open(inode, file);
+		if (ret)
+			nsdev_loop_try_release(loop);
+	}
+	mutex_unlock(&loop->lock);
+	nsdev_loop_put(loop);
+	return ret;
+}
+
+static int nsdev_loop_file_release(struct inode *inode, struct file *file)
+{
+	struct nsdev_loop *loop = nsdev_loop_of_inode(inode);
+	int ret;
+
+	ret = nsdev_blk_fops->release(inode, file);
+	if (loop) {
+		mutex_lock(&loop->lock);
+		nsdev_loop_try_release(loop);
+		mutex_unlock(&loop->lock);
+		nsdev_loop_put(loop);
+	}
+	return ret;
+}
+
+/* LOOP_CONFIGURE / LOOP_SET_FD on a CLAIMED device, through the claim. */
+static long nsdev_loop_bind(struct nsdev_loop *loop, unsigned int cmd,
+			    unsigned long arg)
+{
+	void *pin;
+	long ret;
+
+	pin = nsdev_bdev_open(loop->devt, NULL);
+	if (IS_ERR(pin))
+		return PTR_ERR(pin);
+	ret = nsdev_bdev_ioctl(loop->claim, true, cmd, arg);
+	if (ret) {
+		nsdev_bdev_close(pin, NULL);
+		return ret;
+	}
+	loop->pin = pin;
+	nsdev_bdev_close(loop->claim, loop);
+	loop->claim = NULL;
+	loop->state = NSDEV_LOOP_LIVE;
+	nsdev_loop_note_autoclear(loop);
+	return 0;
+}
+
+static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg, bool compat)
+{
+	struct nsdev_loop *loop;
+	long ret;
+
+	switch (cmd) {
+	case LOOP_CONFIGURE:
+	case LOOP_SET_FD:
+	case LOOP_CLR_FD:
+	case LOOP_SET_STATUS:
+	case LOOP_SET_STATUS64:
+		break;
+	default:
+		if (!compat)
+			return nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
+		if (!nsdev_blk_fops->compat_ioctl)
+			return -ENOIOCTLCMD;
+		return nsdev_blk_fops->compat_ioctl(file, cmd, arg);
+	}
+
+	loop = nsdev_loop_of_inode(file_inode(file));
+	if (!loop)
+		return -ENXIO;
+	if (compat)
+		arg = (unsigned long)compat_ptr(arg);
+	mutex_lock(&loop->lock);
+	if ((cmd == LOOP_CONFIGURE || cmd == LOOP_SET_FD) &&
+	    loop->state == NSDEV_LOOP_CLAIMED) {
+		ret = nsdev_loop_bind(loop, cmd, arg);
+	} else {
+		ret = nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
+		if (!ret)
+			nsdev_loop_note_autoclear(loop);
+	}
+	mutex_unlock(&loop->lock);
+	nsdev_loop_put(loop);
+	return ret;
+}
+
+static long nsdev_loop_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	return nsdev_loop_do_ioctl(file, cmd, arg, false);
+}
+
+static long nsdev_loop_compat_ioctl(struct file *file, unsigned int cmd,
+				    unsigned long arg)
+{
+	return nsdev_loop_do_ioctl(file, cmd, arg, true);
+}
+
+/**
+ * nsdev_loop_node_fops - the file operations for a view node of @devt
+ * @devt: a block device number
+ *
+ * Return: nsdev_loop_fops for a delegated loop's whole device, else NULL
+ * (the node keeps the block device operations).
+ */
+const struct file_operations *nsdev_loop_node_fops(dev_t devt)
+{
+	struct nsdev_loop *loop;
+
+	loop = nsdev_loop_of_devt(devt);
+	if (!loop)
+		return NULL;
+	nsdev_loop_put(loop);
+	return &nsdev_loop_fops;
+}
+
+/* --- /dev/nsdevtmpfs-loop-control --------------------------------------- */
+
+/* Reserve @index for the caller's namespace. */
+static long nsdev_loop_reserve_index(unsigned int index)
+{
+	struct nsdev_loop *loop;
+	struct nsdev_ns *ns;
+	char name[24];
+	int ret;
+
+	loop = kzalloc(sizeof(*loop), GFP_KERNEL);
+	if (!loop)
+		return -ENOMEM;
+	loop->index = index;
+	loop->devt = nsdev_loop_devt(index);
+	refcount_set(&loop->ref, 1);
+	mutex_init(&loop->lock);
+
+	mutex_lock(&nsdev_loops_lock);
+	ret = xa_insert(&nsdev_loops, index, loop, GFP_KERNEL);
+	if (ret) {
+		mutex_unlock(&nsdev_loops_lock);
+		kfree(loop);
+		return ret == -EBUSY ? -EEXIST : ret;
+	}
+	mutex_unlock(&nsdev_loops_lock);
+
+	snprintf(name, sizeof(name), "loop%u", index);
+	mutex_lock(&nsdev_registry_lock);
+	ns = nsdev_ns_get(current_user_ns());
+	ret = ns ? nsdev_loop_reserve(ns, loop->devt, name) : -ENOMEM;
+	if (ns)
+		nsdev_ns_put(ns);
+	mutex_unlock(&nsdev_registry_lock);
+
+	if (ret) {
+		mutex_lock(&nsdev_loops_lock);
+		xa_erase(&nsdev_loops, index);
+		mutex_unlock(&nsdev_loops_lock);
+		kfree(loop);
+		return ret;
+	}
+	return index;
+}
+
+/* Is @loop owned by the caller's namespace (or, if @below, a descendant)? */
+static bool nsdev_loop_mine(struct nsdev_loop *loop, bool below)
+{
+	struct user_namespace *me = current_user_ns();
+	struct nsdev_device *dev;
+	bool mine = false;
+
+	mutex_lock(&nsdev_registry_lock);
+	dev = nsdev_device_find(NSDEVTMPFS_BLK, loop->devt);
+	if (dev && dev->grant && dev->grant->owner)
+		mine = below ? nsdev_userns_is_descendant(dev->grant->owner->userns, me) :
+			       dev->grant->owner->userns == me;
+	mutex_unlock(&nsdev_registry_lock);
+	return mine;
+}
+
+static long nsdev_loopctl_get_free(void)
+{
+	struct nsdev_loop *loop, *found = NULL;
+	unsigned long index;
+	unsigned int i;
+	long ret;
+
+	/* A free number the namespace holds already? */
+	mutex_lock(&nsdev_loops_lock);
+	xa_for_each(&nsdev_loops, index, loop) {
+		if (READ_ONCE(loop->state) != NSDEV_LOOP_LIVE) {
+			refcount_inc(&loop->ref);
+			mutex_unlock(&nsdev_loops_lock);
+			if (nsdev_loop_mine(loop, false)) {
+				found = loop;
+				break;
+			}
+			nsdev_loop_put(loop);
+			mutex_lock(&nsdev_loops_lock);
+		}
+	}
+	if (!found)
+		mutex_unlock(&nsdev_loops_lock);
+	if (found) {
+		ret = found->index;
+		nsdev_loop_put(found);
+		return ret;
+	}
+
+	/* A new number that neither the loop driver nor the table uses. */
+	for (i = nsdev_loop_base; i <= (MINORMASK >> nsdev_loop_part_shift); i++) {
+		if (xa_load(&nsdev_loops, i) || nsdev_loop_exists(i))
+			continue;
+		ret = nsdev_loop_reserve_index(i);
+		if (ret != -EEXIST)
+			return ret;
+	}
+	return -ENOSPC;
+}
+
+static long nsdev_loopctl_remove(unsigned int index)
+{
+	struct nsdev_loop *loop = nsdev_loop_get(index);
+	long ret;
+
+	if (!loop)
+		return nsdev_loop_exists(index) ? -EPERM : -ENODEV;
+	if (!nsdev_loop_mine(loop, true)) {
+		nsdev_loop_put(loop);
+		return -EPERM;
+	}
+	mutex_lock(&loop->lock);
+	if (loop->state == NSDEV_LOOP_RESERVED) {
+		nsdev_loop_forget(loop);
+		ret = 0;
+	} else {
+		ret = -EBUSY;
+	}
+	mutex_unlock(&loop->lock);
+	nsdev_loop_put(loop);
+	return ret;
+}
 
 static long nsdev_loopctl_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
-	return -ENOTTY;
+	long ret;
+
+	switch (cmd) {
+	case LOOP_CTL_GET_FREE:
+	case LOOP_CTL_ADD:
+	case LOOP_CTL_REMOVE:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	/* Root of the caller's own namespace, as loop-control's 0660 root:disk. */
+	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+		return -EPERM;
+	if (cmd != LOOP_CTL_GET_FREE &&
+	    (arg > (MINORMASK >> nsdev_loop_part_shift) || arg > INT_MAX))
+		return -EINVAL;
+	ret = nsdev_real_open();
+	if (ret)
+		return ret;
+
+	switch (cmd) {
+	case LOOP_CTL_GET_FREE:
+		return nsdev_loopctl_get_free();
+	case LOOP_CTL_ADD:
+		if (nsdev_loop_exists(arg))
+			return -EEXIST;
+		return nsdev_loop_reserve_index(arg);
+	default:
+		return nsdev_loopctl_remove(arg);
+	}
 }
 
 static const struct file_operations nsdev_loopctl_fops = {
 	.owner		= THIS_MODULE,
 	.open		= nonseekable_open,
 	.unlocked_ioctl	= nsdev_loopctl_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.compat_ioctl	= nsdev_loopctl_ioctl,
 	.llseek		= noop_llseek,
 };
 
@@ -35,25 +718,88 @@ static struct miscdevice nsdev_loopctl_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= NSDEVTMPFS_LOOPCTL_NAME,
 	.fops	= &nsdev_loopctl_fops,
-	.mode	= 0660,
+	.mode	= 0666,
 };
+
+/*
+ * The block device file operations are not exported; a special inode gets
+ * them. Our copy wraps open, release and the loop ioctls, and has an
+ * owner, so the module stays while a delegated loop is open through it.
+ */
+static int __init nsdev_loop_fops_init(struct super_block *sb)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return -ENOMEM;
+	init_special_inode(inode, S_IFBLK, 0);
+	nsdev_blk_fops = inode->i_fop;
+	iput(inode);
+
+	nsdev_loop_fops = *nsdev_blk_fops;
+	nsdev_loop_fops.owner = THIS_MODULE;
+	nsdev_loop_fops.open = nsdev_loop_open;
+	nsdev_loop_fops.release = nsdev_loop_file_release;
+	nsdev_loop_fops.unlocked_ioctl = nsdev_loop_ioctl;
+	nsdev_loop_fops.compat_ioctl = nsdev_loop_compat_ioctl;
+	return 0;
+}
 
 int __init nsdev_loopctl_init(void)
 {
 	int ret;
 
+	nsdev_loopfs_mnt = kern_mount(&nsdev_loopfs_type);
+	if (IS_ERR(nsdev_loopfs_mnt))
+		return PTR_ERR(nsdev_loopfs_mnt);
+	ret = nsdev_loop_fops_init(nsdev_loopfs_mnt->mnt_sb);
+	if (ret)
+		goto err_mnt;
 	ret = misc_register(&nsdev_loopctl_misc);
 	if (ret)
-		return ret;
+		goto err_mnt;
 	ret = nsdev_registry_add_default(NSDEVTMPFS_CHR,
 					 nsdev_loopctl_misc.this_device->devt,
-					 "loop-control", 0660);
+					 "loop-control", 0666);
 	if (ret)
-		misc_deregister(&nsdev_loopctl_misc);
+		goto err_misc;
+	return 0;
+
+err_misc:
+	misc_deregister(&nsdev_loopctl_misc);
+err_mnt:
+	kern_unmount(nsdev_loopfs_mnt);
 	return ret;
 }
 
+/*
+ * No view is mounted and no file of ours is open (both hold module
+ * references), so only the module's own opens remain: clear and remove
+ * every device it made, and forget every number.
+ */
 void nsdev_loopctl_exit(void)
 {
+	struct nsdev_loop *loop;
+	unsigned long index;
+
 	misc_deregister(&nsdev_loopctl_misc);
+	cancel_delayed_work_sync(&nsdev_retire_work);
+
+	xa_for_each(&nsdev_loops, index, loop) {
+		mutex_lock(&loop->lock);
+		if (loop->state == NSDEV_LOOP_LIVE && loop->pin &&
+		    !nsdev_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0))
+			loop->retire = true;
+		if (loop->state != NSDEV_LOOP_RESERVED)
+			nsdev_loop_release(loop);
+		if (loop->state != NSDEV_LOOP_RESERVED)
+			pr_warn("loop%u is still in use; leaving it\n", loop->index);
+		mutex_unlock(&loop->lock);
+		xa_erase(&nsdev_loops, index);
+		kfree(loop);
+	}
+	/* Synchronously: the internal mount must not outlive the file. */
+	if (nsdev_real_loopctl)
+		__fput_sync(nsdev_real_loopctl);
+	kern_unmount(nsdev_loopfs_mnt);
 }

@@ -3,10 +3,11 @@
  * main.c - module parameters and entry points
  *
  * Brings the parts up in dependency order and tears them down in reverse:
- * the registry first (everything else records into it), then the devices
- * that are default content of every view, the hotplug tracking that needs
- * the misc class, /proc, and last the filesystem, so that by the time a
- * view can be mounted everything it shows exists.
+ * the registry first (everything else records into it), the control
+ * device, the hotplug tracking (it learns the misc class from the control
+ * device), loop delegation (it reads sysfs through hotplug's mount), /proc,
+ * and last the filesystem, so that by the time a view can be mounted
+ * everything it shows exists.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,15 +31,15 @@ static int __init nsdev_init(void)
 	ret = nsdev_control_init();
 	if (ret)
 		goto err_registry;
-	ret = nsdev_loopctl_init();
-	if (ret)
-		goto err_control;
 	ret = nsdev_hotplug_init(nsdev_control_device());
 	if (ret)
-		goto err_loopctl;
-	ret = nsdev_proc_init();
+		goto err_control;
+	ret = nsdev_loopctl_init();
 	if (ret)
 		goto err_hotplug;
+	ret = nsdev_proc_init();
+	if (ret)
+		goto err_loopctl;
 	ret = nsdev_fs_init();
 	if (ret)
 		goto err_proc;
@@ -46,10 +47,10 @@ static int __init nsdev_init(void)
 
 err_proc:
 	nsdev_proc_exit();
-err_hotplug:
-	nsdev_hotplug_exit();
 err_loopctl:
 	nsdev_loopctl_exit();
+err_hotplug:
+	nsdev_hotplug_exit();
 err_control:
 	nsdev_control_exit();
 err_registry:
@@ -61,8 +62,8 @@ static void __exit nsdev_exit(void)
 {
 	nsdev_fs_exit();
 	nsdev_proc_exit();
-	nsdev_hotplug_exit();
 	nsdev_loopctl_exit();
+	nsdev_hotplug_exit();
 	nsdev_control_exit();
 	nsdev_registry_exit();
 }

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 struct device;
+struct file_operations;
 struct nsdev_device;
 struct super_block;
 
@@ -41,12 +42,15 @@ struct device *nsdev_control_device(void);
 /* loopctl.c */
 int __init nsdev_loopctl_init(void);
 void nsdev_loopctl_exit(void);
+const struct file_operations *nsdev_loop_node_fops(dev_t devt);
 
 /* hotplug.c */
 int __init nsdev_hotplug_init(struct device *misc);
 void nsdev_hotplug_exit(void);
 int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode);
 int nsdev_hotplug_watch_block(dev_t devt);
+ssize_t nsdev_sysfs_read(const char *path, char *buf, size_t len);
+bool nsdev_sysfs_exists(const char *path);
 
 /* proc.c */
 int __init nsdev_proc_init(void);

@@ -353,6 +353,9 @@ int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller)
 			return -EPERM;
 		return -ENOENT;
 	}
+	/* A delegated loop (or its partition) leaves by LOOP_CTL_REMOVE. */
+	if (!g->prev && (dev->flags & (NSDEV_DEV_LOOP | NSDEV_DEV_PARTITION)))
+		return -EBUSY;
 	nsdev_pop(dev);
 	nsdev_device_maybe_free(dev);
 	return 0;
@@ -371,11 +374,178 @@ void nsdev_device_gone(u32 type, dev_t devt)
 
 	mutex_lock(&nsdev_registry_lock);
 	dev = nsdev_device_find(type, devt);
-	if (dev && !(dev->flags & NSDEV_DEV_DEFAULT)) {
+	/* Delegated loop numbers outlive their devices (see loopctl.c). */
+	if (dev && !(dev->flags & (NSDEV_DEV_DEFAULT | NSDEV_DEV_LOOP))) {
 		while (dev->grant)
 			nsdev_pop(dev);
 		nsdev_device_maybe_free(dev);
 	}
+	mutex_unlock(&nsdev_registry_lock);
+}
+
+/* The record of @userns, if there is one. Caller holds the lock. */
+static struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns)
+{
+	struct nsdev_ns *ns;
+
+	hash_for_each_possible(nsdev_ns_table, ns, hash, (unsigned long)userns)
+		if (ns->userns == userns)
+			return ns;
+	return NULL;
+}
+
+/*
+ * Loop quota. A delegated loop counts against its namespace and every
+ * ancestor, so nesting namespaces does not multiply anybody's quota. Each
+ * charged record keeps one user per loop, which keeps the record (and its
+ * count) alive while the loop exists.
+ */
+static int nsdev_loop_charge(struct nsdev_ns *ns)
+{
+	struct user_namespace *u;
+	struct nsdev_ns *rec;
+	int charged = 0;
+
+	for (u = ns->userns; u; u = u->parent) {
+		rec = nsdev_ns_find(u);
+		if (rec ? rec->loops_used >= rec->loop_limit :
+			  nsdev_default_loop_limit == 0)
+			return -EDQUOT;
+	}
+	for (u = ns->userns; u; u = u->parent, charged++) {
+		rec = nsdev_ns_get(u);
+		if (!rec)
+			goto undo;
+		rec->loops_used++;
+	}
+	return 0;
+undo:
+	for (u = ns->userns; charged--; u = u->parent) {
+		rec = nsdev_ns_find(u);
+		rec->loops_used--;
+		nsdev_ns_put(rec);
+	}
+	return -ENOMEM;
+}
+
+static void nsdev_loop_uncharge(struct nsdev_ns *ns)
+{
+	struct user_namespace *u, *parent;
+	struct nsdev_ns *rec;
+
+	for (u = ns->userns; u; u = parent) {
+		parent = u->parent;
+		rec = nsdev_ns_find(u);
+		if (WARN_ON_ONCE(!rec))
+			break;
+		rec->loops_used--;
+		nsdev_ns_put(rec);
+	}
+}
+
+/**
+ * nsdev_loop_reserve - give a loop device number to a namespace
+ * @owner: the allocating namespace (its root called loop-control)
+ * @devt:  the loop device's number; the device need not exist yet
+ * @name:  its node name ("loop1024")
+ *
+ * Caller holds nsdev_registry_lock. Charges the quota, records the device
+ * as owned by @owner (and assigned by it: no ancestor's REVOKE can take it,
+ * only LOOP_CTL_REMOVE or the namespace's death) and shows it in the view.
+ *
+ * Return: 0, -EDQUOT, -EEXIST (the number is known already) or -ENOMEM.
+ */
+int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name)
+{
+	struct nsdev_device *dev;
+	struct nsdev_grant *g;
+	int ret;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (nsdev_device_find(NSDEVTMPFS_BLK, devt))
+		return -EEXIST;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	ret = nsdev_loop_charge(owner);
+	if (ret)
+		goto err_grant;
+	dev = nsdev_device_new(NSDEVTMPFS_BLK, devt, name, 0600, NSDEV_DEV_LOOP);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto err_charge;
+	}
+	dev->charged = owner;
+	owner->users++;
+	nsdev_push(dev, g, owner, owner);
+	return 0;
+
+err_charge:
+	nsdev_loop_uncharge(owner);
+err_grant:
+	kfree(g);
+	return ret;
+}
+
+/**
+ * nsdev_loop_unreserve - a delegated loop number goes back to the system
+ * @devt: its number
+ *
+ * Caller holds nsdev_registry_lock. Every assignment goes (the nodes leave
+ * the views) and the quota is released.
+ */
+void nsdev_loop_unreserve(dev_t devt)
+{
+	struct nsdev_device *dev = nsdev_device_find(NSDEVTMPFS_BLK, devt);
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (!dev || !(dev->flags & NSDEV_DEV_LOOP))
+		return;
+	while (dev->grant)
+		nsdev_pop(dev);
+	if (dev->charged) {
+		nsdev_loop_uncharge(dev->charged);
+		nsdev_ns_put(dev->charged);
+		dev->charged = NULL;
+	}
+	nsdev_device_maybe_free(dev);
+}
+
+/**
+ * nsdev_partition_added - a partition appeared on a block device
+ * @disk: the whole device's number
+ * @part: the partition's
+ * @name: its devnode name ("loop1024p1")
+ *
+ * Called from the block class interface, synchronously inside the partition
+ * scan (so inside LOOP_CONFIGURE or BLKRRPART): a partition of a delegated
+ * loop belongs to whoever the loop belongs to, and shows in that view
+ * before the ioctl returns.
+ */
+void nsdev_partition_added(dev_t disk, dev_t part, const char *name)
+{
+	struct nsdev_device *parent, *dev;
+	struct nsdev_grant *g;
+
+	mutex_lock(&nsdev_registry_lock);
+	parent = nsdev_device_find(NSDEVTMPFS_BLK, disk);
+	if (!parent || !(parent->flags & NSDEV_DEV_LOOP) || !parent->grant ||
+	    !parent->grant->owner ||
+	    nsdev_device_find(NSDEVTMPFS_BLK, part))
+		goto out;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		goto out;
+	dev = nsdev_device_new(NSDEVTMPFS_BLK, part, name, 0600,
+			       NSDEV_DEV_PARTITION);
+	if (IS_ERR(dev)) {
+		kfree(g);
+		goto out;
+	}
+	nsdev_push(dev, g, parent->grant->owner, parent->grant->owner);
+out:
 	mutex_unlock(&nsdev_registry_lock);
 }
 
@@ -443,6 +613,9 @@ int __init nsdev_registry_init(void)
 
 	mutex_lock(&nsdev_registry_lock);
 	nsdev_init_ns = nsdev_ns_get(&init_user_ns);
+	/* The host's own total is not limited unless its root asks. */
+	if (nsdev_init_ns)
+		nsdev_init_ns->loop_limit = NSDEV_MAX_LOOP_LIMIT;
 	mutex_unlock(&nsdev_registry_lock);
 	if (!nsdev_init_ns)
 		return -ENOMEM;
@@ -465,12 +638,24 @@ void nsdev_registry_exit(void)
 {
 	struct nsdev_device *dev, *tmp;
 
+	struct nsdev_ns *ns, *next;
+
 	mutex_lock(&nsdev_registry_lock);
 	list_for_each_entry_safe(dev, tmp, &nsdev_device_list, node) {
+		if (dev->flags & NSDEV_DEV_LOOP) {
+			nsdev_loop_unreserve(dev->devt);
+			continue;
+		}
 		dev->flags &= ~NSDEV_DEV_DEFAULT;
 		while (dev->grant)
 			nsdev_pop(dev);
 		nsdev_device_maybe_free(dev);
+	}
+	list_for_each_entry_safe(ns, next, &nsdev_ns_list, node) {
+		if (ns->limit_set) {
+			ns->limit_set = false;
+			nsdev_ns_put(ns);
+		}
 	}
 	nsdev_ns_put(nsdev_init_ns);
 	WARN_ON(!list_empty(&nsdev_ns_list));

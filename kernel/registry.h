@@ -25,6 +25,8 @@
 #ifndef _NSDEVTMPFS_REGISTRY_H
 #define _NSDEVTMPFS_REGISTRY_H
 
+#include <linux/bits.h>
+#include <linux/kdev_t.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -79,6 +81,10 @@ struct nsdev_grant {
 /* flags of struct nsdev_device */
 #define NSDEV_DEV_DEFAULT	BIT(0)	/* part of every view's default content */
 #define NSDEV_DEV_LOOP		BIT(1)	/* allocated through loop delegation */
+#define NSDEV_DEV_PARTITION	BIT(2)	/* a partition of a delegated loop */
+
+/* The most loop devices a limit may name: the loop driver's index space. */
+#define NSDEV_MAX_LOOP_LIMIT	BIT(MINORBITS)
 
 /* The published owner of a global device. Never dereferenced. */
 #define NSDEV_OWNER_GLOBAL	((struct nsdev_ns *)1UL)
@@ -96,6 +102,8 @@ struct nsdev_grant {
  *           NULL (invisible); read under RCU by nsdev_visible()
  * @grant:   the assignment stack, NULL when nothing is assigned
  * @depth:   number of grants on the stack
+ * @charged: for a delegated loop, the namespace whose loop quota (and its
+ *           ancestors') it counts against
  * @name:    the devnode name, as devtmpfs names it ("loop3p1", "net/tun")
  */
 struct nsdev_device {
@@ -109,6 +117,7 @@ struct nsdev_device {
 	struct nsdev_ns *owner;
 	struct nsdev_grant *grant;
 	unsigned int depth;
+	struct nsdev_ns *charged;
 	char name[NSDEVTMPFS_NAME_MAX];
 };
 
@@ -136,5 +145,9 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 		 struct nsdev_ns *caller, struct nsdev_ns *target);
 int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller);
 void nsdev_device_gone(u32 type, dev_t devt);
+
+int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name);
+void nsdev_loop_unreserve(dev_t devt);
+void nsdev_partition_added(dev_t disk, dev_t part, const char *name);
 
 #endif /* _NSDEVTMPFS_REGISTRY_H */

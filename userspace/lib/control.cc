@@ -26,7 +26,8 @@ void do_ioctl(int fd, unsigned long request, void* arg, const std::string& conte
     if (rc < 0) throw SysError(errno, context);
 }
 
-std::string userns_fd_name(int userns_fd) {
+std::string userns_fd_name(int userns_fd, const std::string& ns_name) {
+    if (!ns_name.empty()) return ns_name;
     return "user namespace fd " + std::to_string(userns_fd);
 }
 
@@ -34,7 +35,7 @@ std::string userns_fd_name(int userns_fd) {
 
 Control::Control(const std::string& path) : path_(path), fd_(open_or_throw(path, O_RDWR)) {}
 
-void Control::assign(const DeviceId& dev, int userns_fd) {
+void Control::assign(const DeviceId& dev, int userns_fd, const std::string& ns_name) {
     // Value-initialized: flags and reserved fields are zero.
     nsdevtmpfs_assign arg{};
     arg.type = uapi_type(dev.type);
@@ -42,7 +43,7 @@ void Control::assign(const DeviceId& dev, int userns_fd) {
     arg.minor = dev.minor;
     arg.userns_fd = userns_fd;
     do_ioctl(fd_.get(), NSDEVTMPFS_IOC_ASSIGN, &arg,
-             "assign " + dev.to_string() + " to " + userns_fd_name(userns_fd));
+             "assign " + dev.to_string() + " to " + userns_fd_name(userns_fd, ns_name));
 }
 
 void Control::assign_global(const DeviceId& dev) {
@@ -84,12 +85,12 @@ QueryResult Control::query(const DeviceId& dev) {
     return r;
 }
 
-void Control::set_limit(int userns_fd, unsigned max_loops) {
+void Control::set_limit(int userns_fd, unsigned max_loops, const std::string& ns_name) {
     nsdevtmpfs_limit arg{};
     arg.userns_fd = userns_fd;
     arg.max_loops = max_loops;
     do_ioctl(fd_.get(), NSDEVTMPFS_IOC_SET_LIMIT, &arg,
-             "set loop limit " + std::to_string(max_loops) + " on " + userns_fd_name(userns_fd));
+             "set loop limit " + std::to_string(max_loops) + " on " + userns_fd_name(userns_fd, ns_name));
 }
 
 }  // namespace nsdev

@@ -1,12 +1,17 @@
 // Module status, load and unload through libkmod; no modprobe/insmod processes.
 #include "nsdev/module.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <libkmod.h>
+#include <sys/utsname.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "nsdev/error.h"
 
@@ -72,6 +77,49 @@ void module_load_file(const std::string& path, const std::string& params) {
 
     err = kmod_module_insert_module(mod.get(), 0, params.c_str());
     if (err < 0) throw SysError(-err, context);
+}
+
+void module_load(const std::string& name, const std::string& params) {
+    std::string context = "load module " + name;
+    KmodCtx ctx = new_ctx(context);
+    KmodModule mod = module_by_name(ctx.get(), name, context);
+    if (!kmod_module_get_path(mod.get())) {
+        struct utsname u {};
+        ::uname(&u);
+        throw SysError(ENOENT, context + " (not found in /lib/modules/" + u.release + ")");
+    }
+    int err = kmod_module_probe_insert_module(mod.get(), KMOD_PROBE_FAIL_ON_LOADED, params.c_str(),
+                                              nullptr, nullptr, nullptr);
+    if (err < 0) throw SysError(-err, context);
+    // A positive return is a blacklist verdict; we pass no blacklist flags.
+}
+
+std::map<std::string, std::string> module_parameters(const std::string& name,
+                                                     const std::string& sysfs) {
+    std::string kname = name;
+    for (char& c : kname)
+        if (c == '-') c = '_';
+    const std::string dir = sysfs + "/" + kname + "/parameters";
+    std::map<std::string, std::string> params;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return params;
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') names.push_back(e->d_name);
+    ::closedir(d);
+    for (const std::string& p : names) {
+        int fd = ::open((dir + "/" + p).c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        std::string value;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(fd, buf, sizeof(buf))) > 0) value.append(buf, static_cast<size_t>(n));
+        ::close(fd);
+        if (n < 0) continue;
+        while (!value.empty() && value.back() == '\n') value.pop_back();
+        params.emplace(p, std::move(value));
+    }
+    return params;
 }
 
 void module_unload(const std::string& name) {

@@ -53,11 +53,14 @@ public:
      * @userns_fd: an open nsfs file of the target user namespace
      *             (open_userns()); not consumed.
      *
+     * @ns_name: how to name the namespace in errors ("/proc/1234/ns/user");
+     *           "" for "user namespace fd 5".
+     *
      * Throws SysError with context "assign c:1:3 to user namespace fd 5";
      * e.g. EBUSY when the device is assigned elsewhere, EEXIST when it is
      * already owned by that namespace, ENODEV when it does not exist.
      */
-    void assign(const DeviceId& dev, int userns_fd);
+    void assign(const DeviceId& dev, int userns_fd, const std::string& ns_name = "");
 
     /**
      * assign_global - make @dev appear in every view (root of the initial
@@ -94,10 +97,12 @@ public:
      * may hold through loop delegation (NSDEVTMPFS_IOC_SET_LIMIT).
      * @userns_fd: an open nsfs file of the namespace; not consumed.
      * @max_loops: the new limit.
+     * @ns_name: how to name the namespace in errors; "" for "user
+     *           namespace fd 5".
      *
      * Throws SysError with context "set loop limit 4 on user namespace fd 5".
      */
-    void set_limit(int userns_fd, unsigned max_loops);
+    void set_limit(int userns_fd, unsigned max_loops, const std::string& ns_name = "");
 
     /** fd - the control device descriptor, still owned by this object. */
     int fd() const noexcept { return fd_.get(); }

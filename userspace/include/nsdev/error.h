@@ -33,14 +33,26 @@ public:
      */
     SysError(int err, std::string context);
 
+    /**
+     * SysError - the error with advice for the user appended to what():
+     * "CONTEXT: ENAME (strerror text) -- HINT".
+     * @hint: what probably went wrong or what to do, e.g. "the nsdevtmpfs
+     *        module is not loaded (nsdevctl load)"; "" for none.
+     */
+    SysError(int err, std::string context, std::string hint);
+
     /** what - the full message, "CONTEXT: ENAME (strerror text)". */
     const char* what() const noexcept override { return message_.c_str(); }
 
     /** context - the verb and object given at construction. */
     const std::string& context() const noexcept { return context_; }
 
+    /** hint - the advice given at construction, or "". */
+    const std::string& hint() const noexcept { return hint_; }
+
 private:
     std::string context_;
+    std::string hint_;
     std::string message_;
 };
 

@@ -1,6 +1,7 @@
 // Kernel module status, loading and unloading through libkmod.
 #pragma once
 
+#include <map>
 #include <string>
 
 namespace nsdev {
@@ -33,6 +34,36 @@ ModuleStatus module_status(const std::string& name);
  * Throws SysError with context "load module PATH".
  */
 void module_load_file(const std::string& path, const std::string& params);
+
+/** The module this project builds. */
+inline constexpr char kModuleName[] = "nsdevtmpfs";
+
+/**
+ * module_load - load a module by name the way modprobe does: libkmod finds
+ * it in /lib/modules/$(uname -r) (modules.dep, aliases) and inserts it with
+ * its dependencies (kmod_module_probe_insert_module).
+ * @name: module name.
+ * @params: module parameters, "key=value key2=value2", or "".
+ *
+ * Already loaded is an error (EEXIST), as with insmod: the parameters
+ * would silently not apply. Throws SysError with context "load module
+ * NAME"; ENOENT "(not found in /lib/modules/RELEASE)" when the module is
+ * not installed.
+ */
+void module_load(const std::string& name, const std::string& params);
+
+/**
+ * module_parameters - the parameters of a loaded module and their current
+ * values, from /sys/module/NAME/parameters.
+ * @name: module name.
+ * @sysfs: the /sys/module directory (tests use a fake tree).
+ *
+ * Parameters the caller may not read (mode 0200) are left out. Return:
+ * name -> value (trailing newline removed); empty when the module has no
+ * parameters or is not loaded.
+ */
+std::map<std::string, std::string> module_parameters(const std::string& name,
+                                                     const std::string& sysfs = "/sys/module");
 
 /**
  * module_unload - remove a module (like rmmod, without --force).

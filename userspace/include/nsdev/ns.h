@@ -1,7 +1,11 @@
 // User namespaces named the way users name them: a pid or an nsfs path.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "nsdev/fd.h"
@@ -27,6 +31,13 @@ namespace nsdev {
 UniqueFd open_userns(std::string_view spec);
 
 /**
+ * userns_path - the file open_userns() opens for @spec: "/proc/PID/ns/user"
+ * for a pid, @spec itself otherwise. For messages ("assign b:7:0 to
+ * /proc/1234/ns/user: EPERM").
+ */
+std::string userns_path(std::string_view spec);
+
+/**
  * userns_inode - the nsfs inode number of a namespace file, the number
  * /proc/nsdevtmpfs and QueryResult use to name namespaces.
  * @fd: an open namespace file.
@@ -42,5 +53,24 @@ uint64_t userns_inode(int fd);
  * "stat /proc/self/ns/user".
  */
 uint64_t current_userns_inode();
+
+/** NsProcess - a process found in a user namespace. */
+struct NsProcess {
+    pid_t pid = 0;
+    std::string comm;  // /proc/PID/comm, without the newline
+
+    friend bool operator==(const NsProcess&, const NsProcess&) = default;
+};
+
+/**
+ * userns_processes - one process per user namespace, from one scan of
+ * /proc: for each nsfs inode, the lowest pid whose ns/user has it.
+ * @proc: the proc root ("/proc"; tests use a fake tree).
+ *
+ * Processes the caller may not inspect, and processes that exit during the
+ * scan, are skipped. Return: inode -> process. Throws SysError "open
+ * PROC" only when @proc itself cannot be read.
+ */
+std::map<uint64_t, NsProcess> userns_processes(const std::string& proc = "/proc");
 
 }  // namespace nsdev

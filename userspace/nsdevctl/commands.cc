@@ -1,0 +1,307 @@
+// One function per nsdevctl command: a few library calls, then print.
+#include "commands.h"
+
+#include <pwd.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "nsdev/control.h"
+#include "nsdev/device.h"
+#include "nsdev/error.h"
+#include "nsdev/idmap.h"
+#include "nsdev/module.h"
+#include "nsdev/ns.h"
+#include "nsdev/probe.h"
+#include "nsdev/userns.h"
+#include "nsdev/view.h"
+#include "output.h"
+
+namespace nsdevctl {
+namespace {
+
+NsNames scan_names() { return NsNames(nsdev::userns_processes()); }
+
+int cmd_load(const Command& c) {
+    std::string params;
+    for (const std::string& p : c.module_params) params += (params.empty() ? "" : " ") + p;
+    if (c.module_path.empty())
+        nsdev::module_load(nsdev::kModuleName, params);
+    else
+        nsdev::module_load_file(c.module_path, params);
+    return kExitOk;
+}
+
+int cmd_status(const Command& c, std::ostream& out) {
+    const nsdev::ModuleStatus st = nsdev::module_status(nsdev::kModuleName);
+    const auto params = st.loaded ? nsdev::module_parameters(nsdev::kModuleName)
+                                  : std::map<std::string, std::string>{};
+    print_status(out, nsdev::kModuleName, st, params, c.json);
+    return kExitOk;
+}
+
+int cmd_assign(const Command& c) {
+    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
+    nsdev::Control ctl(c.control);
+    if (c.global) {
+        ctl.assign_global(dev);
+    } else {
+        nsdev::UniqueFd ns = nsdev::open_userns(c.ns);
+        ctl.assign(dev, ns.get(), nsdev::userns_path(c.ns));
+    }
+    return kExitOk;
+}
+
+int cmd_revoke(const Command& c) {
+    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
+    nsdev::Control(c.control).revoke(dev);
+    return kExitOk;
+}
+
+int cmd_query(const Command& c, std::ostream& out) {
+    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
+    const nsdev::QueryResult q = nsdev::Control(c.control).query(dev);
+    print_query(out, dev, q, scan_names(), c.json);
+    return kExitOk;
+}
+
+int cmd_limit(const Command& c) {
+    nsdev::UniqueFd ns = nsdev::open_userns(c.ns);
+    nsdev::Control(c.control).set_limit(ns.get(), c.loops, nsdev::userns_path(c.ns));
+    return kExitOk;
+}
+
+int cmd_ls(const Command& c, std::ostream& out) {
+    const auto devices = nsdev::read_proc_devices();
+    const auto namespaces = nsdev::read_proc_namespaces();
+    print_ls(out, devices, namespaces, scan_names(), c.json);
+    return kExitOk;
+}
+
+int cmd_probe(const Command& c, std::ostream& out) {
+    std::vector<ProbedNamespace> probed;
+    for (const std::string& spec : c.namespaces) {
+        nsdev::UniqueFd fd = nsdev::open_userns(spec);
+        ProbedNamespace p{spec, nsdev::userns_inode(fd.get()), {}};
+        p.nodes = nsdev::probe_userns(fd.get());
+        probed.push_back(std::move(p));
+    }
+    print_probe(out, probed, c.json);
+    return kExitOk;
+}
+
+// ---- run
+
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw nsdev::SysError(errno ? errno : ENOENT, "open " + path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw nsdev::SysError(EIO, "read " + path);
+    return text;
+}
+
+// True if @maps is exactly "0 UID 1" / "0 GID 1": what an unprivileged
+// process may write itself.
+bool own_ids_only(const nsdev::IdMapping& maps, uid_t uid, gid_t gid) {
+    return maps.uid.size() == 1 && maps.gid.size() == 1 && maps.uid[0].outside == uid &&
+           maps.uid[0].count == 1 && maps.gid[0].outside == gid && maps.gid[0].count == 1;
+}
+
+// The maps `run` will write and how; see run --help for the policy.
+struct RunMaps {
+    nsdev::IdMapping maps;
+    bool helpers = false;  // newuidmap/newgidmap
+    bool deny_setgroups = false;
+};
+
+RunMaps decide_maps(const Command& c) {
+    const uid_t uid = ::getuid();
+    const gid_t gid = ::getgid();
+    RunMaps r;
+    r.maps = c.maps;
+    for (const std::string& file : c.map_files) {
+        const nsdev::IdMapping m = nsdev::parse_idmap_file(read_text_file(file), file);
+        r.maps.uid.insert(r.maps.uid.end(), m.uid.begin(), m.uid.end());
+        r.maps.gid.insert(r.maps.gid.end(), m.gid.begin(), m.gid.end());
+    }
+    fill_missing_map(r.maps);
+    r.helpers = c.subuid || (uid != 0 && !r.maps.empty() && !own_ids_only(r.maps, uid, gid));
+
+    if (!r.helpers) {
+        if (r.maps.empty()) {
+            if (uid == 0)
+                r.maps.uid = r.maps.gid = {{0, 100000, 65536}};
+            else
+                r.maps = {{{0, uid, 1}}, {{0, gid, 1}}};
+        }
+        r.maps = nsdev::normalize_id_mapping(r.maps);
+        // An unprivileged writer may map its own gid only with setgroups
+        // denied (user_namespaces(7)).
+        r.deny_setgroups = uid != 0;
+        return r;
+    }
+
+    const passwd* pw = ::getpwuid(uid);
+    const std::string user = pw ? pw->pw_name : "";
+    const std::string who =
+        user.empty() ? "uid " + std::to_string(uid) : user + " (uid " + std::to_string(uid) + ")";
+    const auto subuids = nsdev::subid_ranges_for(
+        nsdev::parse_subid(read_text_file(nsdev::kSubUidPath), nsdev::kSubUidPath), user, uid);
+    const auto subgids = nsdev::subid_ranges_for(
+        nsdev::parse_subid(read_text_file(nsdev::kSubGidPath), nsdev::kSubGidPath), user, uid);
+    if (r.maps.empty()) {
+        r.maps.uid = nsdev::default_subid_map(subuids, nsdev::IdKind::Uid, who, nsdev::kSubUidPath);
+        r.maps.gid = nsdev::default_subid_map(subgids, nsdev::IdKind::Gid, who, nsdev::kSubGidPath);
+    }
+    r.maps = nsdev::normalize_id_mapping(r.maps);
+    nsdev::check_subid_map(r.maps.uid, nsdev::IdKind::Uid, subuids, uid, who, nsdev::kSubUidPath);
+    nsdev::check_subid_map(r.maps.gid, nsdev::IdKind::Gid, subgids, gid, who, nsdev::kSubGidPath);
+    return r;
+}
+
+// Mounts @type on @target in the child, with a hint on failure.
+void child_mount(const char* type, const std::string& target, const char* options,
+                 const std::string& hint) {
+    if (::mount(type, target.c_str(), type, MS_NOSUID | MS_NOEXEC, options) != 0)
+        throw nsdev::SysError(errno, std::string("mount ") + type + " on " + target, hint);
+}
+
+// What the child does once its maps are written. Runs after fork: throws
+// to the parent (UserNamespace), never returns otherwise.
+void run_child(const Command& c) {
+    nsdev::become_ns_root();
+    // Our mounts must not propagate back into the parent's namespace.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        throw nsdev::SysError(errno, "make / private");
+    if (!c.no_view) {
+        try {
+            nsdev::mount_view("/dev");
+        } catch (const nsdev::SysError& e) {
+            const int err = e.code().value();
+            std::string hint;
+            if (err == ENODEV)
+                hint = "the nsdevtmpfs module is not loaded (nsdevctl load)";
+            else if (err == EPERM || err == EACCES)
+                hint = "the kernel does not let this user namespace mount its view "
+                       "(--no-view keeps the host's /dev)";
+            throw nsdev::SysError(err, e.context(), hint);
+        }
+        child_mount("devpts", "/dev/pts", "newinstance,ptmxmode=0666,mode=0620",
+                    "a new devpts instance in the view");
+        child_mount("tmpfs", "/dev/shm", "mode=1777", "");
+    }
+    // Back to dumpable after the credential changes, so that /proc/PID of
+    // the command belongs to the namespace's root (and can be inspected).
+    if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) throw nsdev::SysError(errno, "prctl PR_SET_DUMPABLE");
+    nsdev::exec_command(c.argv);
+}
+
+volatile sig_atomic_t g_child_pid = 0;
+
+void forward_signal(int sig) {
+    if (g_child_pid > 0) ::kill(static_cast<pid_t>(g_child_pid), sig);
+}
+
+int cmd_run(const Command& c, std::ostream& err) {
+    RunMaps r;
+    try {
+        r = decide_maps(c);
+    } catch (const nsdev::IdMapError& e) {
+        err << "nsdevctl: " << e.what() << "\n";
+        return kExitFailure;
+    }
+    nsdev::UserNamespace ns(CLONE_NEWNS, [&c] { run_child(c); });
+    if (r.helpers)
+        nsdev::write_id_maps_with_helpers(ns.pid(), r.maps);
+    else
+        nsdev::write_id_maps(ns.pid(), r.maps, r.deny_setgroups);
+    try {
+        ns.start();
+    } catch (const nsdev::ExecError& e) {
+        err << "nsdevctl: " << e.what() << "\n";
+        return e.code().value() == ENOENT ? kExitNotFound : kExitCannotExecute;
+    }
+    // The terminal sends SIGINT/SIGQUIT to the command itself; a SIGTERM
+    // or SIGHUP for us is passed on to it.
+    g_child_pid = ns.pid();
+    struct sigaction sa {};
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::sigaction(SIGHUP, &sa, nullptr);
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGQUIT, SIG_IGN);
+    const int status = ns.wait();
+    g_child_pid = 0;
+    return status;
+}
+
+}  // namespace
+
+int execute(const Command& c, std::ostream& out, std::ostream& err) {
+    try {
+        switch (c.verb) {
+            case Verb::Help:
+                out << help_text(c.help_topic);
+                return kExitOk;
+            case Verb::Version:
+                out << "nsdevctl " << kVersion << "\n";
+                return kExitOk;
+            case Verb::Load:
+                return cmd_load(c);
+            case Verb::Unload:
+                nsdev::module_unload(nsdev::kModuleName);
+                return kExitOk;
+            case Verb::Status:
+                return cmd_status(c, out);
+            case Verb::Assign:
+                return cmd_assign(c);
+            case Verb::Revoke:
+                return cmd_revoke(c);
+            case Verb::Query:
+                return cmd_query(c, out);
+            case Verb::Limit:
+                return cmd_limit(c);
+            case Verb::Ls:
+                return cmd_ls(c, out);
+            case Verb::Run:
+                return cmd_run(c, err);
+            case Verb::Probe:
+                return cmd_probe(c, out);
+            case Verb::LoopAttach:
+            case Verb::LoopDetach:
+            case Verb::LoopLs:
+                err << "nsdevctl: loop delegation is not available in this module version\n";
+                return kExitFailure;
+        }
+    } catch (const std::exception& e) {
+        // SysError ("open /dev/nsdevtmpfs-control: ENOENT (...)"), bad
+        // device or namespace files (std::invalid_argument), parse errors
+        // of /proc listings, map files and /etc/subuid.
+        out.flush();
+        err << "nsdevctl: " << e.what() << "\n";
+        return kExitFailure;
+    }
+    return kExitFailure;
+}
+
+int nsdevctl_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+    Command c;
+    try {
+        c = parse_command_line(args);
+    } catch (const UsageError& e) {
+        err << "nsdevctl: " << e.what() << "\n"
+            << "Try 'nsdevctl " << (e.command().empty() ? "" : e.command() + " ")
+            << "--help' for more information.\n";
+        return kExitUsage;
+    }
+    return execute(c, out, err);
+}
+
+}  // namespace nsdevctl

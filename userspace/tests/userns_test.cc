@@ -1,0 +1,138 @@
+// Host tests of UserNamespace: the fork/unshare/maps/start/wait protocol
+// and how errors in the child reach the parent. Needs unprivileged user
+// namespaces or root; skipped where the host forbids them.
+#include "nsdev/userns.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "nsdev/ns.h"
+
+namespace nsdev {
+namespace {
+
+// Skips the test when this host cannot create user namespaces at all.
+#define SKIP_WITHOUT_USERNS()                                                        \
+    do {                                                                             \
+        pid_t probe = ::fork();                                                      \
+        if (probe == 0) ::_exit(::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : 1); \
+        int st = 0;                                                                  \
+        ::waitpid(probe, &st, 0);                                                    \
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)                                  \
+            GTEST_SKIP() << "user namespaces are not available on this host";        \
+    } while (0)
+
+// The map that works for any caller: root is our own uid and gid.
+IdMapping own_ids() {
+    return {{{0, static_cast<uint32_t>(::getuid()), 1}}, {{0, static_cast<uint32_t>(::getgid()), 1}}};
+}
+
+TEST(UserNamespace, ChildRunsAfterMapsInItsOwnNamespace) {
+    SKIP_WITHOUT_USERNS();
+    int pipefd[2];
+    ASSERT_EQ(::pipe(pipefd), 0);
+    const uint64_t parent_ns = current_userns_inode();
+    UserNamespace ns(CLONE_NEWNS, [&] {
+        ::close(pipefd[0]);
+        become_ns_root();
+        int fd = ::open("/proc/self/uid_map", O_RDONLY);
+        char buf[256];
+        ssize_t n = fd >= 0 ? ::read(fd, buf, sizeof(buf)) : -1;
+        std::string report = std::to_string(::getuid()) + "|" + (n > 0 ? std::string(buf, n) : "");
+        (void)!::write(pipefd[1], report.data(), report.size());
+    });
+    ::close(pipefd[1]);
+    EXPECT_GT(ns.pid(), 0);
+    EXPECT_NE(userns_inode(ns.userns_fd()), parent_ns);
+    write_id_maps(ns.pid(), own_ids(), ::getuid() != 0);
+    ns.start();
+    EXPECT_EQ(ns.wait(), 0);
+    char buf[256];
+    ssize_t n = ::read(pipefd[0], buf, sizeof(buf));
+    ::close(pipefd[0]);
+    ASSERT_GT(n, 0);
+    const std::string report(buf, static_cast<size_t>(n));
+    // uid 0 inside, our uid outside, count 1 (the kernel pads the columns).
+    EXPECT_EQ(report.substr(0, 2), "0|") << report;
+    EXPECT_NE(report.find(" " + std::to_string(::getuid()) + " "), std::string::npos) << report;
+}
+
+TEST(UserNamespace, ChildErrorsReachTheParentWithErrnoAndHint) {
+    SKIP_WITHOUT_USERNS();
+    UserNamespace ns(CLONE_NEWNS, [] { throw SysError(EPERM, "mount nsdevtmpfs on /dev", "a hint"); });
+    write_id_maps(ns.pid(), own_ids(), ::getuid() != 0);
+    try {
+        ns.start();
+        FAIL() << "start() did not throw";
+    } catch (const ExecError& e) {
+        FAIL() << "an ExecError: " << e.what();
+    } catch (const SysError& e) {
+        EXPECT_EQ(e.code().value(), EPERM);
+        EXPECT_EQ(e.context(), "mount nsdevtmpfs on /dev");
+        EXPECT_EQ(e.hint(), "a hint");
+        EXPECT_STREQ(e.what(), "mount nsdevtmpfs on /dev: EPERM (Operation not permitted) -- a hint");
+    }
+}
+
+TEST(UserNamespace, ExecFailureIsAnExecError) {
+    SKIP_WITHOUT_USERNS();
+    UserNamespace ns(CLONE_NEWNS, [] { exec_command({"/nonexistent/nsdev-command"}); });
+    write_id_maps(ns.pid(), own_ids(), ::getuid() != 0);
+    try {
+        ns.start();
+        FAIL() << "start() did not throw";
+    } catch (const ExecError& e) {
+        EXPECT_EQ(e.code().value(), ENOENT);
+        EXPECT_EQ(e.context(), "execute /nonexistent/nsdev-command");
+    }
+}
+
+TEST(UserNamespace, ExitStatusAndSignals) {
+    SKIP_WITHOUT_USERNS();
+    {
+        UserNamespace ns(CLONE_NEWNS, [] { exec_command({"/bin/sh", "-c", "exit 7"}); });
+        write_id_maps(ns.pid(), own_ids(), ::getuid() != 0);
+        ns.start();
+        EXPECT_EQ(ns.wait(), 7);
+    }
+    {
+        UserNamespace ns(CLONE_NEWNS, [] { exec_command({"/bin/sh", "-c", "kill -KILL $$"}); });
+        write_id_maps(ns.pid(), own_ids(), ::getuid() != 0);
+        ns.start();
+        EXPECT_EQ(ns.wait(), 128 + SIGKILL);
+    }
+}
+
+TEST(UserNamespace, DestructorReapsAChildNeverStarted) {
+    SKIP_WITHOUT_USERNS();
+    pid_t pid;
+    {
+        UserNamespace ns(CLONE_NEWNS, [] {});
+        pid = ns.pid();
+    }
+    EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1);
+    EXPECT_EQ(errno, ECHILD);
+}
+
+TEST(UserNamespace, KernelRefusesAnUnwritableMap) {
+    SKIP_WITHOUT_USERNS();
+    if (::getuid() == 0) GTEST_SKIP() << "root may write this map";
+    UserNamespace ns(CLONE_NEWNS, [] {});
+    try {
+        write_id_maps(ns.pid(), {{{0, 100000, 65536}}, {{0, 100000, 65536}}}, true);
+        FAIL() << "write_id_maps did not throw";
+    } catch (const SysError& e) {
+        EXPECT_EQ(e.code().value(), EPERM) << e.what();
+        EXPECT_EQ(e.context(), "write /proc/" + std::to_string(ns.pid()) + "/uid_map");
+    }
+}
+
+}  // namespace
+}  // namespace nsdev
