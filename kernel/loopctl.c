@@ -212,6 +212,32 @@ out:
 	return ret;
 }
 
+struct nsdev_fput_work {
+	struct work_struct work;
+	struct file *file;
+};
+
+static void nsdev_fput_work_fn(struct work_struct *work)
+{
+	__fput_sync(container_of(work, struct nsdev_fput_work, work)->file);
+}
+
+/*
+ * nsdev_fput_sync - close @file now, from any context. The internal mount
+ * and its filesystem type (module data) must not outlive the file, but a
+ * plain fput() from rmmod runs only when the syscall returns, and 6.1's
+ * __fput_sync() is for kernel threads only: let a kworker do it.
+ */
+static void nsdev_fput_sync(struct file *file)
+{
+	struct nsdev_fput_work fw = { .file = file };
+
+	INIT_WORK_ONSTACK(&fw.work, nsdev_fput_work_fn);
+	schedule_work(&fw.work);
+	flush_work(&fw.work);
+	destroy_work_on_stack(&fw.work);
+}
+
 /* One LOOP_CTL_* ioctl on the real loop-control. */
 static long nsdev_real_ioctl(unsigned int cmd, unsigned long arg)
 {
@@ -798,8 +824,7 @@ void nsdev_loopctl_exit(void)
 		xa_erase(&nsdev_loops, index);
 		kfree(loop);
 	}
-	/* Synchronously: the internal mount must not outlive the file. */
 	if (nsdev_real_loopctl)
-		__fput_sync(nsdev_real_loopctl);
+		nsdev_fput_sync(nsdev_real_loopctl);
 	kern_unmount(nsdev_loopfs_mnt);
 }

@@ -13,11 +13,11 @@
 #ifndef _NSDEVTMPFS_H
 #define _NSDEVTMPFS_H
 
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/types.h>
 
 struct device;
-struct file_operations;
 struct nsdev_device;
 struct super_block;
 

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loop_test - loop-control delegation (SPEC §4)
+ *
+ * Debian's own util-linux losetup, mkfs.ext4 and e2fsck run as root of a
+ * new user namespace whose /dev is its view: allocation, partitions,
+ * detaching, a file system and the bytes under it. Then what must not
+ * happen: other namespaces seeing or touching the loop, quotas multiplied
+ * by nesting, bad loop-control input, and the host's GET_FREE handing a
+ * namespace's device to the host while both race.
+ */
+#include "helpers.h"
+
+#include "kselftest_harness.h"
+
+#define IMG		"/tmp/nsdev-img"	/* 64 MiB, no partition table */
+#define IMG_PART	"/tmp/nsdev-img-2p"	/* 64 MiB, two partitions */
+#define LOOP_BASE	1024			/* the module's loop_index_base */
+
+static int sh(const char *script)
+{
+	int status = system(script);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* In a namespace child: /dev becomes the view (once), then run @arg. */
+static int ns_sh(const char *arg)
+{
+	static bool mounted;
+	char script[NSCALL_ARG_MAX + 16];
+
+	if (!mounted) {
+		if (mount("none", "/dev", FSTYPE, 0, NULL))
+			return -errno;
+		mounted = true;
+	}
+	/* Keep the tools' chatter off stdout, which is TAP. */
+	snprintf(script, sizeof(script), "exec >&2; %s", arg);
+	return sh(script);
+}
+
+static int read_int(const char *path)
+{
+	char *text = slurp(path);
+	int n = -1;
+
+	if (text && sscanf(text, "/dev/loop%d", &n) != 1 && sscanf(text, "%d", &n) != 1)
+		n = -1;
+	free(text);
+	return n;
+}
+
+/* In a namespace child: a loop-control ioctl through its view. */
+static int ns_loopctl(const char *arg)
+{
+	int cmd, n, fd, ret;
+
+	if (sscanf(arg, "%d %d", &cmd, &n) != 2)
+		return -EINVAL;
+	fd = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, n);
+	ret = ret < 0 ? -errno : ret;
+	close(fd);
+	return ret;
+}
+
+static char *loopctl_arg(int cmd, int n)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d %d", cmd, n);
+	return buf;
+}
+
+FIXTURE(loop) {
+	struct nschild a;
+};
+
+FIXTURE_SETUP(loop)
+{
+	ASSERT_EQ(0, sh("truncate -s 64M " IMG " && chmod 666 " IMG " && "
+			"truncate -s 64M " IMG_PART " && chmod 666 " IMG_PART " && "
+			"printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q " IMG_PART));
+	ASSERT_EQ(0, nschild_start(&self->a, CHILD_ID_BASE, CHILD_ID_COUNT));
+}
+
+FIXTURE_TEARDOWN(loop)
+{
+	nschild_call(&self->a, ns_sh, "losetup -D");
+	nschild_stop(&self->a);
+	unlink(IMG);
+	unlink(IMG_PART);
+}
+
+TEST_F(loop, losetup_f_fP_d_inside_a_namespace)
+{
+	struct nsdevtmpfs_query q;
+	int n, p;
+
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "losetup -f --show " IMG " > /tmp/nsdev-n")) {
+		TH_LOG("losetup -f --show failed inside the namespace");
+	}
+	n = read_int("/tmp/nsdev-n");
+	ASSERT_GE(n, LOOP_BASE);
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, n), &q));
+	EXPECT_EQ(NSDEVTMPFS_STATE_OWNED | NSDEVTMPFS_STATE_LOOP, q.state);
+
+	/* Partitions are in the view when losetup -P returns. */
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "d=$(losetup -fP --show " IMG_PART ") && "
+				  "echo $d > /tmp/nsdev-p && "
+				  "test -b ${d}p1 && test -b ${d}p2")) {
+		TH_LOG("loopNp1/loopNp2 missing from the view after losetup -P");
+	}
+	p = read_int("/tmp/nsdev-p");
+	ASSERT_NE(n, p);
+	/* losetup -a shows the namespace's devices. */
+	EXPECT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "losetup -a | grep -q " IMG_PART " && "
+				  "losetup -a | grep -q '" IMG "'"));
+
+	/* Detach: the device goes away, its partitions with it, the number stays. */
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "d=$(cat /tmp/nsdev-p) && losetup -d $d && sleep 0.3 && "
+				  "! test -e ${d}p1 && ! test -e ${d}p2 && test -b $d"));
+	EXPECT_EQ(0, sh("sleep 0.3; ! test -e /sys/block/loop$(cat /tmp/nsdev-p | tr -dc 0-9)")) {
+		TH_LOG("the detached loop device still exists on the host");
+	}
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "losetup -d $(cat /tmp/nsdev-n)"));
+	/* The numbers stay the namespace's: the next -f reuses one. */
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "d=$(losetup -f --show " IMG ") && "
+				  "{ test $d = $(cat /tmp/nsdev-n) || test $d = $(cat /tmp/nsdev-p); } && "
+				  "losetup -d $d"));
+}
+
+TEST_F(loop, mkfs_fsck_and_bytes_round_trip)
+{
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "d=$(losetup -f --show " IMG ") && echo $d > /tmp/nsdev-n && "
+				  "mkfs.ext4 -q -F $d && e2fsck -fn $d")) {
+		TH_LOG("mkfs.ext4 or e2fsck -fn failed on the delegated loop");
+	}
+	/* Bytes written through the loop device are in the backing file. */
+	ASSERT_EQ(0, sh("head -c 65536 /dev/urandom > /tmp/nsdev-pattern && "
+			"chmod 644 /tmp/nsdev-pattern"));
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "dd if=/tmp/nsdev-pattern of=$(cat /tmp/nsdev-n) bs=4096 seek=4096 "
+				  "conv=fsync status=none && losetup -d $(cat /tmp/nsdev-n)"));
+	EXPECT_EQ(0, sh("sleep 0.3; dd if=" IMG " bs=4096 skip=4096 count=16 status=none | "
+			"cmp -s - /tmp/nsdev-pattern")) {
+		TH_LOG("the backing file does not hold what was written through the loop");
+	}
+	unlink("/tmp/nsdev-pattern");
+}
+
+static int ns_open_dev(const char *arg)
+{
+	return ns_open(arg);
+}
+
+TEST_F(loop, other_namespaces_cannot_see_or_touch_it)
+{
+	struct nschild b;
+	char path[64];
+	int n, got;
+
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
+				  "losetup -f --show " IMG " > /tmp/nsdev-n"));
+	n = read_int("/tmp/nsdev-n");
+	ASSERT_GE(n, LOOP_BASE);
+
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	snprintf(path, sizeof(path), "test ! -e /dev/loop%d", n);
+	EXPECT_EQ(0, nschild_call(&b, ns_sh, path));
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/loop%d", self->a.pid, n);
+	EXPECT_NE(0, nschild_call(&b, ns_open_dev, path));
+	EXPECT_EQ(-EPERM, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, n)));
+	EXPECT_EQ(-EEXIST, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, n)));
+	got = nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_GET_FREE, 0));
+	EXPECT_GE(got, LOOP_BASE);
+	EXPECT_NE(n, got) {
+		TH_LOG("B's GET_FREE returned A's loop%d", n);
+	}
+	/* B's number is B's: A cannot remove it either. */
+	EXPECT_EQ(-EPERM, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, got)));
+	EXPECT_EQ(0, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, got)));
+	/* A busy loop cannot be removed, even by its owner. */
+	EXPECT_EQ(-EBUSY, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, n)));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+static int ns_nonroot_get_free(const char *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setresgid(1, 1, 1) || setresuid(1, 1, 1))
+			_exit(10);
+		_exit(ns_loopctl(loopctl_arg(LOOP_CTL_GET_FREE, 0)) == -EPERM ? 0 : 11);
+	}
+	waitpid(pid, &status, 0);
+	return WEXITSTATUS(status);
+}
+
+TEST_F(loop, non_root_in_the_namespace_cannot_allocate)
+{
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "true"));
+	EXPECT_EQ(0, nschild_call(&self->a, ns_nonroot_get_free, NULL));
+}
+
+/* In A: run loop-control calls in a new child namespace of A. */
+static int ns_child_add(const char *arg)
+{
+	struct nschild gc;
+	int ret;
+
+	ret = nschild_start(&gc, 0, 1);
+	if (ret)
+		return ret;
+	ret = nschild_call(&gc, ns_loopctl, arg);
+	nschild_stop(&gc);
+	return ret;
+}
+
+TEST_F(loop, quota_counts_against_every_ancestor)
+{
+	struct nsdevtmpfs_limit l = { .max_loops = 2 };
+	int fd;
+
+	l.userns_fd = self->a.userns;
+	fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ioctl(fd, NSDEVTMPFS_IOC_SET_LIMIT, &l));
+	close(fd);
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "true"));
+
+	EXPECT_EQ(2000, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 2000)));
+	EXPECT_EQ(2001, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 2001)));
+	EXPECT_EQ(-EDQUOT, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 2002)));
+	/* A child namespace of A does not get a quota of its own on top. */
+	EXPECT_EQ(-EDQUOT, nschild_call(&self->a, ns_child_add, loopctl_arg(LOOP_CTL_ADD, 2003)));
+	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 2000)));
+	/* Freed: now the child may, and its loop counts against A. */
+	EXPECT_EQ(2003, nschild_call(&self->a, ns_child_add, loopctl_arg(LOOP_CTL_ADD, 2003)));
+	EXPECT_EQ(-EDQUOT, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 2004)));
+	/* A may remove what its descendant holds. */
+	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 2003)));
+	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 2001)));
+}
+
+TEST_F(loop, bad_loop_control_input)
+{
+	char *before = slurp("/proc/nsdevtmpfs/devices"), *after;
+
+	ASSERT_NE(NULL, before);
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "true"));
+	EXPECT_EQ(-EINVAL, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, -1)));
+	EXPECT_EQ(-EINVAL, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 1 << 20)));
+	EXPECT_EQ(-EINVAL, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, -5)));
+	EXPECT_EQ(-EINVAL, nschild_call(&self->a, ns_loopctl,
+					loopctl_arg(LOOP_CTL_ADD, 0x7fffffff)));
+	EXPECT_EQ(-EEXIST, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 0)));
+	EXPECT_EQ(-EPERM, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 0)));
+	EXPECT_EQ(-ENODEV, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 3333)));
+	EXPECT_EQ(-ENOTTY, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_SET_FD, 0)));
+	after = slurp("/proc/nsdevtmpfs/devices");
+	EXPECT_STREQ(before, after);
+	free(before);
+	free(after);
+}
+
+/* --- racing the host's losetup -f ----------------------------------------- */
+
+#define RACE_ROUNDS	150
+
+/*
+ * What losetup -f does: GET_FREE on the loop-control at @ctl (host or
+ * view), open the device, LOOP_CONFIGURE. With @keep the device stays
+ * bound; otherwise it is cleared again.
+ */
+static int cycle(const char *ctl, int backing, bool keep, int *index)
+{
+	struct loop_config cfg = { .fd = backing };
+	char path[64];
+	int fd, dev, ret;
+
+	fd = open(ctl, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*index = ioctl(fd, LOOP_CTL_GET_FREE);
+	close(fd);
+	if (*index < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/dev/loop%d", *index);
+	dev = open(path, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return -errno;
+	ret = ioctl(dev, LOOP_CONFIGURE, &cfg) ? -errno : 0;
+	if (!ret && !keep)
+		ioctl(dev, LOOP_CLR_FD);
+	close(dev);
+	return ret;
+}
+
+/* In A: RACE_ROUNDS cycles; returns how many found their device taken. */
+static int ns_race(const char *arg)
+{
+	int i, idx, busy = 0, backing;
+
+	if (mount("none", "/dev", FSTYPE, 0, NULL))
+		return -errno;
+	backing = open(IMG, O_RDWR | O_CLOEXEC);
+	if (backing < 0)
+		return -errno;
+	for (i = 0; i < RACE_ROUNDS; i++)
+		if (cycle("/dev/loop-control", backing, false, &idx) == -EBUSY)
+			busy++;
+	close(backing);
+	return busy;
+}
+
+TEST_F(loop, host_losetup_never_gets_a_namespace_loop)
+{
+	int i, status, backing, pipefd[2], res[3] = { 0 }, idx;
+	pid_t host;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	host = fork();
+	ASSERT_GE(host, 0);
+	if (host == 0) {
+		/*
+		 * The host keeps every loop it binds, so its GET_FREE always
+		 * walks past its own (bound) devices to the namespace's, which
+		 * come and go meanwhile: res[0] bound, res[1] of them the
+		 * namespace's, res[2] refused with EBUSY.
+		 */
+		backing = open(IMG_PART, O_RDWR | O_CLOEXEC);
+		for (i = 0; i < RACE_ROUNDS; i++) {
+			int ret = cycle("/dev/loop-control", backing, true, &idx);
+
+			if (!ret) {
+				res[0]++;
+				res[1] += idx >= LOOP_BASE;
+			}
+			res[2] += ret == -EBUSY;
+		}
+		if (write(pipefd[1], res, sizeof(res)) != sizeof(res))
+			_exit(1);
+		_exit(0);
+	}
+	EXPECT_EQ(0, nschild_call(&self->a, ns_race, NULL)) {
+		TH_LOG("the namespace's LOOP_CONFIGURE found its own device taken");
+	}
+	ASSERT_EQ(host, waitpid(host, &status, 0));
+	ASSERT_EQ(sizeof(res), read(pipefd[0], res, sizeof(res)));
+	EXPECT_EQ(0, res[1]) {
+		TH_LOG("the host bound a namespace's loop %d times", res[1]);
+	}
+	EXPECT_GT(res[0], 0);
+	TH_LOG("host bound %d loops (none of the namespace's); %d GET_FREE answers were busy",
+	       res[0], res[2]);
+	/* Detach the host's loops (all below the namespace range). */
+	sh("for d in /sys/block/loop*; do n=${d##*loop}; [ $n -lt 1024 ] && "
+	   "losetup -d /dev/loop$n 2>/dev/null; done; true");
+}
+
+TEST_HARNESS_MAIN
