@@ -90,7 +90,8 @@ void Control::set_limit(int userns_fd, unsigned max_loops, const std::string& ns
     arg.userns_fd = userns_fd;
     arg.max_loops = max_loops;
     do_ioctl(fd_.get(), NSDEVTMPFS_IOC_SET_LIMIT, &arg,
-             "set loop limit " + std::to_string(max_loops) + " on " + userns_fd_name(userns_fd, ns_name));
+             "set loop limit " + std::to_string(max_loops) + " on " +
+                 userns_fd_name(userns_fd, ns_name));
 }
 
 }  // namespace nsdev

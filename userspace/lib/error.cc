@@ -46,7 +46,8 @@ SysError::SysError(int err, std::string context)
       context_(std::move(context)),
       message_(context_ + ": " + errno_name(err) + " (" + std::strerror(err) + ")") {}
 
-SysError::SysError(int err, std::string context, std::string hint) : SysError(err, std::move(context)) {
+SysError::SysError(int err, std::string context, std::string hint)
+    : SysError(err, std::move(context)) {
     hint_ = std::move(hint);
     if (!hint_.empty()) message_ += " -- " + hint_;
 }

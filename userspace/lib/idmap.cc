@@ -94,8 +94,8 @@ public:
     XmlScanner(std::string_view text, std::string_view source) : t_(text), source_(source) {}
 
     [[noreturn]] void fail(size_t pos, const std::string& problem) const {
-        const size_t line = 1 + static_cast<size_t>(
-                                    std::count(t_.begin(), t_.begin() + std::min(pos, t_.size()), '\n'));
+        const size_t line = 1 + static_cast<size_t>(std::count(
+                                    t_.begin(), t_.begin() + std::min(pos, t_.size()), '\n'));
         line_error(source_, line, problem);
     }
 
@@ -111,9 +111,9 @@ public:
             }
             if (t_.substr(pos + 1, name.size()) == name) {
                 size_t after = pos + 1 + name.size();
-                if (after < t_.size() && (t_[after] == '>' || t_[after] == '/' ||
-                                          t_[after] == ' ' || t_[after] == '\t' ||
-                                          t_[after] == '\n' || t_[after] == '\r'))
+                if (after < t_.size() &&
+                    (t_[after] == '>' || t_[after] == '/' || t_[after] == ' ' ||
+                     t_[after] == '\t' || t_[after] == '\n' || t_[after] == '\r'))
                     return pos;
             }
             ++pos;
@@ -212,8 +212,7 @@ IdRange libvirt_range(const XmlScanner& xml, const XmlScanner::Tag& tag) {
         if (!slot) xml.fail(tag.attr_pos[a], "<" + tag.name + ">: " + problem);
     }
     for (size_t k = 0; k < 3; ++k)
-        if (!values[k])
-            xml.fail(tag.pos, "<" + tag.name + "> lacks attribute " + kAttrs[k]);
+        if (!values[k]) xml.fail(tag.pos, "<" + tag.name + "> lacks attribute " + kAttrs[k]);
     IdRange r{*values[0], *values[1], *values[2]};
     std::string problem = check_range(r);
     if (!problem.empty()) xml.fail(tag.pos, "<" + tag.name + ">: " + problem);
@@ -283,7 +282,8 @@ IdMapping parse_lxc_idmap(std::string_view text, std::string_view source) {
             const size_t eq = line.find('=');
             const std::string_view key = line.substr(0, line.find_first_of("= \t"));
             if (key != "lxc.idmap" && key != "lxc.id_map") return;  // another lxc key
-            if (eq == std::string_view::npos) line_error(source, number, std::string(key) + " without '='");
+            if (eq == std::string_view::npos)
+                line_error(source, number, std::string(key) + " without '='");
             line = trim(line.substr(eq + 1));
         }
         const std::vector<std::string_view> f = fields(line);
@@ -321,17 +321,18 @@ IdMapping parse_libvirt_idmap(std::string_view text, std::string_view source) {
     if (start == std::string_view::npos)
         throw IdMapError(std::string(source) + ": no <idmap> element");
     const XmlScanner::Tag open = xml.read_tag(start);
-    if (!open.attrs.empty())
-        xml.fail(open.attr_pos[0], "<idmap> takes no attributes");
+    if (!open.attrs.empty()) xml.fail(open.attr_pos[0], "<idmap> takes no attributes");
 
     IdMapping mapping;
     size_t pos = open.end;
     if (!open.self_closing) {
         while (true) {
             size_t lt = text.find('<', pos);
-            const std::string_view between = text.substr(pos, lt == std::string_view::npos ? lt : lt - pos);
+            const std::string_view between =
+                text.substr(pos, lt == std::string_view::npos ? lt : lt - pos);
             const size_t stray = between.find_first_not_of(" \t\r\n");
-            if (stray != std::string_view::npos) xml.fail(pos + stray, "unexpected text in <idmap>");
+            if (stray != std::string_view::npos)
+                xml.fail(pos + stray, "unexpected text in <idmap>");
             if (lt == std::string_view::npos) xml.fail(start, "<idmap> is not closed");
             if (text.substr(lt, 4) == "<!--") {
                 size_t end = text.find("-->", lt + 4);
@@ -341,8 +342,7 @@ IdMapping parse_libvirt_idmap(std::string_view text, std::string_view source) {
             }
             XmlScanner::Tag tag = xml.read_tag(lt);
             if (tag.closing) {
-                if (tag.name != "idmap")
-                    xml.fail(lt, "unexpected </" + tag.name + "> in <idmap>");
+                if (tag.name != "idmap") xml.fail(lt, "unexpected </" + tag.name + "> in <idmap>");
                 pos = tag.end;
                 break;
             }
@@ -382,7 +382,8 @@ std::vector<IdRange> normalize_id_map(std::vector<IdRange> ranges, IdKind kind) 
                          " ranges; the kernel accepts at most " + std::to_string(kMaxIdRanges));
     for (const IdRange& r : ranges) {
         std::string problem = check_range(r);
-        if (!problem.empty()) throw IdMapError(name + " map: range " + r.to_string() + ": " + problem);
+        if (!problem.empty())
+            throw IdMapError(name + " map: range " + r.to_string() + ": " + problem);
     }
     std::stable_sort(ranges.begin(), ranges.end(),
                      [](const IdRange& a, const IdRange& b) { return a.inside < b.inside; });
@@ -392,9 +393,11 @@ std::vector<IdRange> normalize_id_map(std::vector<IdRange> ranges, IdKind kind) 
         const IdRange& b = ranges[i];
         if (ranges_overlap(a.inside, a.count, b.inside, b.count)) {
             const uint64_t first = b.inside;
-            const uint64_t last = std::min<uint64_t>(uint64_t{a.inside} + a.count, uint64_t{b.inside} + b.count);
+            const uint64_t last =
+                std::min<uint64_t>(uint64_t{a.inside} + a.count, uint64_t{b.inside} + b.count);
             throw IdMapError(name + " map: ranges " + a.to_string() + " and " + b.to_string() +
-                             " overlap inside the namespace (" + id_span(first, last - first) + ")");
+                             " overlap inside the namespace (" + id_span(first, last - first) +
+                             ")");
         }
     }
     // Outside overlaps can be between any two; a map holds at most 340.
@@ -404,9 +407,11 @@ std::vector<IdRange> normalize_id_map(std::vector<IdRange> ranges, IdKind kind) 
             const IdRange& b = ranges[j];
             if (!ranges_overlap(a.outside, a.count, b.outside, b.count)) continue;
             const uint64_t first = std::max(a.outside, b.outside);
-            const uint64_t last = std::min<uint64_t>(uint64_t{a.outside} + a.count, uint64_t{b.outside} + b.count);
+            const uint64_t last =
+                std::min<uint64_t>(uint64_t{a.outside} + a.count, uint64_t{b.outside} + b.count);
             throw IdMapError(name + " map: ranges " + a.to_string() + " and " + b.to_string() +
-                             " overlap outside the namespace (host " + id_span(first, last - first) + ")");
+                             " overlap outside the namespace (host " +
+                             id_span(first, last - first) + ")");
         }
     if (ranges.empty() || ranges.front().inside != 0)
         throw IdMapError(name + " map does not map root (" + name + " 0 inside the namespace)");
@@ -432,7 +437,8 @@ std::vector<SubIdRange> parse_subid(std::string_view text, std::string_view sour
         if (line.empty() || line[0] == '#') return;
         const std::vector<std::string_view> f = split(line, ':');
         if (f.size() != 3)
-            line_error(source, number, "expected OWNER:START:COUNT, got \"" + std::string(line) + "\"");
+            line_error(source, number,
+                       "expected OWNER:START:COUNT, got \"" + std::string(line) + "\"");
         if (f[0].empty()) line_error(source, number, "empty OWNER");
         std::string problem;
         std::optional<uint32_t> start = number_field(f[1], "START", problem);
@@ -441,8 +447,9 @@ std::vector<SubIdRange> parse_subid(std::string_view text, std::string_view sour
         if (!count) line_error(source, number, problem);
         if (*count == 0) line_error(source, number, "COUNT must be at least 1");
         if (uint64_t{*start} + *count - 1 > kMaxId)
-            line_error(source, number, id_span(*start, *count) + (*count == 1 ? " goes past " : " go past ") + std::to_string(kMaxId) +
-                                           ", the largest valid id");
+            line_error(source, number,
+                       id_span(*start, *count) + (*count == 1 ? " goes past " : " go past ") +
+                           std::to_string(kMaxId) + ", the largest valid id");
         entries.push_back({std::string(f[0]), *start, *count});
     });
     return entries;
@@ -475,24 +482,26 @@ std::vector<IdRange> default_subid_map(const std::vector<SubIdRange>& ranges, Id
 }
 
 void check_subid_map(const std::vector<IdRange>& ranges, IdKind kind,
-                     const std::vector<SubIdRange>& allowed, uint32_t own_id,
-                     std::string_view who, std::string_view source) {
+                     const std::vector<SubIdRange>& allowed, uint32_t own_id, std::string_view who,
+                     std::string_view source) {
     const std::string name = id_kind_name(kind);
     for (const IdRange& r : ranges) {
         if (r.count == 1 && r.outside == own_id) continue;
         bool ok = false;
         for (const SubIdRange& a : allowed)
-            if (r.outside >= a.start && uint64_t{r.outside} + r.count <= uint64_t{a.start} + a.count)
+            if (r.outside >= a.start &&
+                uint64_t{r.outside} + r.count <= uint64_t{a.start} + a.count)
                 ok = true;
         if (ok) continue;
         std::string have;
         for (const SubIdRange& a : allowed)
             have += (have.empty() ? "" : ", ") + std::to_string(a.start) + "-" +
                     std::to_string(uint64_t{a.start} + a.count - 1);
-        throw SubIdError(name + " range " + r.to_string() + " (host " + id_span(r.outside, r.count) +
-                         ") is not within the subordinate " + name + "s of " + std::string(who) +
-                         " in " + std::string(source) + " (" + (have.empty() ? "none" : have) +
-                         ") nor your own " + name + " " + std::to_string(own_id));
+        throw SubIdError(name + " range " + r.to_string() + " (host " +
+                         id_span(r.outside, r.count) + ") is not within the subordinate " + name +
+                         "s of " + std::string(who) + " in " + std::string(source) + " (" +
+                         (have.empty() ? "none" : have) + ") nor your own " + name + " " +
+                         std::to_string(own_id));
     }
 }
 

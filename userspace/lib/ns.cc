@@ -1,13 +1,12 @@
 // open_userns and nsfs inode numbers.
 #include "nsdev/ns.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-
-#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>

@@ -68,7 +68,8 @@ void list_dir(int dirfd, const std::string& path, const std::string& prefix, dev
             n.gid = st.st_gid;
             out.push_back(std::move(n));
         } else if (S_ISDIR(st.st_mode)) {
-            int sub = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int sub =
+                ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (sub < 0) throw SysError(errno, "open " + child);
             UniqueFd subfd(sub);
             list_dir(sub, child, prefix + name + "/", root_dev, depth + 1, out);
@@ -139,10 +140,12 @@ void write_all(int fd, const std::string& data) {
 }
 
 // The helper: join, mount, list, report. Never returns.
-[[noreturn]] void helper_main(int out, int userns_fd, bool join, uint64_t ino, const std::string& dir) {
+[[noreturn]] void helper_main(int out, int userns_fd, bool join, uint64_t ino,
+                              const std::string& dir) {
     std::string report;
     try {
-        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) throw SysError(errno, "prctl PR_SET_PDEATHSIG");
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+            throw SysError(errno, "prctl PR_SET_PDEATHSIG");
         if (join && ::setns(userns_fd, CLONE_NEWUSER) != 0)
             throw SysError(errno, "enter user namespace " + std::to_string(ino));
         if (::unshare(CLONE_NEWNS) != 0) throw SysError(errno, "unshare mount namespace");

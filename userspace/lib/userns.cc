@@ -25,7 +25,8 @@ void write_file(const std::string& path, const std::string& text) {
     // A map must be written in one write(2).
     ssize_t n = ::write(fd.get(), text.data(), text.size());
     if (n < 0) throw SysError(errno, "write " + path);
-    if (static_cast<size_t>(n) != text.size()) throw SysError(EIO, "write " + path + " (short write)");
+    if (static_cast<size_t>(n) != text.size())
+        throw SysError(EIO, "write " + path + " (short write)");
 }
 
 // Reads from @fd until end of file.

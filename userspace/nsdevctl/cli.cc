@@ -288,8 +288,8 @@ Parsed parse_options(const std::vector<std::string>& args, size_t pos,
                     } else if (pos + 1 < args.size()) {
                         o.value = args[++pos];
                     } else {
-                        throw UsageError(std::string("option requires an argument -- '") + a[k] + "'",
-                                         command);
+                        throw UsageError(
+                            std::string("option requires an argument -- '") + a[k] + "'", command);
                     }
                     p.options.push_back(std::move(o));
                     break;
@@ -329,7 +329,8 @@ void apply_globals(const Parsed& p, Command& c, const std::string& command, bool
                 c.control = o.value;
                 break;
             case kOptJson:
-                if (!json_ok) throw UsageError(command + " has no output to print as JSON", command);
+                if (!json_ok)
+                    throw UsageError(command + " has no output to print as JSON", command);
                 c.json = true;
                 break;
             default:
@@ -375,7 +376,8 @@ std::string device_operand(const std::string& spec, const std::string& command) 
 }
 
 std::string ns_value(const Option& o, const std::string& command) {
-    if (o.value.empty()) throw UsageError("option '" + o.name + "' needs a pid or an nsfs path", command);
+    if (o.value.empty())
+        throw UsageError("option '" + o.name + "' needs a pid or an nsfs path", command);
     return o.value;
 }
 
@@ -386,9 +388,9 @@ unsigned number_value(const Option& o, const std::string& command) {
     auto [ptr, ec] = std::from_chars(b, e, v, 10);
     if (o.value.empty() || ec != std::errc() || ptr != e ||
         o.value.find_first_not_of("0123456789") != std::string::npos)
-        throw UsageError("invalid number '" + o.value + "' for option '" + o.name +
-                             "' (expected 0-4294967295)",
-                         command);
+        throw UsageError(
+            "invalid number '" + o.value + "' for option '" + o.name + "' (expected 0-4294967295)",
+            command);
     return v;
 }
 
@@ -516,7 +518,10 @@ const std::vector<CommandSpec>& commands() {
         {"load", Verb::Load, {}, false},
         {"unload", Verb::Unload, {}, false},
         {"status", Verb::Status, {}, true},
-        {"assign", Verb::Assign, {{"ns", 0, true, kOptNs}, {"global", 0, false, kOptGlobal}}, false},
+        {"assign",
+         Verb::Assign,
+         {{"ns", 0, true, kOptNs}, {"global", 0, false, kOptGlobal}},
+         false},
         {"revoke", Verb::Revoke, {}, false},
         {"query", Verb::Query, {}, true},
         {"limit", Verb::Limit, {{"ns", 0, true, kOptNs}, {"loops", 0, true, kOptLoops}}, false},
@@ -559,7 +564,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
 
     const std::string name = args[pos++];
     if (name == "help") {
-        if (pos + 1 < args.size()) throw UsageError("unexpected argument '" + args[pos + 1] + "'", "help");
+        if (pos + 1 < args.size())
+            throw UsageError("unexpected argument '" + args[pos + 1] + "'", "help");
         c.verb = Verb::Help;
         c.help_topic = pos < args.size() ? args[pos] : "";
         if (c.help_topic == "--help" || c.help_topic == "-h") c.help_topic = "help";
@@ -580,7 +586,8 @@ Command parse_command_line(const std::vector<std::string>& args) {
     const CommandSpec& spec = *it;
     if (c.json && !spec.json) throw UsageError(name + " has no output to print as JSON", name);
 
-    const Parsed p = parse_options(args, pos, with_globals(spec.options), name, spec.verb == Verb::Run);
+    const Parsed p =
+        parse_options(args, pos, with_globals(spec.options), name, spec.verb == Verb::Run);
     if (wants_help(p)) {
         apply_globals(p, c, name, true);
         return c;

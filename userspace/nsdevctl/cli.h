@@ -44,7 +44,7 @@ struct Command {
 
     // Global options.
     std::string control = nsdev::kControlPath;  // --control PATH
-    bool json = false;                           // --json, -J
+    bool json = false;                          // --json, -J
 
     // load
     std::string module_path;                 // "" -> look the module up by name
@@ -69,9 +69,9 @@ struct Command {
     std::vector<std::string> namespaces;  // NS...
 
     // loop attach
-    std::string file;       // FILE
-    bool partscan = false;  // --partscan, -P
-    bool read_only = false; // --read-only, -r
+    std::string file;        // FILE
+    bool partscan = false;   // --partscan, -P
+    bool read_only = false;  // --read-only, -r
 };
 
 /**

@@ -188,8 +188,9 @@ void run_child(const Command& c) {
             if (err == ENODEV)
                 hint = "the nsdevtmpfs module is not loaded (nsdevctl load)";
             else if (err == EPERM || err == EACCES)
-                hint = "the kernel does not let this user namespace mount its view "
-                       "(--no-view keeps the host's /dev)";
+                hint =
+                    "the kernel does not let this user namespace mount its view "
+                    "(--no-view keeps the host's /dev)";
             throw nsdev::SysError(err, e.context(), hint);
         }
         child_mount("devpts", "/dev/pts", "newinstance,ptmxmode=0666,mode=0620",
@@ -198,7 +199,8 @@ void run_child(const Command& c) {
     }
     // Back to dumpable after the credential changes, so that /proc/PID of
     // the command belongs to the namespace's root (and can be inspected).
-    if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) throw nsdev::SysError(errno, "prctl PR_SET_DUMPABLE");
+    if (::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+        throw nsdev::SysError(errno, "prctl PR_SET_DUMPABLE");
     nsdev::exec_command(c.argv);
 }
 

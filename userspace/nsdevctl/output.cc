@@ -204,8 +204,7 @@ void print_ls(std::ostream& out, const std::vector<nsdev::DeviceRow>& devices,
     for (const nsdev::DeviceRow& d : devices)
         rows.push_back({type_letter(d.dev.type), numbers(d.dev), d.name,
                         d.flags.empty() ? "-" : join(d.flags, ","),
-                        d.owner_ino ? names.label(d.owner_ino) : "-",
-                        names.label(d.assigner_ino)});
+                        d.owner_ino ? names.label(d.owner_ino) : "-", names.label(d.assigner_ino)});
     out << format_table(rows) << "\n";
     rows = {{"NAMESPACE", "PARENT", "LOOPS", "LIMIT", "VIEWS"}};
     for (const nsdev::NamespaceRow& n : namespaces)

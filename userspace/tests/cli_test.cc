@@ -1,6 +1,8 @@
 // Host tests of nsdevctl: command lines parsed into Commands (nothing is
 // executed), usage errors and exit codes, and the text and JSON output of
 // status, query, ls and probe rendered from canned data.
+#include "cli.h"
+
 #include <gtest/gtest.h>
 
 #include <initializer_list>
@@ -8,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "cli.h"
 #include "commands.h"
 #include "output.h"
 
@@ -68,17 +69,24 @@ TEST(CliParse, AssignUsageErrors) {
     EXPECT_EQ(usage_error({"assign"}), "missing DEVICE");
     EXPECT_EQ(usage_error({"assign", "--ns", "1"}), "missing DEVICE");
     EXPECT_EQ(usage_error({"assign", "b:7:0"}), "missing --ns NS or --global");
-    EXPECT_EQ(usage_error({"assign", "b:7:0", "--ns", "1", "--global"}), "--ns and --global are mutually exclusive");
-    EXPECT_EQ(usage_error({"assign", "b:7:0", "--ns", "1", "--ns", "2"}), "option '--ns' given more than once");
+    EXPECT_EQ(usage_error({"assign", "b:7:0", "--ns", "1", "--global"}),
+              "--ns and --global are mutually exclusive");
+    EXPECT_EQ(usage_error({"assign", "b:7:0", "--ns", "1", "--ns", "2"}),
+              "option '--ns' given more than once");
     EXPECT_EQ(usage_error({"assign", "b:7:0", "b:7:1", "--global"}), "unexpected argument 'b:7:1'");
     EXPECT_EQ(usage_error({"assign", "b:7:0", "--ns"}), "option '--ns' requires an argument");
-    EXPECT_EQ(usage_error({"assign", "b:7:0", "--ns="}), "option '--ns' needs a pid or an nsfs path");
-    EXPECT_EQ(usage_error({"assign", "c:1", "--global"}), "invalid device \"c:1\": missing minor number");
+    EXPECT_EQ(usage_error({"assign", "b:7:0", "--ns="}),
+              "option '--ns' needs a pid or an nsfs path");
+    EXPECT_EQ(usage_error({"assign", "c:1", "--global"}),
+              "invalid device \"c:1\": missing minor number");
     EXPECT_EQ(usage_error({"assign", "x:1:3", "--global"}),
-              "invalid device \"x:1:3\": unknown device type \"x\" (expected c:MAJOR:MINOR, b:MAJOR:MINOR or a "
+              "invalid device \"x:1:3\": unknown device type \"x\" (expected c:MAJOR:MINOR, "
+              "b:MAJOR:MINOR or a "
               "device node path)");
-    EXPECT_EQ(usage_error({"assign", "b:7:0", "--global=yes"}), "option '--global' doesn't allow an argument");
-    EXPECT_EQ(usage_error({"assign", "b:7:0", "--global", "--json"}), "assign has no output to print as JSON");
+    EXPECT_EQ(usage_error({"assign", "b:7:0", "--global=yes"}),
+              "option '--global' doesn't allow an argument");
+    EXPECT_EQ(usage_error({"assign", "b:7:0", "--global", "--json"}),
+              "assign has no output to print as JSON");
     EXPECT_EQ(usage_error({"assign", "b:7:0", "--loops", "3"}), "unrecognized option '--loops'");
 }
 
@@ -101,7 +109,8 @@ TEST(CliParse, RevokeQueryLimit) {
               "invalid number '-1' for option '--loops' (expected 0-4294967295)");
     EXPECT_EQ(usage_error({"limit", "--ns", "1", "--loops", "4294967296"}),
               "invalid number '4294967296' for option '--loops' (expected 0-4294967295)");
-    EXPECT_EQ(usage_error({"limit", "--ns", "1", "--loops", "8", "extra"}), "unexpected argument 'extra'");
+    EXPECT_EQ(usage_error({"limit", "--ns", "1", "--loops", "8", "extra"}),
+              "unexpected argument 'extra'");
 }
 
 TEST(CliParse, LoadUnloadStatusLs) {
@@ -125,7 +134,8 @@ TEST(CliParse, LoadUnloadStatusLs) {
 }
 
 TEST(CliParse, Run) {
-    Command c = parse({"run", "--map", "u:0:100000:65536", "--map=g:0:100000:65536", "--", "sh", "-c", "id"});
+    Command c = parse(
+        {"run", "--map", "u:0:100000:65536", "--map=g:0:100000:65536", "--", "sh", "-c", "id"});
     EXPECT_EQ(c.verb, Verb::Run);
     EXPECT_EQ(c.maps.uid, (std::vector<nsdev::IdRange>{{0, 100000, 65536}}));
     EXPECT_EQ(c.maps.gid, (std::vector<nsdev::IdRange>{{0, 100000, 65536}}));
@@ -144,7 +154,8 @@ TEST(CliParse, Run) {
 
     c = parse({"run", "--map-file", "/etc/lxc.conf", "--map", "u:1:2:3", "true"});
     EXPECT_EQ(c.map_files, std::vector<std::string>{"/etc/lxc.conf"});
-    EXPECT_EQ(c.maps.uid, (std::vector<nsdev::IdRange>{{1, 2, 3}}));  // checked with the file's later
+    EXPECT_EQ(c.maps.uid,
+              (std::vector<nsdev::IdRange>{{1, 2, 3}}));  // checked with the file's later
 }
 
 TEST(CliParse, RunUsageErrors) {
@@ -152,13 +163,15 @@ TEST(CliParse, RunUsageErrors) {
     EXPECT_EQ(usage_error({"run", "--subuid", "--"}), "missing CMD");
     EXPECT_EQ(usage_error({"run", "--map", "u:0:x:1", "true"}),
               "invalid --map \"u:0:x:1\": OUTSIDE \"x\" is not a decimal number");
-    EXPECT_EQ(usage_error({"run", "--map", "u:0:100000:65536", "--map", "u:10:200000:1", "true"}),
-              "uid map: ranges 0 100000 65536 and 10 200000 1 overlap inside the namespace (id 10)");
+    EXPECT_EQ(
+        usage_error({"run", "--map", "u:0:100000:65536", "--map", "u:10:200000:1", "true"}),
+        "uid map: ranges 0 100000 65536 and 10 200000 1 overlap inside the namespace (id 10)");
     EXPECT_EQ(usage_error({"run", "--map", "u:1:100000:10", "true"}),
               "uid map does not map root (uid 0 inside the namespace)");
     EXPECT_EQ(usage_error({"run", "--map", "u:0:1:1", "--map", "g:5:1:1", "true"}),
               "gid map does not map root (gid 0 inside the namespace)");
-    EXPECT_EQ(usage_error({"run", "--view", "--no-view", "true"}), "--view and --no-view are mutually exclusive");
+    EXPECT_EQ(usage_error({"run", "--view", "--no-view", "true"}),
+              "--view and --no-view are mutually exclusive");
     EXPECT_EQ(usage_error({"run", "--bogus", "true"}), "unrecognized option '--bogus'");
     EXPECT_EQ(usage_error({"run", "--json", "true"}), "run has no output to print as JSON");
 }
@@ -180,10 +193,13 @@ TEST(CliParse, Loop) {
     EXPECT_EQ(parse({"loop", "detach", "/dev/loop3"}).verb, Verb::LoopDetach);
     EXPECT_TRUE(parse({"loop", "ls", "--json"}).json);
     EXPECT_EQ(usage_error({"loop"}), "missing subcommand (attach, detach or ls)");
-    EXPECT_EQ(usage_error({"loop", "frob"}), "unknown loop subcommand 'frob' (expected attach, detach or ls)");
+    EXPECT_EQ(usage_error({"loop", "frob"}),
+              "unknown loop subcommand 'frob' (expected attach, detach or ls)");
     EXPECT_EQ(usage_error({"loop", "attach"}), "missing FILE");
-    EXPECT_EQ(usage_error({"loop", "detach", "b:7"}), "invalid device \"b:7\": missing minor number");
-    EXPECT_EQ(usage_error({"loop", "attach", "--json", "/img"}), "loop has no output to print as JSON");
+    EXPECT_EQ(usage_error({"loop", "detach", "b:7"}),
+              "invalid device \"b:7\": missing minor number");
+    EXPECT_EQ(usage_error({"loop", "attach", "--json", "/img"}),
+              "loop has no output to print as JSON");
 }
 
 TEST(CliParse, HelpAndGlobalErrors) {
@@ -208,8 +224,8 @@ TEST(CliParse, HelpAndGlobalErrors) {
 }
 
 TEST(CliHelp, EveryCommandHasHelp) {
-    for (const char* cmd :
-         {"load", "unload", "status", "assign", "revoke", "query", "limit", "ls", "run", "probe", "loop", "help"}) {
+    for (const char* cmd : {"load", "unload", "status", "assign", "revoke", "query", "limit", "ls",
+                            "run", "probe", "loop", "help"}) {
         const std::string text = help_text(cmd);
         EXPECT_EQ(text.rfind("Usage:\n nsdevctl ", 0), 0u) << cmd;
         MainResult r = run_main({cmd, "--help"});
@@ -228,13 +244,16 @@ TEST(CliMain, UsageErrorsExitTwoWithAPointerToHelp) {
               "Try 'nsdevctl assign --help' for more information.\n");
     r = run_main({"bogus"});
     EXPECT_EQ(r.status, kExitUsage);
-    EXPECT_EQ(r.err, "nsdevctl: unknown command 'bogus'\nTry 'nsdevctl --help' for more information.\n");
+    EXPECT_EQ(r.err,
+              "nsdevctl: unknown command 'bogus'\nTry 'nsdevctl --help' for more information.\n");
 }
 
 TEST(CliMain, OperationalErrorsExitOneNamingObjectAndErrno) {
     MainResult r = run_main({"--control", "/nonexistent/nsdevtmpfs-control", "query", "c:1:3"});
     EXPECT_EQ(r.status, kExitFailure);
-    EXPECT_EQ(r.err, "nsdevctl: open /nonexistent/nsdevtmpfs-control: ENOENT (No such file or directory)\n");
+    EXPECT_EQ(
+        r.err,
+        "nsdevctl: open /nonexistent/nsdevtmpfs-control: ENOENT (No such file or directory)\n");
     r = run_main({"assign", "/nonexistent-node", "--global"});
     EXPECT_EQ(r.status, kExitFailure);
     EXPECT_EQ(r.err, "nsdevctl: stat /nonexistent-node: ENOENT (No such file or directory)\n");
@@ -258,9 +277,7 @@ const uint64_t kHost = nsdev::kInitUserNsInode;  // 4026531837
 const uint64_t kChild = 4026532119;
 const uint64_t kOrphan = 4026532200;
 
-NsNames canned_names() {
-    return NsNames({{kHost, {1, "init"}}, {kChild, {312, "sleep"}}});
-}
+NsNames canned_names() { return NsNames({{kHost, {1, "init"}}, {kChild, {312, "sleep"}}}); }
 
 TEST(NsNames, Labels) {
     const NsNames names = canned_names();
@@ -357,11 +374,13 @@ TEST(OutputQuery, GlobalDeviceHasNullOwnerAndUnknownBits) {
     print_query(text, {Type::Char, 1, 3}, q, canned_names(), false);
     EXPECT_NE(text.str().find("state:     global,default,0x20\n"), std::string::npos) << text.str();
     EXPECT_NE(text.str().find("owner:     -\n"), std::string::npos) << text.str();
-    EXPECT_NE(text.str().find("assigner:  4026532200 (no process)\n"), std::string::npos) << text.str();
+    EXPECT_NE(text.str().find("assigner:  4026532200 (no process)\n"), std::string::npos)
+        << text.str();
     print_query(json, {Type::Char, 1, 3}, q, canned_names(), true);
     EXPECT_NE(json.str().find("  \"global\": true,\n"), std::string::npos) << json.str();
     EXPECT_NE(json.str().find("  \"owner\": null,\n"), std::string::npos) << json.str();
-    EXPECT_NE(json.str().find("\"assigner\": {\n    \"ino\": 4026532200,\n    \"pid\": null,\n    \"comm\": null\n  }"),
+    EXPECT_NE(json.str().find("\"assigner\": {\n    \"ino\": 4026532200,\n    \"pid\": null,\n    "
+                              "\"comm\": null\n  }"),
               std::string::npos)
         << json.str();
 }
@@ -381,9 +400,12 @@ TEST(OutputLs, Text) {
     print_ls(out, kDevices, kNamespaces, canned_names(), false);
     EXPECT_EQ(out.str(),
               "TYPE  DEVICE  NAME     FLAGS           OWNER                        ASSIGNER\n"
-              "c     1:3     null     global,default  -                            4026531837 (pid 1, init)\n"
-              "b     7:0     loop0    owned           4026532119 (pid 312, sleep)  4026531837 (pid 1, init)\n"
-              "c     10:200  net/tun  -               4026532200 (no process)      4026532119 (pid 312, sleep)\n"
+              "c     1:3     null     global,default  -                            4026531837 (pid "
+              "1, init)\n"
+              "b     7:0     loop0    owned           4026532119 (pid 312, sleep)  4026531837 (pid "
+              "1, init)\n"
+              "c     10:200  net/tun  -               4026532200 (no process)      4026532119 (pid "
+              "312, sleep)\n"
               "\n"
               "NAMESPACE                    PARENT      LOOPS  LIMIT  VIEWS\n"
               "4026531837 (pid 1, init)     -           0      8      1\n"
@@ -458,8 +480,9 @@ TEST(OutputLs, JsonSchema) {
 TEST(OutputLs, EmptyListingsStillHaveHeadersAndArrays) {
     std::ostringstream text, json;
     print_ls(text, {}, {}, canned_names(), false);
-    EXPECT_EQ(text.str(),
-              "TYPE  DEVICE  NAME  FLAGS  OWNER  ASSIGNER\n\nNAMESPACE  PARENT  LOOPS  LIMIT  VIEWS\n");
+    EXPECT_EQ(
+        text.str(),
+        "TYPE  DEVICE  NAME  FLAGS  OWNER  ASSIGNER\n\nNAMESPACE  PARENT  LOOPS  LIMIT  VIEWS\n");
     print_ls(json, {}, {}, canned_names(), true);
     EXPECT_EQ(json.str(), "{\n  \"devices\": [],\n  \"namespaces\": []\n}\n");
 }

@@ -29,7 +29,8 @@ std::string error_of(const std::function<void()>& fn) {
 TEST(ParseMapOption, Valid) {
     EXPECT_EQ(parse_map_option("u:0:100000:65536"), (IdMapOption{IdKind::Uid, {0, 100000, 65536}}));
     EXPECT_EQ(parse_map_option("g:1:2:3"), (IdMapOption{IdKind::Gid, {1, 2, 3}}));
-    EXPECT_EQ(parse_map_option("u:4294967294:0:1"), (IdMapOption{IdKind::Uid, {4294967294u, 0, 1}}));
+    EXPECT_EQ(parse_map_option("u:4294967294:0:1"),
+              (IdMapOption{IdKind::Uid, {4294967294u, 0, 1}}));
 }
 
 TEST(ParseMapOption, EveryMalformedInputHasAPreciseError) {
@@ -51,13 +52,16 @@ TEST(ParseMapOption, EveryMalformedInputHasAPreciseError) {
         {"u:0:0:+1", "invalid --map \"u:0:0:+1\": COUNT \"+1\" is not a decimal number"},
         {"u: 0:0:1", "invalid --map \"u: 0:0:1\": INSIDE \" 0\" is not a decimal number"},
         {"u:0:0:0x10", "invalid --map \"u:0:0:0x10\": COUNT \"0x10\" is not a decimal number"},
-        {"u:0:4294967296:1", "invalid --map \"u:0:4294967296:1\": OUTSIDE 4294967296 is out of range (0-4294967295)"},
+        {"u:0:4294967296:1",
+         "invalid --map \"u:0:4294967296:1\": OUTSIDE 4294967296 is out of range (0-4294967295)"},
         {"u:0:0:0", "invalid --map \"u:0:0:0\": count must be at least 1"},
         {"u:4294967295:0:1",
-         "invalid --map \"u:4294967295:0:1\": id 4294967295 inside the namespace goes past 4294967294, "
+         "invalid --map \"u:4294967295:0:1\": id 4294967295 inside the namespace goes past "
+         "4294967294, "
          "the largest valid id"},
         {"g:0:4294967290:10",
-         "invalid --map \"g:0:4294967290:10\": ids 4294967290-4294967299 outside the namespace go past "
+         "invalid --map \"g:0:4294967290:10\": ids 4294967290-4294967299 outside the namespace go "
+         "past "
          "4294967294, the largest valid id"},
     };
     for (const auto& c : cases)
@@ -85,14 +89,17 @@ TEST(ParseLxcIdmap, EveryMalformedLineHasAPreciseError) {
         const char* text;
         std::string error;
     } cases[] = {
-        {"u 0 100000", "f line 1: expected 4 fields (u|g INSIDE OUTSIDE COUNT), got 3: \"u 0 100000\""},
-        {"u 0 1 1\nu 0 1 1 1", "f line 2: expected 4 fields (u|g INSIDE OUTSIDE COUNT), got 5: \"u 0 1 1 1\""},
+        {"u 0 100000",
+         "f line 1: expected 4 fields (u|g INSIDE OUTSIDE COUNT), got 3: \"u 0 100000\""},
+        {"u 0 1 1\nu 0 1 1 1",
+         "f line 2: expected 4 fields (u|g INSIDE OUTSIDE COUNT), got 5: \"u 0 1 1 1\""},
         {"b 0 100000 65536", "f line 1: type \"b\" is neither u nor g"},
         {"u 0 1e5 65536", "f line 1: OUTSIDE \"1e5\" is not a decimal number"},
         {"g x 1 1", "f line 1: INSIDE \"x\" is not a decimal number"},
         {"u 0 1 99999999999", "f line 1: COUNT 99999999999 is out of range (0-4294967295)"},
         {"u 0 100000 0", "f line 1: count must be at least 1"},
-        {"# ok\nu 4294967295 0 1", "f line 2: id 4294967295 inside the namespace goes past 4294967294, the largest valid id"},
+        {"# ok\nu 4294967295 0 1",
+         "f line 2: id 4294967295 inside the namespace goes past 4294967294, the largest valid id"},
         {"lxc.idmap u 0 1 1", "f line 1: lxc.idmap without '='"},
         {"lxc.idmap =", "f line 1: expected 4 fields (u|g INSIDE OUTSIDE COUNT), got 0: \"\""},
     };
@@ -137,13 +144,16 @@ TEST(ParseLibvirtIdmap, EveryMalformedInputHasAPreciseError) {
     } cases[] = {
         {"<domain/>", "d.xml: no <idmap> element"},
         {"<idmapping/>", "d.xml: no <idmap> element"},
-        {"<idmap>\n<uid start='0' target='1000'/>\n</idmap>", "d.xml line 2: <uid> lacks attribute count"},
+        {"<idmap>\n<uid start='0' target='1000'/>\n</idmap>",
+         "d.xml line 2: <uid> lacks attribute count"},
         {"<idmap>\n<uid start='0' target='1000' count='10' size='1'/></idmap>",
          "d.xml line 2: <uid> has an unknown attribute size (expected start, target, count)"},
-        {"<idmap><gid start='0' start='1' target='1' count='1'/></idmap>", "d.xml line 1: <gid> repeats attribute start"},
+        {"<idmap><gid start='0' start='1' target='1' count='1'/></idmap>",
+         "d.xml line 1: <gid> repeats attribute start"},
         {"<idmap><uid start='0' target='-1' count='1'/></idmap>",
          "d.xml line 1: <uid>: target \"-1\" is not a decimal number"},
-        {"<idmap><uid start='0' target='1' count='0'/></idmap>", "d.xml line 1: <uid>: count must be at least 1"},
+        {"<idmap><uid start='0' target='1' count='0'/></idmap>",
+         "d.xml line 1: <uid>: count must be at least 1"},
         {"<idmap><uid start=0 target='1' count='1'/></idmap>",
          "d.xml line 1: value of attribute start of <uid> is not quoted"},
         {"<idmap><uid start='0 target='1' count='1'/></idmap>",
@@ -152,14 +162,17 @@ TEST(ParseLibvirtIdmap, EveryMalformedInputHasAPreciseError) {
         {"<idmap>\n\n<user start='0' target='1' count='1'/></idmap>",
          "d.xml line 3: unexpected <user> in <idmap> (expected <uid> or <gid>)"},
         {"<idmap>0 1000 10</idmap>", "d.xml line 1: unexpected text in <idmap>"},
-        {"<idmap><uid start='0' target='1' count='1'>x</uid></idmap>", "d.xml line 1: <uid> must be empty"},
+        {"<idmap><uid start='0' target='1' count='1'>x</uid></idmap>",
+         "d.xml line 1: <uid> must be empty"},
         {"<idmap id='1'></idmap>", "d.xml line 1: <idmap> takes no attributes"},
         {"<idmap></idmap>\n<idmap></idmap>", "d.xml line 2: more than one <idmap> element"},
-        {"<idmap><uid start='0' target='1' count='1'/></uidmap>", "d.xml line 1: unexpected </uidmap> in <idmap>"},
+        {"<idmap><uid start='0' target='1' count='1'/></uidmap>",
+         "d.xml line 1: unexpected </uidmap> in <idmap>"},
         {"<idmap><!-- x </idmap>", "d.xml line 1: unterminated comment"},
     };
     for (const auto& c : cases)
-        EXPECT_EQ(error_of<IdMapError>([&] { parse_libvirt_idmap(c.text, "d.xml"); }), c.error) << c.text;
+        EXPECT_EQ(error_of<IdMapError>([&] { parse_libvirt_idmap(c.text, "d.xml"); }), c.error)
+            << c.text;
 }
 
 TEST(ParseIdmapFile, DetectsTheFormat) {
@@ -176,15 +189,25 @@ TEST(NormalizeIdMap, SortsByInsideId) {
 }
 
 TEST(NormalizeIdMap, PreciseErrors) {
-    EXPECT_EQ(error_of<IdMapError>([] { normalize_id_map({{0, 100000, 65536}, {1000, 200000, 10}}, IdKind::Uid); }),
-              "uid map: ranges 0 100000 65536 and 1000 200000 10 overlap inside the namespace (ids 1000-1009)");
-    EXPECT_EQ(error_of<IdMapError>([] { normalize_id_map({{0, 100000, 10}, {10, 100009, 5}}, IdKind::Gid); }),
-              "gid map: ranges 0 100000 10 and 10 100009 5 overlap outside the namespace (host id 100009)");
-    EXPECT_EQ(error_of<IdMapError>([] { normalize_id_map({{1, 100000, 10}}, IdKind::Uid); }),
+    EXPECT_EQ(error_of<IdMapError>([] {
+                  normalize_id_map({{0, 100000, 65536}, {1000, 200000, 10}}, IdKind::Uid);
+              }),
+              "uid map: ranges 0 100000 65536 and 1000 200000 10 overlap inside the namespace (ids "
+              "1000-1009)");
+    EXPECT_EQ(error_of<IdMapError>([] {
+                  normalize_id_map({{0, 100000, 10}, {10, 100009, 5}}, IdKind::Gid);
+              }),
+              "gid map: ranges 0 100000 10 and 10 100009 5 overlap outside the namespace (host id "
+              "100009)");
+    EXPECT_EQ(error_of<IdMapError>([] {
+                  normalize_id_map({{1, 100000, 10}}, IdKind::Uid);
+              }),
               "uid map does not map root (uid 0 inside the namespace)");
     EXPECT_EQ(error_of<IdMapError>([] { normalize_id_map({}, IdKind::Gid); }),
               "gid map does not map root (gid 0 inside the namespace)");
-    EXPECT_EQ(error_of<IdMapError>([] { normalize_id_map({{0, 1, 0}}, IdKind::Uid); }),
+    EXPECT_EQ(error_of<IdMapError>([] {
+                  normalize_id_map({{0, 1, 0}}, IdKind::Uid);
+              }),
               "uid map: range 0 1 0: count must be at least 1");
     std::vector<IdRange> many;
     for (uint32_t i = 0; i < 341; ++i) many.push_back({i, 1000 + i, 1});
@@ -238,12 +261,13 @@ TEST(NormalizeIdMap, AgreesWithBruteForceOnRandomMaps) {
         } catch (const IdMapError& e) {
             got = e.what();
         }
-        ASSERT_NE(got.find(expected), std::string::npos) << "map of " << map.size() << " ranges"
-            << [&] {
-                   std::string s;
-                   for (auto& r : map) s += " [" + r.to_string() + "]";
-                   return s;
-               }() << ": validator says \"" << got << "\", brute force \"" << expected << "\"";
+        ASSERT_NE(got.find(expected), std::string::npos) << "map of " << map.size() << " ranges" <<
+            [&] {
+                std::string s;
+                for (auto& r : map) s += " [" + r.to_string() + "]";
+                return s;
+            }() << ": validator says \"" << got << "\", brute force \""
+                                                         << expected << "\"";
     }
     EXPECT_GT(accepted, 100);  // the generator does produce valid maps
 }
@@ -277,36 +301,46 @@ TEST(ParseSubid, EveryMalformedLineHasAPreciseError) {
         {"user:x:65536", "s line 1: START \"x\" is not a decimal number"},
         {"user:100000:", "s line 1: missing COUNT"},
         {"user:100000:0", "s line 1: COUNT must be at least 1"},
-        {"user:4294967290:10", "s line 1: ids 4294967290-4294967299 go past 4294967294, the largest valid id"},
+        {"user:4294967290:10",
+         "s line 1: ids 4294967290-4294967299 go past 4294967294, the largest valid id"},
     };
-    for (const auto& c : cases) EXPECT_EQ(error_of<IdMapError>([&] { parse_subid(c.text, "s"); }), c.error);
+    for (const auto& c : cases)
+        EXPECT_EQ(error_of<IdMapError>([&] { parse_subid(c.text, "s"); }), c.error);
 }
 
 TEST(DefaultSubidMap, RootAtTheFirstRangeRangesEndToEnd) {
-    EXPECT_EQ(default_subid_map({{"user", 100000, 65536}, {"user", 300000, 10}}, IdKind::Uid, "user", "s"),
+    EXPECT_EQ(default_subid_map({{"user", 100000, 65536}, {"user", 300000, 10}}, IdKind::Uid,
+                                "user", "s"),
               (std::vector<IdRange>{{0, 100000, 65536}, {65536, 300000, 10}}));
-    EXPECT_EQ(error_of<SubIdError>([] { default_subid_map({}, IdKind::Gid, "user (uid 1000)", "/etc/subgid"); }),
+    EXPECT_EQ(error_of<SubIdError>(
+                  [] { default_subid_map({}, IdKind::Gid, "user (uid 1000)", "/etc/subgid"); }),
               "no subordinate gids for user (uid 1000) in /etc/subgid");
 }
 
 TEST(CheckSubidMap, WithinRangesOrOwnId) {
     const std::vector<SubIdRange> allowed = {{"user", 100000, 65536}};
-    EXPECT_NO_THROW(check_subid_map({{0, 100000, 65536}}, IdKind::Uid, allowed, 1000, "user", "/etc/subuid"));
-    EXPECT_NO_THROW(check_subid_map({{0, 1000, 1}, {1, 100000, 10}}, IdKind::Uid, allowed, 1000, "user", "/etc/subuid"));
-    EXPECT_EQ(error_of<SubIdError>([&] {
-                  check_subid_map({{0, 100000, 65537}}, IdKind::Uid, allowed, 1000, "user (uid 1000)", "/etc/subuid");
-              }),
-              "uid range 0 100000 65537 (host ids 100000-165536) is not within the subordinate uids of "
-              "user (uid 1000) in /etc/subuid (100000-165535) nor your own uid 1000");
-    EXPECT_EQ(error_of<SubIdError>([&] {
-                  check_subid_map({{0, 1000, 2}}, IdKind::Gid, {}, 1000, "user", "/etc/subgid");
-              }),
-              "gid range 0 1000 2 (host ids 1000-1001) is not within the subordinate gids of user in "
-              "/etc/subgid (none) nor your own gid 1000");
+    EXPECT_NO_THROW(
+        check_subid_map({{0, 100000, 65536}}, IdKind::Uid, allowed, 1000, "user", "/etc/subuid"));
+    EXPECT_NO_THROW(check_subid_map({{0, 1000, 1}, {1, 100000, 10}}, IdKind::Uid, allowed, 1000,
+                                    "user", "/etc/subuid"));
+    EXPECT_EQ(
+        error_of<SubIdError>([&] {
+            check_subid_map({{0, 100000, 65537}}, IdKind::Uid, allowed, 1000, "user (uid 1000)",
+                            "/etc/subuid");
+        }),
+        "uid range 0 100000 65537 (host ids 100000-165536) is not within the subordinate uids of "
+        "user (uid 1000) in /etc/subuid (100000-165535) nor your own uid 1000");
+    EXPECT_EQ(
+        error_of<SubIdError>([&] {
+            check_subid_map({{0, 1000, 2}}, IdKind::Gid, {}, 1000, "user", "/etc/subgid");
+        }),
+        "gid range 0 1000 2 (host ids 1000-1001) is not within the subordinate gids of user in "
+        "/etc/subgid (none) nor your own gid 1000");
 }
 
 TEST(FormatProcMap, OneLinePerRange) {
-    EXPECT_EQ(format_proc_map({{0, 100000, 65536}, {65536, 1000, 1}}), "0 100000 65536\n65536 1000 1\n");
+    EXPECT_EQ(format_proc_map({{0, 100000, 65536}, {65536, 1000, 1}}),
+              "0 100000 65536\n65536 1000 1\n");
 }
 
 }  // namespace

@@ -29,7 +29,9 @@ TEST(JsonQuote, ValidUtf8PassesThrough) {
 }
 
 TEST(JsonQuote, InvalidUtf8BecomesReplacementCharacter) {
-    EXPECT_EQ(json_quote("a\xff" "b"), "\"a\\ufffdb\"");                 // not a lead byte
+    EXPECT_EQ(json_quote("a\xff"
+                         "b"),
+              "\"a\\ufffdb\"");                                          // not a lead byte
     EXPECT_EQ(json_quote("\xc3"), "\"\\ufffd\"");                        // truncated
     EXPECT_EQ(json_quote("\xc0\xaf"), "\"\\ufffd\\ufffd\"");             // overlong '/'
     EXPECT_EQ(json_quote("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // surrogate

@@ -20,8 +20,8 @@ namespace nsdev {
 
 // For gtest's messages.
 void PrintTo(const ViewNode& n, std::ostream* os) {
-    *os << n.name << " " << n.dev.to_string() << " mode " << std::oct << n.mode << std::dec << " uid " << n.uid
-        << " gid " << n.gid;
+    *os << n.name << " " << n.dev.to_string() << " mode " << std::oct << n.mode << std::dec
+        << " uid " << n.uid << " gid " << n.gid;
 }
 
 namespace {

@@ -4,8 +4,13 @@
 #include "nsdev/userns.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+#include <grp.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,19 +24,20 @@ namespace nsdev {
 namespace {
 
 // Skips the test when this host cannot create user namespaces at all.
-#define SKIP_WITHOUT_USERNS()                                                        \
-    do {                                                                             \
-        pid_t probe = ::fork();                                                      \
+#define SKIP_WITHOUT_USERNS()                                                         \
+    do {                                                                              \
+        pid_t probe = ::fork();                                                       \
         if (probe == 0) ::_exit(::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0 ? 0 : 1); \
-        int st = 0;                                                                  \
-        ::waitpid(probe, &st, 0);                                                    \
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)                                  \
-            GTEST_SKIP() << "user namespaces are not available on this host";        \
+        int st = 0;                                                                   \
+        ::waitpid(probe, &st, 0);                                                     \
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)                                   \
+            GTEST_SKIP() << "user namespaces are not available on this host";         \
     } while (0)
 
 // The map that works for any caller: root is our own uid and gid.
 IdMapping own_ids() {
-    return {{{0, static_cast<uint32_t>(::getuid()), 1}}, {{0, static_cast<uint32_t>(::getgid()), 1}}};
+    return {{{0, static_cast<uint32_t>(::getuid()), 1}},
+            {{0, static_cast<uint32_t>(::getgid()), 1}}};
 }
 
 TEST(UserNamespace, ChildRunsAfterMapsInItsOwnNamespace) {
@@ -66,7 +72,8 @@ TEST(UserNamespace, ChildRunsAfterMapsInItsOwnNamespace) {
 
 TEST(UserNamespace, ChildErrorsReachTheParentWithErrnoAndHint) {
     SKIP_WITHOUT_USERNS();
-    UserNamespace ns(CLONE_NEWNS, [] { throw SysError(EPERM, "mount nsdevtmpfs on /dev", "a hint"); });
+    UserNamespace ns(CLONE_NEWNS,
+                     [] { throw SysError(EPERM, "mount nsdevtmpfs on /dev", "a hint"); });
     write_id_maps(ns.pid(), own_ids(), ::getuid() != 0);
     try {
         ns.start();
@@ -77,7 +84,8 @@ TEST(UserNamespace, ChildErrorsReachTheParentWithErrnoAndHint) {
         EXPECT_EQ(e.code().value(), EPERM);
         EXPECT_EQ(e.context(), "mount nsdevtmpfs on /dev");
         EXPECT_EQ(e.hint(), "a hint");
-        EXPECT_STREQ(e.what(), "mount nsdevtmpfs on /dev: EPERM (Operation not permitted) -- a hint");
+        EXPECT_STREQ(e.what(),
+                     "mount nsdevtmpfs on /dev: EPERM (Operation not permitted) -- a hint");
     }
 }
 
@@ -121,17 +129,30 @@ TEST(UserNamespace, DestructorReapsAChildNeverStarted) {
     EXPECT_EQ(errno, ECHILD);
 }
 
+// Only root may map ids it does not own: as root, the check runs in a child
+// that has become nobody first, so the test means the same for every caller.
 TEST(UserNamespace, KernelRefusesAnUnwritableMap) {
     SKIP_WITHOUT_USERNS();
-    if (::getuid() == 0) GTEST_SKIP() << "root may write this map";
-    UserNamespace ns(CLONE_NEWNS, [] {});
-    try {
-        write_id_maps(ns.pid(), {{{0, 100000, 65536}}, {{0, 100000, 65536}}}, true);
-        FAIL() << "write_id_maps did not throw";
-    } catch (const SysError& e) {
-        EXPECT_EQ(e.code().value(), EPERM) << e.what();
-        EXPECT_EQ(e.context(), "write /proc/" + std::to_string(ns.pid()) + "/uid_map");
-    }
+    EXPECT_EXIT(
+        {
+            if (::getuid() == 0 &&
+                (::setgroups(0, nullptr) || ::setresgid(65534, 65534, 65534) ||
+                 ::setresuid(65534, 65534, 65534)))
+                std::_Exit(10);
+            ::prctl(PR_SET_DUMPABLE, 1);  // the uid change made us undumpable
+            UserNamespace ns(CLONE_NEWNS, [] {});
+            try {
+                write_id_maps(ns.pid(), {{{0, 100000, 65536}}, {{0, 100000, 65536}}}, true);
+                std::_Exit(11);
+            } catch (const SysError& e) {
+                const bool ok = e.code().value() == EPERM &&
+                                e.context() == "write /proc/" + std::to_string(ns.pid()) +
+                                                   "/uid_map";
+                std::_Exit(ok ? 0 : 12);
+            }
+        },
+        ::testing::ExitedWithCode(0), "")
+        << "10: cannot become nobody, 11: the map was written, 12: wrong error";
 }
 
 }  // namespace

@@ -47,9 +47,7 @@ struct IdMapping {
     std::vector<IdRange> gid;
 
     std::vector<IdRange>& of(IdKind kind) { return kind == IdKind::Uid ? uid : gid; }
-    const std::vector<IdRange>& of(IdKind kind) const {
-        return kind == IdKind::Uid ? uid : gid;
-    }
+    const std::vector<IdRange>& of(IdKind kind) const { return kind == IdKind::Uid ? uid : gid; }
     bool empty() const { return uid.empty() && gid.empty(); }
 
     friend bool operator==(const IdMapping&, const IdMapping&) = default;
@@ -221,7 +219,7 @@ std::vector<IdRange> default_subid_map(const std::vector<SubIdRange>& ranges, Id
  * (100000-165535) nor your own uid 1000".
  */
 void check_subid_map(const std::vector<IdRange>& ranges, IdKind kind,
-                     const std::vector<SubIdRange>& allowed, uint32_t own_id,
-                     std::string_view who, std::string_view source);
+                     const std::vector<SubIdRange>& allowed, uint32_t own_id, std::string_view who,
+                     std::string_view source);
 
 }  // namespace nsdev

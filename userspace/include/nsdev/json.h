@@ -63,8 +63,7 @@ public:
 
     /** value - an integer, in decimal. */
     template <std::integral T>
-        requires(!std::same_as<T, bool>)
-    JsonWriter& value(T n) {
+    requires(!std::same_as<T, bool>) JsonWriter& value(T n) {
         if constexpr (std::is_signed_v<T>)
             return number(std::to_string(static_cast<long long>(n)));
         else

@@ -31,13 +31,13 @@ inline constexpr char kLoopControlViewPath[] = "/dev/loop-control";
  * (struct loop_config of LOOP_CONFIGURE).
  */
 struct LoopAttachOptions {
-    bool read_only = false;    // LO_FLAGS_READ_ONLY
-    bool partscan = false;     // LO_FLAGS_PARTSCAN: partitions appear (owned alike)
-    bool direct_io = false;    // LO_FLAGS_DIRECT_IO
-    bool autoclear = true;     // LO_FLAGS_AUTOCLEAR: detach on last close
-    uint64_t offset = 0;       // bytes into the backing file
-    uint64_t sizelimit = 0;    // 0: up to the end of the file
-    uint32_t block_size = 0;   // 0: the kernel's default (512)
+    bool read_only = false;   // LO_FLAGS_READ_ONLY
+    bool partscan = false;    // LO_FLAGS_PARTSCAN: partitions appear (owned alike)
+    bool direct_io = false;   // LO_FLAGS_DIRECT_IO
+    bool autoclear = true;    // LO_FLAGS_AUTOCLEAR: detach on last close
+    uint64_t offset = 0;      // bytes into the backing file
+    uint64_t sizelimit = 0;   // 0: up to the end of the file
+    uint32_t block_size = 0;  // 0: the kernel's default (512)
 };
 
 /**
@@ -53,7 +53,7 @@ struct LoopDevice {
     uint64_t sizelimit = 0;
     bool read_only = false;
     bool partscan = false;
-    uint64_t owner_ino = 0;    // nsfs inode of the owning namespace
+    uint64_t owner_ino = 0;               // nsfs inode of the owning namespace
     std::vector<std::string> partitions;  // "loop3p1", ...
 };
 

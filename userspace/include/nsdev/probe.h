@@ -16,10 +16,10 @@ namespace nsdev {
  * namespace sees it.
  */
 struct ViewNode {
-    std::string name;    // path relative to the view's root ("net/tun")
+    std::string name;  // path relative to the view's root ("net/tun")
     DeviceId dev;
-    unsigned mode = 0;   // permission bits (07777)
-    uint32_t uid = 0;    // owner as seen inside the namespace
+    unsigned mode = 0;  // permission bits (07777)
+    uint32_t uid = 0;   // owner as seen inside the namespace
     uint32_t gid = 0;
 
     friend bool operator==(const ViewNode&, const ViewNode&) = default;
