@@ -1,32 +1,51 @@
 #!/bin/sh
-# The demo run inside the VM by `make demo`: what exists so far.
+# The demo run inside the VM by `make demo`: per-namespace /dev at work.
+# Everything here is what a user types; nsdevctl comes from userspace/.
 set -e
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# The pid of the command nsdevctl run started (its only child).
+child_of() {
+	for i in $(seq 50); do
+		c=$(cat /proc/$1/task/$1/children 2>/dev/null | awk '{print $1}')
+		[ -n "$c" ] && [ "$(cat /proc/$c/comm)" = sleep ] && { echo $c; return; }
+		sleep 0.1
+	done
+}
+inside() { ns=$1; shift; nsenter -t "$ns" -U -m -- "$@"; }
 
 step "kernel $(uname -r): nsdevtmpfs is loaded"
-lsmod | grep -E '^(Module|nsdevtmpfs|loop) '
-modinfo -F description nsdevtmpfs
-printf 'version: '; modinfo -F version nsdevtmpfs
+nsdevctl status
 
-step "the control device and the filesystem type"
-ls -l /dev/nsdevtmpfs-control
-grep nsdevtmpfs /proc/filesystems
+step "two sibling containers: user + mount namespace, a view on /dev"
+nsdevctl run -- sleep 1000 & A=$(child_of $!)
+nsdevctl run -- sleep 1000 & B=$(child_of $!)
+echo "A is pid $A, B is pid $B"
+inside "$A" ls /dev
 
-step "a view in the initial user namespace"
-mkdir -p /tmp/host-view
-mount -t nsdevtmpfs none /tmp/host-view
-grep ' /tmp/host-view ' /proc/self/mounts
-stat -c '%n: device %d, owner %u:%g, mode %a' /tmp/host-view
+step "the host assigns loop0 to A: it appears in A's /dev only"
+nsdevctl assign /dev/loop0 --ns "$A"
+nsdevctl probe 1 "$A" "$B"
 
-step "a view mounted by root of a new user namespace (unshare -Urm)"
-unshare -Urm sh -c '
-	mkdir -p /tmp/ns-view
-	mount -t nsdevtmpfs none /tmp/ns-view
-	echo "in user namespace $(readlink /proc/self/ns/user):"
-	stat -c "%n: device %d (its own superblock), owner %u:%g inside" /tmp/ns-view
-'
+step "A's root allocates loop devices itself, with Debian's losetup"
+truncate -s 64M /tmp/a.img
+printf 'label: dos\n,24M,L\n,24M,L\n' | sfdisk -q /tmp/a.img
+chmod 666 /tmp/a.img
+dev=$(inside "$A" losetup -fP --show /tmp/a.img)
+echo "losetup -fP in A gave $dev"
+inside "$A" sh -c "ls -l /dev | grep loop; mkfs.ext4 -q ${dev}p1 && e2fsck -fn ${dev}p1 | tail -1"
 
-step "unloading is refused while a view is mounted"
-rmmod nsdevtmpfs 2>&1 || true
-umount /tmp/host-view
-rmmod nsdevtmpfs && echo "after umount: rmmod nsdevtmpfs succeeded"
+step "B sees none of it; nor does the host's own view"
+nsdevctl probe 1 "$A" "$B"
+
+step "a container inside A (nested): its own view, A's loops not in it"
+inside "$A" nsdevctl run --map u:0:1000:1000 --map g:0:1000:1000 -- sh -c 'ls /dev | tr "\n" " "; echo'
+
+step "the registry, as the host sees it"
+nsdevctl ls
+
+step "A detaches; partitions vanish with the device"
+inside "$A" losetup -d "$dev"
+sleep 0.3
+inside "$A" sh -c 'ls /dev | grep loop | tr "\n" " "; echo'
+nsdevctl revoke /dev/loop0
+kill "$A" "$B"
