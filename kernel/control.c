@@ -96,6 +96,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	struct nsdev_ns *caller, *target = NULL;
 	char name[NSDEVTMPFS_NAME_MAX];
 	struct nsdevtmpfs_assign arg;
+	bool tracked;
 	umode_t mode;
 	dev_t devt;
 	int ret;
@@ -125,6 +126,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 		ret = nsdev_hotplug_watch_block(devt);
 	if (ret)
 		goto out_userns;
+	tracked = nsdev_hotplug_tracks(arg.type, devt);
 
 	mutex_lock(&nsdev_registry_lock);
 	ret = -ENOMEM;
@@ -136,7 +138,8 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 		if (!target)
 			goto out_caller;
 	}
-	ret = nsdev_assign(arg.type, devt, name, mode, caller, target);
+	ret = nsdev_assign(arg.type, devt, name, mode,
+			   tracked ? 0 : NSDEV_DEV_UNTRACKED, caller, target);
 	if (target)
 		nsdev_ns_put(target);
 out_caller:

@@ -196,15 +196,33 @@ static u32 nsdev_inode_type(const struct inode *inode)
  * open under any name (may_open() -> inode_permission()), so asking the
  * registry here covers them all. RCU only; safe in RCU walk.
  *
+ * Devices whose removal no class interface reports (character devices
+ * outside the misc class) are also checked to still be the device of that
+ * name, since their number may have been handed to another device.
+ *
  * Return: -ENXIO when the device is not (or no longer) in this view,
  * otherwise the usual mode-bit check.
  */
 static int nsdev_node_permission(nsdev_idmap_t *idmap, struct inode *inode,
 				 int mask)
 {
-	if (!nsdev_visible(nsdev_inode_type(inode), inode->i_rdev,
-			   nsdev_sb_ns(inode->i_sb)))
+	char name[NSDEVTMPFS_NAME_MAX], now[NSDEVTMPFS_NAME_MAX];
+	u32 type = nsdev_inode_type(inode);
+	umode_t mode;
+
+	switch (nsdev_visible(type, inode->i_rdev, nsdev_sb_ns(inode->i_sb),
+			      name)) {
+	case NSDEV_HIDDEN:
 		return -ENXIO;
+	case NSDEV_VISIBLE_RECHECK:
+		/* Reading sysfs may sleep: not in RCU walk. */
+		if (mask & MAY_NOT_BLOCK)
+			return -ECHILD;
+		if (nsdev_devnode_lookup(type, inode->i_rdev, now, &mode) ||
+		    strcmp(name, now))
+			return -ENXIO;
+		break;
+	}
 	return generic_permission(idmap, inode, mask);
 }
 

@@ -201,6 +201,25 @@ static struct class_interface nsdev_misc_intf = {
 };
 
 /**
+ * nsdev_hotplug_tracks - will the registry hear of this device's removal?
+ * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt: an existing device
+ *
+ * Block devices are tracked (see nsdev_hotplug_watch_block()); character
+ * devices only in the misc class.
+ */
+bool nsdev_hotplug_tracks(u32 type, dev_t devt)
+{
+	struct device *dev;
+
+	if (type == NSDEVTMPFS_BLK)
+		return true;
+	dev = class_find_device_by_devt(nsdev_misc_intf.class, devt);
+	put_device(dev);
+	return dev;
+}
+
+/**
  * nsdev_hotplug_watch_block - start tracking block devices, once
  * @devt: a block device that exists; opened for reading to learn the block
  *        class, which no exported symbol names

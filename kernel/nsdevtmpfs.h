@@ -49,6 +49,7 @@ int __init nsdev_hotplug_init(struct device *misc);
 void nsdev_hotplug_exit(void);
 int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode);
 int nsdev_hotplug_watch_block(dev_t devt);
+bool nsdev_hotplug_tracks(u32 type, dev_t devt);
 ssize_t nsdev_sysfs_read(const char *path, char *buf, size_t len);
 bool nsdev_sysfs_exists(const char *path);
 

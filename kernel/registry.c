@@ -164,20 +164,31 @@ bool nsdev_device_visible_to(const struct nsdev_device *dev,
  * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
  * @devt: the node's device number
  * @ns:   the view's namespace record (alive: the view holds a user)
+ * @name: NSDEVTMPFS_NAME_MAX bytes; gets the device's name when the result
+ *        is NSDEV_VISIBLE_RECHECK
  *
  * Called on every open of a device node in a view, so it takes no lock:
  * a record stays allocated while a grant names it as owner, and a grant
  * names it until the device's published owner has changed.
+ *
+ * Return: NSDEV_HIDDEN, NSDEV_VISIBLE, or NSDEV_VISIBLE_RECHECK for a
+ * device whose removal the module cannot see: the caller must check that
+ * the number still belongs to a device of that name.
  */
-bool nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns)
+int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, char *name)
 {
 	const struct nsdev_device *dev;
-	bool visible = false;
+	int visible = NSDEV_HIDDEN;
 
 	rcu_read_lock();
 	dev = nsdev_device_find(type, devt);
-	if (dev)
-		visible = nsdev_owner_visible_to(READ_ONCE(dev->owner), ns);
+	if (dev && nsdev_owner_visible_to(READ_ONCE(dev->owner), ns)) {
+		visible = NSDEV_VISIBLE;
+		if (dev->flags & NSDEV_DEV_UNTRACKED) {
+			strscpy(name, dev->name, NSDEVTMPFS_NAME_MAX);
+			visible = NSDEV_VISIBLE_RECHECK;
+		}
+	}
 	rcu_read_unlock();
 	return visible;
 }
@@ -281,6 +292,7 @@ static void nsdev_pop(struct nsdev_device *dev)
  * @devt:   the device
  * @name:   its devnode name, used if the registry does not know it yet
  * @mode:   its node mode, likewise
+ * @flags:  NSDEV_DEV_* for a device the registry does not know yet
  * @caller: the record of the calling namespace (its root is asking)
  * @target: the new owner, or NULL for global
  *
@@ -290,7 +302,8 @@ static void nsdev_pop(struct nsdev_device *dev)
  * Return: 0, -EPERM, -EBUSY, -EEXIST, -ENOSPC or -ENOMEM.
  */
 int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
-		 struct nsdev_ns *caller, struct nsdev_ns *target)
+		 unsigned int flags, struct nsdev_ns *caller,
+		 struct nsdev_ns *target)
 {
 	struct nsdev_device *dev = nsdev_device_find(type, devt);
 	bool is_init = caller == nsdev_init_ns;
@@ -316,7 +329,7 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 	if (!g)
 		return -ENOMEM;
 	if (!dev) {
-		dev = nsdev_device_new(type, devt, name, mode, 0);
+		dev = nsdev_device_new(type, devt, name, mode, flags);
 		if (IS_ERR(dev)) {
 			kfree(g);
 			return PTR_ERR(dev);

@@ -82,6 +82,7 @@ struct nsdev_grant {
 #define NSDEV_DEV_DEFAULT	BIT(0)	/* part of every view's default content */
 #define NSDEV_DEV_LOOP		BIT(1)	/* allocated through loop delegation */
 #define NSDEV_DEV_PARTITION	BIT(2)	/* a partition of a delegated loop */
+#define NSDEV_DEV_UNTRACKED	BIT(3)	/* removal is not reported: recheck at open */
 
 /* The most loop devices a limit may name: the loop driver's index space. */
 #define NSDEV_MAX_LOOP_LIMIT	BIT(MINORBITS)
@@ -139,10 +140,19 @@ u64 nsdev_ns_ino(const struct nsdev_ns *ns);
 struct nsdev_device *nsdev_device_find(u32 type, dev_t devt);
 bool nsdev_device_visible_to(const struct nsdev_device *dev,
 			     const struct nsdev_ns *ns);
-bool nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns);
+/* nsdev_visible() results */
+enum {
+	NSDEV_HIDDEN,
+	NSDEV_VISIBLE,
+	NSDEV_VISIBLE_RECHECK,	/* visible if the device still has its name */
+};
+
+int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns,
+		  char *name);
 
 int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
-		 struct nsdev_ns *caller, struct nsdev_ns *target);
+		 unsigned int flags, struct nsdev_ns *caller,
+		 struct nsdev_ns *target);
 int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller);
 void nsdev_device_gone(u32 type, dev_t devt);
 

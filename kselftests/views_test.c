@@ -345,6 +345,29 @@ TEST(view_mounted_after_assign_shows_the_device)
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
+/*
+ * A character device outside the misc class: no class interface tells the
+ * module when it goes, so every open checks the number still names it.
+ */
+TEST(untracked_char_device_is_checked_at_open)
+{
+	struct nsdevtmpfs_query q;
+	struct nschild a;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nsdev_assign_at(CONTROL, NSDEVTMPFS_CHR, makedev(4, 67),
+				     a.userns, 0));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, makedev(4, 67), &q));
+	EXPECT_STREQ("ttyS3", q.name);
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ttyS3"));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "ttyS3"));
+	ASSERT_EQ(0, nsdev_revoke_at(CONTROL, NSDEVTMPFS_CHR, makedev(4, 67)));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ttyS3"));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
 static int loop_ctl(int cmd, int idx)
 {
 	int fd, ret;
