@@ -15,6 +15,7 @@
  *
  *  RESERVED  the number belongs to the namespace (its node is in the view)
  *            but no such loop device exists: nobody can take it.
+ *            GET_FREE hands these out first.
  *  CLAIMED   the namespace opened its node: the module made the device
  *            (LOOP_CTL_ADD) and holds an exclusive claim on it, so any
  *            other LOOP_CONFIGURE fails with EBUSY. The namespace's own
@@ -24,14 +25,13 @@
  *            pin). A bound device is never handed out, and thanks to the
  *            pin the namespace's LOOP_CLR_FD only sets autoclear.
  *
- * When a LIVE device is to be released (autoclear set, only the pin left)
- * or a CLAIMED one is closed unused, the module takes an exclusive claim,
- * drops the pin, closes the claim (the loop driver clears the device on
- * that last close) and removes the device at once: back to RESERVED. Only
- * in the instant between the clear and the removal is the device unbound
- * and unclaimed; should someone open it then, the removal fails and the
- * number is given up (the namespace's node goes; its data is not at risk,
- * as the device was already cleared).
+ * When the namespace is done with a device (it detached it and only the
+ * module's open is left, or it opened and closed it without binding it),
+ * the number leaves the namespace first, node and quota, while the device
+ * is still bound or claimed; only then is it cleared (on the module's last
+ * close) and removed. A delegated device is therefore never unbound and
+ * unclaimed while a namespace owns it: the host's losetup -f cannot get
+ * one. Detached numbers are not kept: the next GET_FREE takes a new one.
  *
  * The nodes of delegated loops in views use nsdev_loop_fops, the block
  * device file operations with open, release and ioctl wrapped to drive
@@ -82,6 +82,7 @@ enum nsdev_loop_state {
 	NSDEV_LOOP_RESERVED,
 	NSDEV_LOOP_CLAIMED,
 	NSDEV_LOOP_LIVE,
+	NSDEV_LOOP_GONE,	/* released: out of the table, no longer owned */
 };
 
 /**
@@ -114,6 +115,7 @@ static DEFINE_XARRAY(nsdev_loops);
 static DEFINE_MUTEX(nsdev_real_lock);
 static struct vfsmount *nsdev_loopfs_mnt;
 static struct file *nsdev_real_loopctl;		/* nsdev_real_lock */
+static const struct cred *nsdev_kcred;		/* set with the above */
 static unsigned int nsdev_loop_part_shift;	/* set with the above */
 
 static const struct file_operations *nsdev_blk_fops;
@@ -189,7 +191,10 @@ static int nsdev_real_open(void)
 	}
 	d_add(dentry, inode);
 
-	/* The file's credentials are the initial root's, not the caller's. */
+	/*
+	 * The module's files carry the initial root's credentials, never a
+	 * caller's: a file pins its opener's user namespace.
+	 */
 	kcred = prepare_kernel_cred(&init_task);
 	if (!kcred) {
 		dput(dentry);
@@ -199,13 +204,14 @@ static int nsdev_real_open(void)
 	path.mnt = nsdev_loopfs_mnt;
 	path.dentry = dentry;
 	file = dentry_open(&path, O_RDWR, kcred);
-	put_cred(kcred);
 	dput(dentry);
 	if (IS_ERR(file)) {
+		put_cred(kcred);
 		ret = PTR_ERR(file);
 		goto out;
 	}
 	nsdev_real_loopctl = file;
+	nsdev_kcred = kcred;
 	ret = nsdev_read_part_shift();
 out:
 	mutex_unlock(&nsdev_real_lock);
@@ -244,6 +250,16 @@ static long nsdev_real_ioctl(unsigned int cmd, unsigned long arg)
 	struct file *file = nsdev_real_loopctl;
 
 	return file->f_op->unlocked_ioctl(file, cmd, arg);
+}
+
+/* Open a loop device as the module (initial root), not as the caller. */
+static void *nsdev_bdev_open_kernel(dev_t devt, void *holder)
+{
+	const struct cred *old = override_creds(nsdev_kcred);
+	void *h = nsdev_bdev_open(devt, holder);
+
+	revert_creds(old);
+	return h;
 }
 
 static dev_t nsdev_loop_devt(unsigned int index)
@@ -342,7 +358,7 @@ static int nsdev_loop_instantiate(struct nsdev_loop *loop)
 	}
 	ret = nsdev_hotplug_watch_block(loop->devt);
 	if (!ret) {
-		loop->claim = nsdev_bdev_open(loop->devt, loop);
+		loop->claim = nsdev_bdev_open_kernel(loop->devt, loop);
 		if (IS_ERR(loop->claim)) {
 			ret = PTR_ERR(loop->claim);
 			loop->claim = NULL;
@@ -357,18 +373,24 @@ static int nsdev_loop_instantiate(struct nsdev_loop *loop)
 }
 
 /*
- * CLAIMED or LIVE -> RESERVED, when nobody but the module has the device
- * open: clear it on the claim's last close and remove it at once.
+ * CLAIMED or LIVE -> GONE, when nobody but the module has the device open:
+ * the namespace is done with it (detached it, or opened and closed it
+ * unused). The number leaves the namespace first (its node, its quota),
+ * while the device is still claimed or bound, so that a namespace's device
+ * is never unbound and unclaimed; then the loop driver clears it on the
+ * claim's last close, and it is removed. Should someone open it between
+ * the clear and the removal, it stays, theirs: it is nobody's any more.
  */
 static void nsdev_loop_release(struct nsdev_loop *loop)
 {
 	void *claim = loop->claim;
 
 	if (!claim) {
-		claim = nsdev_bdev_open(loop->devt, loop);
+		claim = nsdev_bdev_open_kernel(loop->devt, loop);
 		if (IS_ERR(claim))
-			return;		/* opened by someone: try later */
+			return;		/* someone else holds a claim: later */
 	}
+	nsdev_loop_forget(loop);
 	if (loop->pin) {
 		nsdev_bdev_close(loop->pin, NULL);
 		loop->pin = NULL;
@@ -376,13 +398,8 @@ static void nsdev_loop_release(struct nsdev_loop *loop)
 	loop->claim = NULL;
 	nsdev_bdev_close(claim, loop);
 	loop->retire = false;
-	if (nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index) < 0) {
-		pr_warn_ratelimited("loop%u was opened while being released; giving the number up\n",
-				    loop->index);
-		nsdev_loop_forget(loop);
-		return;
-	}
-	loop->state = NSDEV_LOOP_RESERVED;
+	loop->state = NSDEV_LOOP_GONE;
+	nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index);
 }
 
 /* Release the device if only the module's own open is left. */
@@ -487,7 +504,7 @@ static long nsdev_loop_bind(struct nsdev_loop *loop, unsigned int cmd,
 	void *pin;
 	long ret;
 
-	pin = nsdev_bdev_open(loop->devt, NULL);
+	pin = nsdev_bdev_open_kernel(loop->devt, NULL);
 	if (IS_ERR(pin))
 		return PTR_ERR(pin);
 	ret = nsdev_bdev_ioctl(loop->claim, true, cmd, arg);
@@ -644,7 +661,7 @@ static long nsdev_loopctl_get_free(void)
 	/* A free number the namespace holds already? */
 	mutex_lock(&nsdev_loops_lock);
 	xa_for_each(&nsdev_loops, index, loop) {
-		if (READ_ONCE(loop->state) != NSDEV_LOOP_LIVE) {
+		if (READ_ONCE(loop->state) == NSDEV_LOOP_RESERVED) {
 			refcount_inc(&loop->ref);
 			mutex_unlock(&nsdev_loops_lock);
 			if (nsdev_loop_mine(loop, false)) {
@@ -812,19 +829,28 @@ void nsdev_loopctl_exit(void)
 	cancel_delayed_work_sync(&nsdev_retire_work);
 
 	xa_for_each(&nsdev_loops, index, loop) {
+		refcount_inc(&loop->ref);
 		mutex_lock(&loop->lock);
-		if (loop->state == NSDEV_LOOP_LIVE && loop->pin &&
-		    !nsdev_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0))
-			loop->retire = true;
-		if (loop->state != NSDEV_LOOP_RESERVED)
+		if (loop->state == NSDEV_LOOP_LIVE && loop->pin)
+			nsdev_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0);
+		if (loop->state == NSDEV_LOOP_RESERVED)
+			nsdev_loop_forget(loop);
+		else
 			nsdev_loop_release(loop);
-		if (loop->state != NSDEV_LOOP_RESERVED)
-			pr_warn("loop%u is still in use; leaving it\n", loop->index);
+		if (loop->state != NSDEV_LOOP_GONE && loop->state != NSDEV_LOOP_RESERVED) {
+			pr_warn("loop%u is in use; leaving it to its users\n", loop->index);
+			nsdev_loop_forget(loop);
+			if (loop->pin)
+				nsdev_bdev_close(loop->pin, NULL);
+			if (loop->claim)
+				nsdev_bdev_close(loop->claim, loop);
+		}
 		mutex_unlock(&loop->lock);
-		xa_erase(&nsdev_loops, index);
-		kfree(loop);
+		nsdev_loop_put(loop);
 	}
-	if (nsdev_real_loopctl)
+	if (nsdev_real_loopctl) {
 		nsdev_fput_sync(nsdev_real_loopctl);
+		put_cred(nsdev_kcred);
+	}
 	kern_unmount(nsdev_loopfs_mnt);
 }

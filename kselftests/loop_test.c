@@ -123,19 +123,22 @@ TEST_F(loop, losetup_f_fP_d_inside_a_namespace)
 				  "losetup -a | grep -q " IMG_PART " && "
 				  "losetup -a | grep -q '" IMG "'"));
 
-	/* Detach: the device goes away, its partitions with it, the number stays. */
+	/*
+	 * Detach: the device goes away with its partitions, and its number
+	 * leaves the namespace (node and quota), before losetup -d returns.
+	 */
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
-				  "d=$(cat /tmp/nsdev-p) && losetup -d $d && sleep 0.3 && "
-				  "! test -e ${d}p1 && ! test -e ${d}p2 && test -b $d"));
-	EXPECT_EQ(0, sh("sleep 0.3; ! test -e /sys/block/loop$(cat /tmp/nsdev-p | tr -dc 0-9)")) {
+				  "d=$(cat /tmp/nsdev-p) && losetup -d $d && "
+				  "! test -e ${d}p1 && ! test -e ${d}p2 && ! test -e $d"));
+	EXPECT_EQ(0, sh("! test -e /sys/block/loop$(cat /tmp/nsdev-p | tr -dc 0-9)")) {
 		TH_LOG("the detached loop device still exists on the host");
 	}
+	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, p), &q));
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "losetup -d $(cat /tmp/nsdev-n)"));
-	/* The numbers stay the namespace's: the next -f reuses one. */
+	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, n), &q));
+	/* And the next -f works as before. */
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
-				  "d=$(losetup -f --show " IMG ") && "
-				  "{ test $d = $(cat /tmp/nsdev-n) || test $d = $(cat /tmp/nsdev-p); } && "
-				  "losetup -d $d"));
+				  "d=$(losetup -f --show " IMG ") && losetup -d $d"));
 }
 
 TEST_F(loop, mkfs_fsck_and_bytes_round_trip)
@@ -375,13 +378,18 @@ TEST_F(loop, host_losetup_never_gets_a_namespace_loop)
 	ASSERT_EQ(sizeof(res), read(pipefd[0], res, sizeof(res)));
 	EXPECT_GT(res[0], 0);
 	/*
-	 * A number the namespace had detached can go to the host in the
-	 * instant between the clear and its removal (see loopctl.c); the
-	 * namespace's losetup then moves on to another number.
+	 * The host keeps what it bound: none of it may be the namespace's.
+	 * (A number the namespace has let go may go to anyone.)
 	 */
-	TH_LOG("host bound %d loops, %d of them numbers the namespace had released; %d busy",
+	EXPECT_EQ(0, sh("for d in /sys/block/loop*; do n=${d##*loop}; "
+			"[ -e $d/loop/backing_file ] || continue; "
+			"grep -q '" IMG_PART "' $d/loop/backing_file || continue; "
+			"grep -q \"^b 7:$n \" /proc/nsdevtmpfs/devices && exit 1; done; exit 0")) {
+		TH_LOG("a loop the host bound is listed as a namespace's");
+	}
+	TH_LOG("host bound %d loops, %d with numbers the namespace had let go; %d refused",
 	       res[0], res[1], res[2]);
-	TH_LOG("the namespace lost %d released numbers at open", ns / 1000);
+	TH_LOG("the namespace found %d numbers gone between GET_FREE and open", ns / 1000);
 	/* Detach the host's loops (all below the namespace range). */
 	sh("for d in /sys/block/loop*; do n=${d##*loop}; [ $n -lt 1024 ] && "
 	   "losetup -d /dev/loop$n 2>/dev/null; done; true");
