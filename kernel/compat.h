@@ -17,6 +17,7 @@
 #include <linux/namei.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
+#include <linux/user_namespace.h>
 
 /* 6.3 passes a struct mnt_idmap where 6.1 passed the mount's userns. */
 #ifdef NSDEV_HAVE_MNT_IDMAP
@@ -221,6 +222,16 @@ static inline int nsdev_bdev_ioctl(void *h, bool excl, unsigned int cmd,
 
 	return bdev->bd_disk->fops->ioctl(bdev, NSDEV_BDEV_MODE |
 					  (excl ? NSDEV_BDEV_EXCL : 0), cmd, arg);
+}
+
+/* References on a user namespace; 7.x put them behind ns_ref_read(). */
+static inline unsigned int nsdev_userns_refs(struct user_namespace *ns)
+{
+#ifdef NSDEV_HAVE_NS_REF_READ
+	return ns_ref_read(ns);
+#else
+	return refcount_read(&ns->ns.count);
+#endif
 }
 
 #endif /* _NSDEVTMPFS_COMPAT_H */

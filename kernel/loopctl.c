@@ -38,8 +38,9 @@
  * these transitions. Partitions use the plain ones.
  *
  * Locking: nsdev_loops_lock protects the table and each entry's refcount;
- * nsdev_loop::lock serialises one device's transitions and is taken before
- * nsdev_loops_lock and nsdev_registry_lock, never after them.
+ * nsdev_loop::lock serialises one device's transitions. Order:
+ * nsdev_loop::lock, then nsdev_registry_lock, then nsdev_loops_lock (views
+ * ask for a node's file operations under the registry lock).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -321,17 +322,17 @@ static struct nsdev_loop *nsdev_loop_of_inode(struct inode *inode)
 	return nsdev_loop_of_devt(inode->i_rdev);
 }
 
-/*
- * nsdev_loop_forget - the number leaves the namespace: drop it from the
- * registry (nodes go, quota is released) and from the table. @loop->lock
- * is held; the device does not exist or is not ours any more.
- */
-static void nsdev_loop_forget(struct nsdev_loop *loop)
+/* The number leaves the registry: its nodes and quota go. */
+static void nsdev_loop_unregister(struct nsdev_loop *loop)
 {
 	mutex_lock(&nsdev_registry_lock);
 	nsdev_loop_unreserve(loop->devt);
 	mutex_unlock(&nsdev_registry_lock);
+}
 
+/* ...and then the table, once no device of that number is ours any more. */
+static void nsdev_loop_erase(struct nsdev_loop *loop)
+{
 	mutex_lock(&nsdev_loops_lock);
 	if (xa_load(&nsdev_loops, loop->index) == loop) {
 		xa_erase(&nsdev_loops, loop->index);
@@ -340,6 +341,16 @@ static void nsdev_loop_forget(struct nsdev_loop *loop)
 		return;
 	}
 	mutex_unlock(&nsdev_loops_lock);
+}
+
+/*
+ * nsdev_loop_forget - the number leaves the namespace altogether. @loop->lock
+ * is held; no device of the number exists, or it is not ours any more.
+ */
+static void nsdev_loop_forget(struct nsdev_loop *loop)
+{
+	nsdev_loop_unregister(loop);
+	nsdev_loop_erase(loop);
 }
 
 /* --- transitions (all with loop->lock held) ----------------------------- */
@@ -390,7 +401,7 @@ static void nsdev_loop_release(struct nsdev_loop *loop)
 		if (IS_ERR(claim))
 			return;		/* someone else holds a claim: later */
 	}
-	nsdev_loop_forget(loop);
+	nsdev_loop_unregister(loop);
 	if (loop->pin) {
 		nsdev_bdev_close(loop->pin, NULL);
 		loop->pin = NULL;
@@ -400,6 +411,8 @@ static void nsdev_loop_release(struct nsdev_loop *loop)
 	loop->retire = false;
 	loop->state = NSDEV_LOOP_GONE;
 	nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index);
+	/* Only now may GET_FREE consider the number again. */
+	nsdev_loop_erase(loop);
 }
 
 /* Release the device if only the module's own open is left. */
@@ -419,8 +432,29 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 	default:
 		return;
 	}
-	if (atomic_read(&nsdev_bdev(mine)->bd_openers) == 1)
+	if (atomic_read(&nsdev_bdev(mine)->bd_openers) ==
+	    !!loop->pin + !!loop->claim)
 		nsdev_loop_release(loop);
+}
+
+/*
+ * Detach a LIVE loop on the module's initiative (its namespace died, or the
+ * module goes): LOOP_CLR_FD while the module holds a second open (its
+ * claim, when it can get one), so that the loop driver only sets autoclear
+ * and clears the device on the last close, after the number has left the
+ * registry (nsdev_loop_release()).
+ */
+static void nsdev_loop_detach(struct nsdev_loop *loop)
+{
+	void *claim;
+
+	if (!loop->claim) {
+		claim = nsdev_bdev_open_kernel(loop->devt, loop);
+		if (!IS_ERR(claim))
+			loop->claim = claim;
+	}
+	nsdev_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0);
+	loop->retire = true;
 }
 
 static void nsdev_loop_note_autoclear(struct nsdev_loop *loop)
@@ -590,6 +624,67 @@ const struct file_operations *nsdev_loop_node_fops(dev_t devt)
 	return &nsdev_loop_fops;
 }
 
+/**
+ * nsdev_loop_reclaim - detach and free the loops of a dead namespace
+ * @ns: its record (the caller holds a user)
+ *
+ * Called without nsdev_registry_lock (loop->lock comes first). A bound
+ * loop is cleared through the module's pin: if nobody else has it open it
+ * goes at once, otherwise when its last user closes it (the poller and
+ * the node's release see to that). Numbers without a device just go.
+ */
+void nsdev_loop_reclaim(struct nsdev_ns *ns)
+{
+	unsigned long index = 0;
+	struct nsdev_loop *loop;
+
+	for (;; index++) {
+		struct nsdev_device *dev;
+		bool owned;
+
+		/* nsdev_loops_lock nests inside nsdev_registry_lock: not here. */
+		mutex_lock(&nsdev_loops_lock);
+		loop = xa_find(&nsdev_loops, &index, ULONG_MAX, XA_PRESENT);
+		if (loop)
+			refcount_inc(&loop->ref);
+		mutex_unlock(&nsdev_loops_lock);
+		if (!loop)
+			break;
+
+		mutex_lock(&nsdev_registry_lock);
+		dev = nsdev_device_find(NSDEVTMPFS_BLK, loop->devt);
+		owned = dev && dev->owner == ns;
+		mutex_unlock(&nsdev_registry_lock);
+
+		mutex_lock(&loop->lock);
+		switch (owned ? loop->state : NSDEV_LOOP_GONE) {
+		case NSDEV_LOOP_RESERVED:
+			nsdev_loop_forget(loop);
+			break;
+		case NSDEV_LOOP_LIVE:
+			nsdev_loop_detach(loop);
+			fallthrough;
+		case NSDEV_LOOP_CLAIMED:
+			/*
+			 * The number, its nodes and its quota go now; the
+			 * device stays, claimed, while someone the namespace
+			 * handed it to still uses it.
+			 */
+			nsdev_loop_unregister(loop);
+			loop->retire = true;
+			nsdev_loop_try_release(loop);
+			if (loop->retire)
+				mod_delayed_work(system_wq, &nsdev_retire_work,
+						 NSDEV_RETIRE_POLL);
+			break;
+		default:
+			break;
+		}
+		mutex_unlock(&loop->lock);
+		nsdev_loop_put(loop);
+	}
+}
+
 /* --- /dev/nsdevtmpfs-loop-control --------------------------------------- */
 
 /* Reserve @index for the caller's namespace. */
@@ -739,14 +834,23 @@ static long nsdev_loopctl_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case LOOP_CTL_GET_FREE:
-		return nsdev_loopctl_get_free();
+		ret = nsdev_loopctl_get_free();
+		break;
 	case LOOP_CTL_ADD:
 		if (nsdev_loop_exists(arg))
 			return -EEXIST;
-		return nsdev_loop_reserve_index(arg);
+		ret = nsdev_loop_reserve_index(arg);
+		break;
 	default:
 		return nsdev_loopctl_remove(arg);
 	}
+	/* Dead descendants may still hold quota: reclaim them, try again. */
+	if (ret == -EDQUOT) {
+		nsdev_reap_now();
+		ret = cmd == LOOP_CTL_GET_FREE ? nsdev_loopctl_get_free() :
+						 nsdev_loop_reserve_index(arg);
+	}
+	return ret;
 }
 
 static const struct file_operations nsdev_loopctl_fops = {
@@ -831,8 +935,8 @@ void nsdev_loopctl_exit(void)
 	xa_for_each(&nsdev_loops, index, loop) {
 		refcount_inc(&loop->ref);
 		mutex_lock(&loop->lock);
-		if (loop->state == NSDEV_LOOP_LIVE && loop->pin)
-			nsdev_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0);
+		if (loop->state == NSDEV_LOOP_LIVE)
+			nsdev_loop_detach(loop);
 		if (loop->state == NSDEV_LOOP_RESERVED)
 			nsdev_loop_forget(loop);
 		else

@@ -6,8 +6,8 @@
  * the registry first (everything else records into it), the control
  * device, the hotplug tracking (it learns the misc class from the control
  * device), loop delegation (it reads sysfs through hotplug's mount), /proc,
- * and last the filesystem, so that by the time a view can be mounted
- * everything it shows exists.
+ * the filesystem, so that by the time a view can be mounted everything it
+ * shows exists, and last the reaper of dead namespaces.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,6 +43,7 @@ static int __init nsdev_init(void)
 	ret = nsdev_fs_init();
 	if (ret)
 		goto err_proc;
+	nsdev_lifecycle_init();
 	return 0;
 
 err_proc:
@@ -60,6 +61,7 @@ err_registry:
 
 static void __exit nsdev_exit(void)
 {
+	nsdev_lifecycle_exit();
 	nsdev_fs_exit();
 	nsdev_proc_exit();
 	nsdev_loopctl_exit();

@@ -8,6 +8,7 @@
  * loopctl.c   /dev/nsdevtmpfs-loop-control, loop delegation
  * hotplug.c   device names (devnode) and removal tracking
  * proc.c      /proc/nsdevtmpfs/{devices,namespaces}
+ * lifecycle.c reclaiming what dead user namespaces held
  * main.c      module parameters, init and exit in dependency order
  */
 #ifndef _NSDEVTMPFS_H
@@ -43,6 +44,8 @@ struct device *nsdev_control_device(void);
 int __init nsdev_loopctl_init(void);
 void nsdev_loopctl_exit(void);
 const struct file_operations *nsdev_loop_node_fops(dev_t devt);
+struct nsdev_ns;
+void nsdev_loop_reclaim(struct nsdev_ns *ns);
 
 /* hotplug.c */
 int __init nsdev_hotplug_init(struct device *misc);
@@ -52,6 +55,11 @@ int nsdev_hotplug_watch_block(dev_t devt);
 bool nsdev_hotplug_tracks(u32 type, dev_t devt);
 ssize_t nsdev_sysfs_read(const char *path, char *buf, size_t len);
 bool nsdev_sysfs_exists(const char *path);
+
+/* lifecycle.c */
+void __init nsdev_lifecycle_init(void);
+void nsdev_lifecycle_exit(void);
+void nsdev_reap_now(void);
 
 /* proc.c */
 int __init nsdev_proc_init(void);

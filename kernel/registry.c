@@ -397,7 +397,7 @@ void nsdev_device_gone(u32 type, dev_t devt)
 }
 
 /* The record of @userns, if there is one. Caller holds the lock. */
-static struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns)
+struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns)
 {
 	struct nsdev_ns *ns;
 
@@ -560,6 +560,46 @@ void nsdev_partition_added(dev_t disk, dev_t part, const char *name)
 	nsdev_push(dev, g, parent->grant->owner, parent->grant->owner);
 out:
 	mutex_unlock(&nsdev_registry_lock);
+}
+
+/* How many delegated loop numbers does @ns own? Caller holds the lock. */
+unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns)
+{
+	const struct nsdev_device *dev;
+	unsigned int n = 0;
+
+	list_for_each_entry(dev, &nsdev_device_list, node)
+		if ((dev->flags & NSDEV_DEV_LOOP) && dev->owner == ns)
+			n++;
+	return n;
+}
+
+/**
+ * nsdev_ns_reclaim - a dead namespace gives back what it was given
+ * @ns: its record
+ *
+ * Caller holds nsdev_registry_lock; the loops were dealt with already
+ * (loopctl.c). Every assignment to @ns reverts to its assigner (its
+ * descendants, being dead too, were reclaimed first), and a loop limit
+ * set on it is forgotten.
+ */
+void nsdev_ns_reclaim(struct nsdev_ns *ns)
+{
+	struct nsdev_device *dev, *tmp;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	list_for_each_entry_safe(dev, tmp, &nsdev_device_list, node) {
+		if (dev->flags & NSDEV_DEV_LOOP)
+			continue;
+		while (dev->grant && dev->grant->owner == ns)
+			nsdev_pop(dev);
+		nsdev_device_maybe_free(dev);
+	}
+	if (ns->limit_set) {
+		ns->limit_set = false;
+		nsdev_ns_put(ns);
+	}
 }
 
 /**

@@ -50,6 +50,9 @@ extern struct mutex nsdev_registry_lock;
  * @loops_used: loop devices this namespace holds through delegation
  * @loop_limit: the most loop devices it and its descendants may hold
  * @limit_set:  @loop_limit was set explicitly (SET_LIMIT holds a user)
+ * @live:       scratch for the reaper: a task's credentials are in the
+ *              namespace or below it (lifecycle.c)
+ * @idle:       reaper passes in a row that found no task and no view
  *
  * All fields but @userns are protected by nsdev_registry_lock.
  */
@@ -62,6 +65,8 @@ struct nsdev_ns {
 	unsigned int loops_used;
 	unsigned int loop_limit;
 	bool limit_set;
+	bool live;
+	unsigned int idle;
 };
 
 /**
@@ -130,6 +135,7 @@ int __init nsdev_registry_init(void);
 void nsdev_registry_exit(void);
 
 struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns);
+struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns);
 void nsdev_ns_put(struct nsdev_ns *ns);
 bool nsdev_ns_is_descendant(const struct nsdev_ns *ns,
 			    const struct nsdev_ns *ancestor);
@@ -159,5 +165,7 @@ void nsdev_device_gone(u32 type, dev_t devt);
 int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name);
 void nsdev_loop_unreserve(dev_t devt);
 void nsdev_partition_added(dev_t disk, dev_t part, const char *name);
+unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns);
+void nsdev_ns_reclaim(struct nsdev_ns *ns);
 
 #endif /* _NSDEVTMPFS_REGISTRY_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lifecycle.c - reclaiming what dead user namespaces held (SPEC §5)
+ *
+ * The kernel tells nobody when a user namespace dies, and the registry
+ * itself keeps every namespace it records alive (each record holds a
+ * reference, so that its pointer and inode number stay unique). So a
+ * reaper looks, every second, for records whose namespace nothing but the
+ * module can reach any more, and takes back what they held: their loops are
+ * detached and freed, devices assigned to them revert to their assigners,
+ * their quota and limits go. Then the records go, and the namespaces with
+ * them.
+ *
+ * The rule. A namespace is dead when, under nsdev_registry_lock:
+ *  1. no task's credentials are in it or in a namespace below it,
+ *  2. no view of it is mounted (the superblock references it), and
+ *  3. either its reference count is at most the registry's own reference
+ *     plus one per delegated loop it owns (a bound loop's backing file may
+ *     carry a credential of the namespace), or 1 and 2 have held for
+ *     NSDEV_REAP_GRACE runs in a row.
+ * Why this is safe: a namespace can only gain a task through setns() on an
+ * nsfs file, or through a task already in it or below (1). With 3's first
+ * form, nothing else can be holding it: an nsfs file, a child namespace, a
+ * namespace it owns (mount, network...), a file in flight would each add a
+ * reference; only the loops' backing files are excused, and those bring no
+ * task back. The count can only fall while we look (nobody can take a
+ * reference from nothing), so a namespace judged dead stays dead.
+ *
+ * 3's second form is a choice, not a proof: some kernel objects keep a
+ * reference a while after their last user (seen: a namespace whose loop
+ * fd had been handed to another process kept one more reference for good
+ * after that process closed it). A namespace without tasks and without a
+ * view for NSDEV_REAP_GRACE seconds is treated as dead. One that is kept
+ * on purpose (a bind-mounted /proc/PID/ns/user, to enter again later) loses
+ * its devices and loops then: nothing in it could have used them meanwhile.
+ *
+ * Records are reclaimed children first: a dead child's record keeps its
+ * parent referenced (a namespace references its parent) until it goes, so
+ * each pass frees one more level, and a pass is repeated while it finds
+ * anything.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/user_namespace.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "nsdevtmpfs.h"
+#include "registry.h"
+
+#define NSDEV_REAP_PERIOD	HZ
+#define NSDEV_REAP_PASSES	8	/* nesting levels freed per run */
+#define NSDEV_REAP_GRACE	5	/* runs without task or view: dead */
+
+static void nsdev_reap_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(nsdev_reap_work, nsdev_reap_work_fn);
+
+/* Mark the records that a task keeps alive: its own and all above it. */
+static void nsdev_mark_live(void)
+{
+	struct task_struct *p, *t;
+	struct user_namespace *u;
+	struct nsdev_ns *ns;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	list_for_each_entry(ns, &nsdev_ns_list, node)
+		ns->live = false;
+
+	rcu_read_lock();
+	for_each_process_thread(p, t) {
+		for (u = task_cred_xxx(t, user_ns); u; u = u->parent) {
+			ns = nsdev_ns_find(u);
+			if (!ns)
+				continue;
+			if (ns->live)
+				break;	/* and so is everything above */
+			ns->live = true;
+		}
+	}
+	rcu_read_unlock();
+}
+
+static bool nsdev_ns_dead(struct nsdev_ns *ns)
+{
+	if (ns == nsdev_init_ns || ns->live || ns->sb) {
+		ns->idle = 0;
+		return false;
+	}
+	if (++ns->idle >= NSDEV_REAP_GRACE)
+		return true;
+	return nsdev_userns_refs(ns->userns) <= 1 + nsdev_ns_loops_owned(ns);
+}
+
+/**
+ * nsdev_reap - one reaper run: find dead namespaces and reclaim them
+ *
+ * Return: how many namespaces were found dead.
+ */
+static unsigned int nsdev_reap(void)
+{
+	struct nsdev_ns **dead, *ns;
+	unsigned int n = 0, i, max;
+
+	mutex_lock(&nsdev_registry_lock);
+	max = 0;
+	list_for_each_entry(ns, &nsdev_ns_list, node)
+		max++;
+	mutex_unlock(&nsdev_registry_lock);
+	dead = kcalloc(max, sizeof(*dead), GFP_KERNEL);
+	if (!dead)
+		return 0;
+
+	/* Judge, and keep each dead record with a user of our own. */
+	mutex_lock(&nsdev_registry_lock);
+	nsdev_mark_live();
+	list_for_each_entry(ns, &nsdev_ns_list, node) {
+		if (n < max && nsdev_ns_dead(ns)) {
+			ns->users++;
+			dead[n++] = ns;
+		}
+	}
+	mutex_unlock(&nsdev_registry_lock);
+
+	/* Loops first, without the registry lock (loopctl.c's order). */
+	for (i = 0; i < n; i++)
+		nsdev_loop_reclaim(dead[i]);
+
+	mutex_lock(&nsdev_registry_lock);
+	for (i = 0; i < n; i++) {
+		nsdev_ns_reclaim(dead[i]);
+		nsdev_ns_put(dead[i]);
+	}
+	mutex_unlock(&nsdev_registry_lock);
+	kfree(dead);
+	return n;
+}
+
+static void nsdev_reap_work_fn(struct work_struct *work)
+{
+	int pass;
+
+	for (pass = 0; pass < NSDEV_REAP_PASSES; pass++)
+		if (!nsdev_reap())
+			break;
+	schedule_delayed_work(&nsdev_reap_work, NSDEV_REAP_PERIOD);
+}
+
+/* nsdev_reap_now - reclaim dead namespaces before returning */
+void nsdev_reap_now(void)
+{
+	mod_delayed_work(system_wq, &nsdev_reap_work, 0);
+	flush_delayed_work(&nsdev_reap_work);
+}
+
+void __init nsdev_lifecycle_init(void)
+{
+	schedule_delayed_work(&nsdev_reap_work, NSDEV_REAP_PERIOD);
+}
+
+void nsdev_lifecycle_exit(void)
+{
+	cancel_delayed_work_sync(&nsdev_reap_work);
+}
