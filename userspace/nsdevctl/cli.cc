@@ -32,7 +32,7 @@ const char kOverview[] =
     " ls [--json]                    every assigned device and namespace\n"
     " run [OPTIONS] [--] CMD [ARG]...  run CMD in a new user namespace with its view\n"
     " probe [--json] NS...           which devices each namespace sees\n"
-    " loop attach|detach|ls          delegated loop devices\n"
+    " loop attach|detach|ls          loop devices (delegated ones inside a view)\n"
     " help [COMMAND]                 this text, or a command's\n"
     "\n"
     "DEVICE is a device node path (/dev/sdb) or b:MAJOR:MINOR / c:MAJOR:MINOR.\n"
@@ -170,14 +170,25 @@ const std::map<std::string, std::string>& command_help() {
          "Usage:\n"
          " nsdevctl loop attach [--partscan] [--read-only] FILE\n"
          " nsdevctl loop detach DEVICE\n"
-         " nsdevctl loop ls [--json]\n"
+         " nsdevctl loop ls [--all] [--json]\n"
          "\n"
-         "Delegated loop devices. Not available in this module version: each\n"
-         "subcommand reports so and exits 1.\n"
+         "Loop devices of the current namespace, through the loop-control of its\n"
+         "/dev. Inside a view (nsdevctl run, or nsenter -U -m into one) that is the\n"
+         "module's delegation device: devices numbered from 1024, owned by the\n"
+         "namespace, counted against its limit (nsdevctl limit), usable by its root.\n"
+         "On the host it is the loop driver's own. losetup is not needed.\n"
+         "\n"
+         " attach   attach FILE to a free loop device and print the device\n"
+         "          (/dev/loopN); it stays attached until detached\n"
+         " detach   detach DEVICE, a node path or b:7:N; the driver clears it on its\n"
+         "          last close, and a delegated number is given back\n"
+         " ls       the attached loop devices of /dev: NAME BACKING-FILE FLAGS\n"
+         "          (ro, partscan, autoclear, dio, offset=N, sizelimit=N) PARTITIONS\n"
          "\n"
          "Options:\n"
-         " -P, --partscan   scan the new device for partitions\n"
-         " -r, --read-only  attach read-only\n"
+         " -P, --partscan   (attach) scan the new device for partitions (/dev/loopNpM)\n"
+         " -r, --read-only  (attach) attach read-only\n"
+         " -a, --all        (ls) also the loop nodes with no backing file\n"
          " -J, --json       (ls) one JSON object on stdout\n"},
         {"help",
          "Usage:\n"
@@ -205,6 +216,7 @@ enum Opt {
     kOptView,
     kOptPartscan,
     kOptReadOnly,
+    kOptAll,
 };
 
 struct OptSpec {
@@ -484,7 +496,9 @@ void parse_loop(const std::vector<std::string>& args, size_t pos, Command& c) {
     std::vector<OptSpec> specs;
     if (sub == "attach")
         specs = {{"partscan", 'P', false, kOptPartscan}, {"read-only", 'r', false, kOptReadOnly}};
-    else if (sub != "detach" && sub != "ls")
+    else if (sub == "ls")
+        specs = {{"all", 'a', false, kOptAll}};
+    else if (sub != "detach")
         throw UsageError("unknown loop subcommand '" + sub + "' (expected attach, detach or ls)",
                          "loop");
     const Parsed p = parse_options(args, pos + 1, with_globals(specs), "loop", false);
@@ -503,6 +517,7 @@ void parse_loop(const std::vector<std::string>& args, size_t pos, Command& c) {
     } else {
         c.verb = Verb::LoopLs;
         expect_operands(p, 0, 0, "loop", "");
+        c.all = single(p, kOptAll, "loop") != nullptr;
     }
 }
 

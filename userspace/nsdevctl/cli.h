@@ -52,7 +52,7 @@ struct Command {
 
     // assign, revoke, query; loop detach
     std::string device;  // as given; number forms are already checked
-    // assign, limit, loop attach
+    // assign, limit
     std::string ns;       // --ns NS, as given
     bool global = false;  // assign --global
     // limit
@@ -72,6 +72,8 @@ struct Command {
     std::string file;        // FILE
     bool partscan = false;   // --partscan, -P
     bool read_only = false;  // --read-only, -r
+    // loop ls
+    bool all = false;  // --all, -a: also loop devices with no backing file
 };
 
 /**

@@ -16,6 +16,7 @@
 #include "nsdev/device.h"
 #include "nsdev/error.h"
 #include "nsdev/idmap.h"
+#include "nsdev/loop.h"
 #include "nsdev/module.h"
 #include "nsdev/ns.h"
 #include "nsdev/probe.h"
@@ -93,6 +94,24 @@ int cmd_probe(const Command& c, std::ostream& out) {
         probed.push_back(std::move(p));
     }
     print_probe(out, probed, c.json);
+    return kExitOk;
+}
+
+// ---- loop: in the caller's own /dev (a view, or the host's)
+
+int cmd_loop_attach(const Command& c, std::ostream& out) {
+    nsdev::LoopAttachOptions opts;
+    opts.partscan = c.partscan;
+    opts.read_only = c.read_only;
+    const nsdev::LoopDevice d = nsdev::loop_attach(c.file, opts);
+    out << d.path << "\n";
+    return kExitOk;
+}
+
+int cmd_loop_ls(const Command& c, std::ostream& out) {
+    std::vector<nsdev::LoopDevice> devices = nsdev::loop_list();
+    if (!c.all) std::erase_if(devices, [](const nsdev::LoopDevice& d) { return !d.attached; });
+    print_loop_ls(out, devices, c.json);
     return kExitOk;
 }
 
@@ -277,10 +296,12 @@ int execute(const Command& c, std::ostream& out, std::ostream& err) {
             case Verb::Probe:
                 return cmd_probe(c, out);
             case Verb::LoopAttach:
+                return cmd_loop_attach(c, out);
             case Verb::LoopDetach:
+                nsdev::loop_detach(c.device);
+                return kExitOk;
             case Verb::LoopLs:
-                err << "nsdevctl: loop delegation is not available in this module version\n";
-                return kExitFailure;
+                return cmd_loop_ls(c, out);
         }
     } catch (const std::exception& e) {
         // SysError ("open /dev/nsdevtmpfs-control: ENOENT (...)"), bad

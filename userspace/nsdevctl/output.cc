@@ -264,4 +264,55 @@ void print_probe(std::ostream& out, const std::vector<ProbedNamespace>& probed, 
     out << format_table(rows);
 }
 
+std::vector<std::string> loop_flags(const nsdev::LoopDevice& d) {
+    std::vector<std::string> flags;
+    if (d.read_only) flags.push_back("ro");
+    if (d.partscan) flags.push_back("partscan");
+    if (d.autoclear) flags.push_back("autoclear");
+    if (d.direct_io) flags.push_back("dio");
+    if (d.offset) flags.push_back("offset=" + std::to_string(d.offset));
+    if (d.sizelimit) flags.push_back("sizelimit=" + std::to_string(d.sizelimit));
+    return flags;
+}
+
+void print_loop_ls(std::ostream& out, const std::vector<nsdev::LoopDevice>& devices, bool json) {
+    if (json) {
+        nsdev::JsonWriter w(out);
+        w.begin_object().key("loopdevices").begin_array();
+        for (const nsdev::LoopDevice& d : devices) {
+            // Partition nodes live next to the device's.
+            const std::string dir = d.path.substr(0, d.path.size() - d.name.size());
+            w.begin_object()
+                .field("name", d.path)
+                .field("index", d.index)
+                .field("major", d.dev.major)
+                .field("minor", d.dev.minor);
+            w.key("backing_file");
+            if (d.attached)
+                w.value(d.backing_file);
+            else
+                w.null();
+            w.field("offset", d.offset)
+                .field("sizelimit", d.sizelimit)
+                .field("read_only", d.read_only)
+                .field("partscan", d.partscan)
+                .field("autoclear", d.autoclear)
+                .field("dio", d.direct_io);
+            w.key("partitions").begin_array();
+            for (const std::string& p : d.partitions) w.value(dir + p);
+            w.end_array().end_object();
+        }
+        w.end_array().end_object().finish();
+        return;
+    }
+    std::vector<std::vector<std::string>> rows = {{"NAME", "BACKING-FILE", "FLAGS", "PARTITIONS"}};
+    for (const nsdev::LoopDevice& d : devices) {
+        const std::vector<std::string> flags = loop_flags(d);
+        rows.push_back({d.path, d.attached ? d.backing_file : "-",
+                        flags.empty() ? "-" : join(flags, ","),
+                        d.partitions.empty() ? "-" : join(d.partitions, ",")});
+    }
+    out << format_table(rows);
+}
+
 }  // namespace nsdevctl

@@ -11,6 +11,7 @@
 #include "nsdev/control.h"
 #include "nsdev/device.h"
 #include "nsdev/json.h"
+#include "nsdev/loop.h"
 #include "nsdev/module.h"
 #include "nsdev/ns.h"
 #include "nsdev/probe.h"
@@ -76,5 +77,17 @@ std::string probe_column(const ProbedNamespace& ns);
 
 /** print_probe - `nsdevctl probe`: the visibility matrix, or JSON. */
 void print_probe(std::ostream& out, const std::vector<ProbedNamespace>& probed, bool json);
+
+/**
+ * loop_flags - the FLAGS words of `loop ls`: ro, partscan, autoclear, dio,
+ * offset=N, sizelimit=N (those that apply, in this order).
+ */
+std::vector<std::string> loop_flags(const nsdev::LoopDevice& d);
+
+/**
+ * print_loop_ls - `nsdevctl loop ls`: NAME BACKING-FILE FLAGS PARTITIONS,
+ * or {"loopdevices": [...]}; every device of @devices is printed.
+ */
+void print_loop_ls(std::ostream& out, const std::vector<nsdev::LoopDevice>& devices, bool json);
 
 }  // namespace nsdevctl

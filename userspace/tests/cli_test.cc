@@ -1,6 +1,6 @@
 // Host tests of nsdevctl: command lines parsed into Commands (nothing is
 // executed), usage errors and exit codes, and the text and JSON output of
-// status, query, ls and probe rendered from canned data.
+// status, query, ls, probe and loop ls rendered from canned data.
 #include "cli.h"
 
 #include <gtest/gtest.h>
@@ -190,16 +190,67 @@ TEST(CliParse, Loop) {
     EXPECT_EQ(c.verb, Verb::LoopAttach);
     EXPECT_EQ(c.file, "/img");
     EXPECT_TRUE(c.partscan);
-    EXPECT_EQ(parse({"loop", "detach", "/dev/loop3"}).verb, Verb::LoopDetach);
-    EXPECT_TRUE(parse({"loop", "ls", "--json"}).json);
+    EXPECT_FALSE(c.read_only);
+    c = parse({"loop", "attach", "/img", "--read-only", "--partscan"});
+    EXPECT_EQ(c.file, "/img");
+    EXPECT_TRUE(c.partscan);
+    EXPECT_TRUE(c.read_only);
+    c = parse({"loop", "attach", "-rP", "--", "-img"});
+    EXPECT_EQ(c.file, "-img");
+    EXPECT_TRUE(c.partscan);
+    EXPECT_TRUE(c.read_only);
+    EXPECT_FALSE(parse({"loop", "attach", "/img"}).partscan);
+
+    c = parse({"loop", "detach", "/dev/loop1024"});
+    EXPECT_EQ(c.verb, Verb::LoopDetach);
+    EXPECT_EQ(c.device, "/dev/loop1024");
+    EXPECT_EQ(parse({"loop", "detach", "b:7:1024"}).device, "b:7:1024");
+
+    c = parse({"loop", "ls"});
+    EXPECT_EQ(c.verb, Verb::LoopLs);
+    EXPECT_FALSE(c.json);
+    EXPECT_FALSE(c.all);
+    c = parse({"loop", "ls", "--json", "--all"});
+    EXPECT_TRUE(c.json);
+    EXPECT_TRUE(c.all);
+    c = parse({"--json", "loop", "ls", "-a"});
+    EXPECT_TRUE(c.json);
+    EXPECT_TRUE(c.all);
+    EXPECT_TRUE(parse({"loop", "ls", "-J"}).json);
+}
+
+TEST(CliParse, LoopUsageErrors) {
     EXPECT_EQ(usage_error({"loop"}), "missing subcommand (attach, detach or ls)");
     EXPECT_EQ(usage_error({"loop", "frob"}),
               "unknown loop subcommand 'frob' (expected attach, detach or ls)");
     EXPECT_EQ(usage_error({"loop", "attach"}), "missing FILE");
-    EXPECT_EQ(usage_error({"loop", "detach", "b:7"}),
-              "invalid device \"b:7\": missing minor number");
+    EXPECT_EQ(usage_error({"loop", "attach", "-P"}), "missing FILE");
+    EXPECT_EQ(usage_error({"loop", "attach", "/a", "/b"}), "unexpected argument '/b'");
+    EXPECT_EQ(usage_error({"loop", "attach", "-P", "-P", "/img"}),
+              "option '-P' given more than once");
+    EXPECT_EQ(usage_error({"loop", "attach", "--all", "/img"}), "unrecognized option '--all'");
+    EXPECT_EQ(usage_error({"loop", "attach", "-x", "/img"}), "invalid option -- 'x'");
     EXPECT_EQ(usage_error({"loop", "attach", "--json", "/img"}),
               "loop has no output to print as JSON");
+    EXPECT_EQ(usage_error({"--json", "loop", "attach", "/img"}),
+              "loop attach has no output to print as JSON");
+    EXPECT_EQ(usage_error({"loop", "detach"}), "missing DEVICE");
+    EXPECT_EQ(usage_error({"loop", "detach", "b:7"}),
+              "invalid device \"b:7\": missing minor number");
+    EXPECT_EQ(usage_error({"loop", "detach", "/dev/loop1", "/dev/loop2"}),
+              "unexpected argument '/dev/loop2'");
+    EXPECT_EQ(usage_error({"loop", "detach", "-P", "/dev/loop1"}), "invalid option -- 'P'");
+    EXPECT_EQ(usage_error({"loop", "detach", "--json", "/dev/loop1"}),
+              "loop has no output to print as JSON");
+    EXPECT_EQ(usage_error({"loop", "ls", "extra"}), "unexpected argument 'extra'");
+    EXPECT_EQ(usage_error({"loop", "ls", "--partscan"}), "unrecognized option '--partscan'");
+}
+
+TEST(CliMain, LoopUsageErrorsPointAtLoopHelp) {
+    MainResult r = run_main({"loop", "attach"});
+    EXPECT_EQ(r.status, kExitUsage);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "nsdevctl: missing FILE\nTry 'nsdevctl loop --help' for more information.\n");
 }
 
 TEST(CliParse, HelpAndGlobalErrors) {
@@ -257,9 +308,20 @@ TEST(CliMain, OperationalErrorsExitOneNamingObjectAndErrno) {
     r = run_main({"assign", "/nonexistent-node", "--global"});
     EXPECT_EQ(r.status, kExitFailure);
     EXPECT_EQ(r.err, "nsdevctl: stat /nonexistent-node: ENOENT (No such file or directory)\n");
-    r = run_main({"loop", "ls"});
+    r = run_main({"loop", "attach", "-P", "/nonexistent/img"});
     EXPECT_EQ(r.status, kExitFailure);
-    EXPECT_EQ(r.err, "nsdevctl: loop delegation is not available in this module version\n");
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "nsdevctl: open /nonexistent/img: ENOENT (No such file or directory)\n");
+    r = run_main({"loop", "detach", "/nonexistent/loop1024"});
+    EXPECT_EQ(r.status, kExitFailure);
+    EXPECT_EQ(r.err,
+              "nsdevctl: detach /nonexistent/loop1024: ENOENT (No such file or directory)\n");
+    r = run_main({"loop", "detach", "/etc/passwd"});
+    EXPECT_EQ(r.status, kExitFailure);
+    EXPECT_EQ(r.err, "nsdevctl: detach /etc/passwd: not a loop device\n");
+    r = run_main({"loop", "detach", "b:8:0"});
+    EXPECT_EQ(r.status, kExitFailure);
+    EXPECT_EQ(r.err, "nsdevctl: detach b:8:0: not a loop device\n");
     r = run_main({"run", "--map-file", "/nonexistent/map", "true"});
     EXPECT_EQ(r.status, kExitFailure);
     EXPECT_EQ(r.err, "nsdevctl: open /nonexistent/map: ENOENT (No such file or directory)\n");
@@ -538,6 +600,113 @@ TEST(OutputProbe, JsonSchema) {
               "    }\n"
               "  ]\n"
               "}\n");
+}
+
+nsdev::LoopDevice canned_loop(unsigned index) {
+    nsdev::LoopDevice d;
+    d.index = index;
+    d.name = "loop" + std::to_string(index);
+    d.path = "/dev/" + d.name;
+    d.dev = {Type::Block, 7, index};
+    return d;
+}
+
+// A partitioned delegated loop, a read-only one with an offset, one with
+// no backing file (listed with --all).
+std::vector<nsdev::LoopDevice> canned_loops() {
+    nsdev::LoopDevice a = canned_loop(1024);
+    a.attached = true;
+    a.backing_file = "/tmp/disk.img";
+    a.partscan = true;
+    a.partitions = {"loop1024p1", "loop1024p2"};
+    nsdev::LoopDevice b = canned_loop(1025);
+    b.attached = true;
+    b.backing_file = "/tmp/my image";
+    b.read_only = true;
+    b.autoclear = true;
+    b.direct_io = true;
+    b.offset = 1048576;
+    b.sizelimit = 4096;
+    return {a, b, canned_loop(1026)};
+}
+
+TEST(OutputLoop, Flags) {
+    const std::vector<nsdev::LoopDevice> loops = canned_loops();
+    EXPECT_EQ(loop_flags(loops[0]), std::vector<std::string>{"partscan"});
+    EXPECT_EQ(loop_flags(loops[1]), (std::vector<std::string>{"ro", "autoclear", "dio",
+                                                              "offset=1048576", "sizelimit=4096"}));
+    EXPECT_TRUE(loop_flags(loops[2]).empty());
+}
+
+TEST(OutputLoop, Table) {
+    std::ostringstream out;
+    print_loop_ls(out, canned_loops(), false);
+    EXPECT_EQ(out.str(),
+              "NAME           BACKING-FILE   FLAGS                                           "
+              "PARTITIONS\n"
+              "/dev/loop1024  /tmp/disk.img  partscan                                        "
+              "loop1024p1,loop1024p2\n"
+              "/dev/loop1025  /tmp/my image  ro,autoclear,dio,offset=1048576,sizelimit=4096  -\n"
+              "/dev/loop1026  -              -                                               -\n");
+    std::ostringstream empty;
+    print_loop_ls(empty, {}, false);
+    EXPECT_EQ(empty.str(), "NAME  BACKING-FILE  FLAGS  PARTITIONS\n");
+}
+
+TEST(OutputLoop, JsonSchema) {
+    std::vector<nsdev::LoopDevice> loops = canned_loops();
+    loops.erase(loops.begin() + 1);
+    std::ostringstream out;
+    print_loop_ls(out, loops, true);
+    EXPECT_EQ(out.str(),
+              "{\n"
+              "  \"loopdevices\": [\n"
+              "    {\n"
+              "      \"name\": \"/dev/loop1024\",\n"
+              "      \"index\": 1024,\n"
+              "      \"major\": 7,\n"
+              "      \"minor\": 1024,\n"
+              "      \"backing_file\": \"/tmp/disk.img\",\n"
+              "      \"offset\": 0,\n"
+              "      \"sizelimit\": 0,\n"
+              "      \"read_only\": false,\n"
+              "      \"partscan\": true,\n"
+              "      \"autoclear\": false,\n"
+              "      \"dio\": false,\n"
+              "      \"partitions\": [\n"
+              "        \"/dev/loop1024p1\",\n"
+              "        \"/dev/loop1024p2\"\n"
+              "      ]\n"
+              "    },\n"
+              "    {\n"
+              "      \"name\": \"/dev/loop1026\",\n"
+              "      \"index\": 1026,\n"
+              "      \"major\": 7,\n"
+              "      \"minor\": 1026,\n"
+              "      \"backing_file\": null,\n"
+              "      \"offset\": 0,\n"
+              "      \"sizelimit\": 0,\n"
+              "      \"read_only\": false,\n"
+              "      \"partscan\": false,\n"
+              "      \"autoclear\": false,\n"
+              "      \"dio\": false,\n"
+              "      \"partitions\": []\n"
+              "    }\n"
+              "  ]\n"
+              "}\n");
+    std::ostringstream empty;
+    print_loop_ls(empty, {}, true);
+    EXPECT_EQ(empty.str(), "{\n  \"loopdevices\": []\n}\n");
+}
+
+TEST(OutputLoop, JsonEscapesBackingFile) {
+    nsdev::LoopDevice d = canned_loop(1024);
+    d.attached = true;
+    d.backing_file = "/tmp/a \"b\"\n";
+    std::ostringstream out;
+    print_loop_ls(out, {d}, true);
+    EXPECT_NE(out.str().find("\"backing_file\": \"/tmp/a \\\"b\\\"\\n\",\n"), std::string::npos)
+        << out.str();
 }
 
 TEST(OutputTable, PadsAllButTheLastColumn) {

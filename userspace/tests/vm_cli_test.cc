@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,9 +52,9 @@ void become_user() {
     if (::setgroups(0, nullptr) != 0 || ::setgid(1000) != 0 || ::setuid(1000) != 0) ::_exit(120);
 }
 
-// Runs nsdevctl ARGS (as root, or as uid 1000 with @as_user) and collects
-// everything it prints.
-Result nsdevctl(const std::vector<std::string>& args, bool as_user = false) {
+// Runs @argv (argv[0] a path; as root, or as uid 1000 with @as_user) and
+// collects everything it prints.
+Result command(const std::vector<std::string>& args, bool as_user = false) {
     int out[2], err[2];
     if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return {};
     pid_t pid = ::fork();
@@ -64,7 +65,7 @@ Result nsdevctl(const std::vector<std::string>& args, bool as_user = false) {
         ::dup2(devnull, 0);
         if (::chdir("/") != 0) ::_exit(121);
         if (as_user) become_user();
-        std::vector<char*> argv = {const_cast<char*>(nsdevctl_path())};
+        std::vector<char*> argv;
         for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
         ::execv(argv[0], argv.data());
@@ -97,6 +98,13 @@ Result nsdevctl(const std::vector<std::string>& args, bool as_user = false) {
     ::waitpid(pid, &st, 0);
     r.status = decode_status(st);
     return r;
+}
+
+// Runs nsdevctl ARGS (as root, or as uid 1000 with @as_user).
+Result nsdevctl(const std::vector<std::string>& args, bool as_user = false) {
+    std::vector<std::string> argv = {nsdevctl_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return command(argv, as_user);
 }
 
 std::string read_file(const std::string& path) {
@@ -489,6 +497,9 @@ TEST_F(CliVm, UsageErrorsExitTwo) {
         {"run", "--map", "u:1:100000:10", "--", "true"},
         {"probe"},
         {"loop"},
+        {"loop", "attach"},
+        {"loop", "detach", "b:7"},
+        {"loop", "ls", "extra"},
         {"status", "--bogus"},
     };
     for (const auto& args : cases) {
@@ -510,15 +521,284 @@ TEST_F(CliVm, HelpEverywhere) {
     }
 }
 
-TEST_F(CliVm, LoopIsAStub) {
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"loop", "ls"},
-                                                 {"loop", "attach", "/etc/passwd"},
-                                                 {"loop", "detach", "b:7:0"}}) {
-        Result r = nsdevctl(args);
-        EXPECT_EQ(r.status, 1) << r;
-        EXPECT_EQ(r.err, "nsdevctl: loop delegation is not available in this module version\n")
-            << r;
+// ---- loop: nsdevctl loop in a namespace's own /dev (its view)
+
+// The N of "/dev/loopN" alone on a line, or -1.
+long loop_number(const std::string& line) {
+    const std::string prefix = "/dev/loop";
+    if (line.compare(0, prefix.size(), prefix) != 0 || line.size() == prefix.size()) return -1;
+    const std::string n = line.substr(prefix.size());
+    if (n.find_first_not_of("0123456789") != std::string::npos) return -1;
+    return std::atol(n.c_str());
+}
+
+// How often @what occurs in @text.
+size_t count(const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
+        ++n;
+    return n;
+}
+
+// nsdevctl ARGS run in @bg's user and mount namespace (its /dev is its
+// view), as its root: what `nsdevctl run` gives its command.
+Result inside(const Background& bg, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/nsenter", "-t", bg.pid_str(), "-U", "-m", "--",
+                                     nsdevctl_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return command(argv);
+}
+
+/**
+ * AttachedIn - detaches, on destruction, a loop device a test attached in
+ * a Background namespace, whatever the test asserted. Declare it after the
+ * Background, so that it goes first.
+ */
+class AttachedIn {
+public:
+    explicit AttachedIn(const Background& bg) : bg_(bg) {}
+    ~AttachedIn() {
+        if (!device_.empty()) inside(bg_, {"loop", "detach", device_});
     }
+    /** set - the device to detach ("" for none: the test detached it). */
+    void set(const std::string& device) { device_ = device; }
+
+private:
+    const Background& bg_;
+    std::string device_;
+};
+
+/**
+ * ScratchImage - an 8 MiB image with two partitions, mode 0666, in /tmp
+ * (which every namespace of `nsdevctl run` shares); removed on destruction.
+ */
+class ScratchImage {
+public:
+    ScratchImage() {
+        path_ = "/tmp/nsdev-cli-loop.XXXXXX";
+        const int fd = ::mkstemp(path_.data());
+        if (fd < 0) {
+            error_ = "mkstemp failed";
+            path_.clear();
+            return;
+        }
+        const bool sized = ::ftruncate(fd, 8 << 20) == 0;
+        ::close(fd);
+        const Result r = command(
+            {"/bin/sh", "-c", "printf 'label: dos\\n,2M,L\\n,2M,L\\n' | sfdisk -q \"$0\"", path_});
+        if (!sized || r.status != 0 || ::chmod(path_.c_str(), 0666) != 0) {
+            std::ostringstream os;
+            os << "making " << path_ << " failed: " << r;
+            error_ = os.str();
+        }
+    }
+    ~ScratchImage() {
+        if (!path_.empty()) ::unlink(path_.c_str());
+    }
+    ScratchImage(const ScratchImage&) = delete;
+    ScratchImage& operator=(const ScratchImage&) = delete;
+
+    /** error - "" if the image is ready, else what went wrong. */
+    const std::string& error() const { return error_; }
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    std::string error_;
+};
+
+TEST_F(CliVm, LoopAttachInARunNamespacePrintsADelegatedDevice) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    const std::string& image = img.path();
+    // The namespace ends with the command: the same shell detaches, so
+    // that the test leaves nothing behind.
+    Result r = nsdevctl({"run", "--", "sh", "-c",
+                         "d=$(\"$0\" loop attach -P \"$1\") || exit; echo \"$d\"; "
+                         "test -b \"$d\" && test -b \"${d}p1\" && test -b \"${d}p2\"; s=$?; "
+                         "\"$0\" loop detach \"$d\" || exit; exit $s",
+                         nsdevctl_path(), image});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.err, "") << r;
+    const std::vector<std::string> l = lines(r.out);
+    ASSERT_EQ(l.size(), 1u) << r;
+    EXPECT_GE(loop_number(l[0]), 1024) << r;
+}
+
+TEST_F(CliVm, LoopLsJsonListsTheDeviceWithItsTwoPartitions) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    const std::string& image = img.path();
+    Result r = nsdevctl({"run", "--", "sh", "-c",
+                         "d=$(\"$0\" loop attach -P \"$1\") || exit; echo \"$d\"; "
+                         "\"$0\" loop ls --json; s=$?; "
+                         "\"$0\" loop detach \"$d\" || exit; echo ---; "
+                         "\"$0\" loop ls --json --all; test ! -e \"$d\" || exit 3; exit $s",
+                         nsdevctl_path(), image});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.err, "") << r;
+    const std::string dev = lines(r.out).empty() ? "" : lines(r.out)[0];
+    ASSERT_GE(loop_number(dev), 1024) << r;
+    const size_t sep = r.out.find("---\n");
+    ASSERT_NE(sep, std::string::npos) << r;
+    const std::string before = r.out.substr(dev.size() + 1, sep - dev.size() - 1);
+    const std::string after = r.out.substr(sep + 4);
+
+    // Only the namespace's own device, not the host's loops.
+    EXPECT_EQ(count(before, "\"name\":"), 1u) << before;
+    EXPECT_TRUE(contains(before, "{\n  \"loopdevices\": [\n    {\n      \"name\": \"" + dev +
+                                     "\",\n      \"index\": " + dev.substr(9) + ",\n"))
+        << before;
+    EXPECT_TRUE(contains(before, "\"backing_file\": \"" + image + "\",\n")) << before;
+    EXPECT_TRUE(contains(before,
+                         "\"read_only\": false,\n      \"partscan\": true,\n"
+                         "      \"autoclear\": false,\n"))
+        << before;
+    EXPECT_TRUE(contains(before, "\"partitions\": [\n        \"" + dev + "p1\",\n        \"" + dev +
+                                     "p2\"\n      ]\n"))
+        << before;
+    // Detached, the number given back: not even a node is left.
+    EXPECT_EQ(after, "{\n  \"loopdevices\": []\n}\n") << r;
+}
+
+TEST_F(CliVm, LoopAttachLsDetachInABackgroundNamespace) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    const std::string& image = img.path();
+    Background bg, other;
+    ASSERT_GT(bg.pid(), 0);
+    ASSERT_GT(other.pid(), 0);
+    AttachedIn attached(bg);
+
+    Result r = inside(bg, {"loop", "attach", "--read-only", image});
+    ASSERT_EQ(r.status, 0) << r;
+    const std::string dev = lines(r.out).empty() ? "" : lines(r.out)[0];
+    attached.set(dev);
+    ASSERT_GE(loop_number(dev), 1024) << r;
+
+    r = inside(bg, {"loop", "ls"});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_EQ(row(r.out, "NAME"),
+              (std::vector<std::string>{"NAME", "BACKING-FILE", "FLAGS", "PARTITIONS"}))
+        << r;
+    EXPECT_EQ(row(r.out, dev), (std::vector<std::string>{dev, image, "ro", "-"})) << r;
+    // Another namespace sees nothing of it.
+    r = inside(other, {"loop", "ls", "--all"});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_TRUE(row(r.out, dev).empty()) << r;
+    r = inside(other, {"loop", "detach", dev});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.err, "nsdevctl: detach " + dev + ": ENOENT (No such file or directory)\n") << r;
+
+    r = inside(bg, {"loop", "detach", dev});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out + r.err, "") << r;
+    attached.set("");
+    r = inside(bg, {"loop", "ls", "--all"});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_TRUE(row(r.out, dev).empty()) << r;
+    r = inside(bg, {"loop", "detach", dev});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.err, "nsdevctl: detach " + dev + ": ENOENT (No such file or directory)\n") << r;
+
+    // DEVICE as a number: its node in the namespace's /dev.
+    r = inside(bg, {"loop", "attach", image});
+    ASSERT_EQ(r.status, 0) << r;
+    const std::string dev2 = lines(r.out).empty() ? "" : lines(r.out)[0];
+    attached.set(dev2);
+    ASSERT_GE(loop_number(dev2), 1024) << r;
+    struct stat st {};
+    ASSERT_EQ(::stat(("/proc/" + bg.pid_str() + "/root" + dev2).c_str(), &st), 0) << dev2;
+    const std::string number =
+        "b:" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+    r = inside(bg, {"loop", "ls"});
+    EXPECT_EQ(row(r.out, dev2), (std::vector<std::string>{dev2, image, "-", "-"})) << r;
+    r = inside(bg, {"loop", "detach", number});
+    ASSERT_EQ(r.status, 0) << number << "\n" << r;
+    attached.set("");
+    r = inside(bg, {"loop", "ls", "--all"});
+    EXPECT_TRUE(row(r.out, dev2).empty()) << r;
+}
+
+TEST_F(CliVm, LoopAttachBeyondTheLimitFailsWithEdquot) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    const std::string& image = img.path();
+    Background bg;
+    ASSERT_GT(bg.pid(), 0);
+    AttachedIn attached(bg);
+    const std::string edquot = "nsdevctl: attach " + image +
+                               " to a loop device: EDQUOT (Disk quota exceeded) -- this "
+                               "namespace's loop limit is reached (nsdevctl limit)\n";
+
+    Result r = nsdevctl({"limit", "--ns", bg.pid_str(), "--loops", "0"});
+    ASSERT_EQ(r.status, 0) << r;
+    r = inside(bg, {"loop", "attach", "-P", image});
+    if (r.status == 0 && !lines(r.out).empty()) attached.set(lines(r.out)[0]);
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.err, edquot) << r;
+    EXPECT_EQ(r.out, "") << r;
+
+    // One allowed: the second fails; detaching gives the first one back.
+    r = nsdevctl({"limit", "--ns", bg.pid_str(), "--loops", "1"});
+    ASSERT_EQ(r.status, 0) << r;
+    r = inside(bg, {"loop", "attach", image});
+    ASSERT_EQ(r.status, 0) << r;
+    const std::string dev = lines(r.out).empty() ? "" : lines(r.out)[0];
+    attached.set(dev);
+    ASSERT_GE(loop_number(dev), 1024) << r;
+    r = inside(bg, {"loop", "attach", "-r", image});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.err, edquot) << r;
+    r = inside(bg, {"loop", "detach", dev});
+    ASSERT_EQ(r.status, 0) << r;
+    attached.set("");
+    r = inside(bg, {"loop", "attach", image});
+    ASSERT_EQ(r.status, 0) << r;
+    const std::string again = lines(r.out).empty() ? "" : lines(r.out)[0];
+    attached.set(again);
+    EXPECT_GE(loop_number(again), 1024) << r;
+    r = inside(bg, {"loop", "detach", again});
+    EXPECT_EQ(r.status, 0) << r;
+    if (r.status == 0) attached.set("");
+}
+
+TEST_F(CliVm, LoopUnprivilegedUserAttachesInItsNamespace) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    const std::string& image = img.path();
+    Result r = nsdevctl({"run", "--subuid", "--", "sh", "-c",
+                         "d=$(\"$0\" loop attach -P \"$1\") || exit; echo \"$d\"; "
+                         "test -b \"${d}p2\"; s=$?; \"$0\" loop detach \"$d\" || exit; exit $s",
+                         nsdevctl_path(), image},
+                        true);
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.err, "") << r;
+    EXPECT_GE(loop_number(lines(r.out).empty() ? "" : lines(r.out)[0]), 1024) << r;
+}
+
+TEST_F(CliVm, LoopAttachNeedsTheNamespacesRoot) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    const std::string& image = img.path();
+    // uid 1 of the namespace: GET_FREE wants CAP_SYS_ADMIN in it.
+    Result r = nsdevctl({"run", "--", "setpriv", "--reuid=1", "--regid=1", "--clear-groups",
+                         nsdevctl_path(), "loop", "attach", image});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.err, "nsdevctl: attach " + image +
+                         " to a loop device: EPERM (Operation not permitted) -- only the "
+                         "namespace's root (CAP_SYS_ADMIN in it) may allocate loop devices\n")
+        << r;
+}
+
+TEST_F(CliVm, LoopLsOnTheHost) {
+    Result r = nsdevctl({"loop", "ls"});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(lines(r.out).empty() ? "" : lines(r.out)[0], "NAME  BACKING-FILE  FLAGS  PARTITIONS")
+        << r;
+    r = nsdevctl({"loop", "ls", "--all", "--json"});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_TRUE(contains(r.out, "\"name\": \"/dev/loop0\",")) << r;
 }
 
 // Last: leaves the module loaded with its default parameters again.
