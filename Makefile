@@ -5,6 +5,7 @@
 #   make check KERNELS=bookworm
 #   make demo             boot the default kernel and show what exists
 #   make shell KERNEL=sid an interactive shell in the test VM
+#   make bench            the benchmark table of every kernel (KERNELS=...)
 #   make lint             checkpatch --strict and sparse on the module
 #   make clean            remove build/ (keeps the kernel cache)
 #   make distclean        also remove the kernel cache ($(NSDEV_CACHE))
@@ -29,6 +30,9 @@ shell:
 	@scripts/build $(KERNEL)
 	@scripts/vm-run --kernel $(KERNEL) --shell
 
+bench:
+	@scripts/bench $(KERNELS)
+
 lint:
 	@scripts/lint $(KERNELS)
 
@@ -38,4 +42,4 @@ clean:
 distclean: clean
 	rm -rf $(NSDEV_CACHE)
 
-.PHONY: all check demo shell lint clean distclean
+.PHONY: all check demo shell bench lint clean distclean
