@@ -43,7 +43,7 @@ inside "$A" nsdevctl run --map u:0:1000:1000 --map g:0:1000:1000 -- sh -c 'ls /d
 step "the registry, as the host sees it"
 nsdevctl ls
 
-step "A detaches; partitions vanish with the device"
+step "A detaches: the device, its partitions and its number leave A's /dev"
 inside "$A" losetup -d "$dev"
 sleep 0.3
 inside "$A" sh -c 'ls /dev | grep loop | tr "\n" " "; echo'

@@ -24,8 +24,9 @@
  * REVOKE: root of the current assigner or of any ancestor of it.
  *
  * Errors:
- *  EINVAL  unknown flag, nonzero reserved field, bad type, or a namespace
- *          fd that is not a user namespace
+ *  EINVAL  unknown flag, nonzero reserved field, bad type, a major above
+ *          4095 or a minor above 1048575 (dev_t is 12:20 bits), or a
+ *          namespace fd that is not a user namespace (or not nsfs at all)
  *  EBADF   the namespace fd is not open
  *  ENODEV  no such device (char/block major:minor not registered)
  *  EPERM   the caller may not do this (see above)
@@ -33,6 +34,22 @@
  *  EEXIST  ASSIGN to the namespace that already owns the device
  *  ENOENT  REVOKE/QUERY of a device with no assignment visible to the caller
  *  ENOSPC  the registry holds NSDEVTMPFS_MAX_DEVICES devices already
+ *
+ * Loop delegation: /dev/nsdevtmpfs-loop-control (shown as loop-control in
+ * every view) takes the loop driver's LOOP_CTL_GET_FREE, LOOP_CTL_ADD and
+ * LOOP_CTL_REMOVE (<linux/loop.h>) for the caller's user namespace; the
+ * caller needs CAP_SYS_ADMIN in it. Numbers handed out start at the module
+ * parameter loop_index_base (1024). A number is the namespace's from
+ * GET_FREE/ADD until it detaches the device (or closes it unused), or
+ * removes it, or dies. Errors besides the loop driver's own:
+ *  EPERM   not root of the caller's namespace; REMOVE of a loop that is
+ *          not the caller's or a descendant's
+ *  EDQUOT  the caller's namespace, or one of its ancestors, is at its
+ *          loop limit (SET_LIMIT; module parameter loop_limit, 8)
+ *  EINVAL  ADD/REMOVE of a negative or out-of-range index
+ *  EEXIST  ADD of a number that exists or is reserved
+ *  EBUSY   REMOVE of a bound or open loop; opening a number the module
+ *          had to give up meanwhile (losetup then takes another)
  */
 #ifndef _UAPI_LINUX_NSDEVTMPFS_H
 #define _UAPI_LINUX_NSDEVTMPFS_H
@@ -55,7 +72,7 @@
 #define NSDEVTMPFS_BLK			2
 
 /* ASSIGN flags */
-#define NSDEVTMPFS_ASSIGN_GLOBAL	(1U << 0) /* every view; userns_fd ignored, must be -1 */
+#define NSDEVTMPFS_ASSIGN_GLOBAL	(1U << 0) /* every view; userns_fd must be -1 */
 #define NSDEVTMPFS_ASSIGN_FLAGS		NSDEVTMPFS_ASSIGN_GLOBAL
 
 /**
