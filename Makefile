@@ -3,6 +3,7 @@
 #   make                  module + userspace for the default kernel
 #   make check            host unit tests, then every kernel in the matrix
 #   make check KERNELS=bookworm
+#   make check-debug      the whole suite on a KASAN/lockdep/kmemleak kernel
 #   make demo             boot the default kernel and show what exists
 #   make shell KERNEL=sid an interactive shell in the test VM
 #   make bench            the benchmark table of every kernel (KERNELS=...)
@@ -21,6 +22,9 @@ all:
 
 check:
 	@scripts/check $(KERNELS)
+
+check-debug:
+	@scripts/check debug
 
 demo:
 	@scripts/demo $(KERNEL)
@@ -42,4 +46,4 @@ clean:
 distclean: clean
 	rm -rf $(NSDEV_CACHE)
 
-.PHONY: all check demo shell bench lint clean distclean
+.PHONY: all check check-debug demo shell bench lint clean distclean

@@ -16,9 +16,9 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 suite_dir() { printf '%s/%s\n' "$NSDEV_CACHE" "$1"; }
 
 check_suite() {
-	case " $NSDEV_ALL_KERNELS " in
+	case " $NSDEV_ALL_KERNELS debug " in
 	*" $1 "*) ;;
-	*) die "unknown kernel '$1' (known: $NSDEV_ALL_KERNELS)" ;;
+	*) die "unknown kernel '$1' (known: $NSDEV_ALL_KERNELS, and debug)" ;;
 	esac
 }
 
