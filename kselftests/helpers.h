@@ -345,6 +345,41 @@ static inline char *slurp(const char *path)
 	return buf;
 }
 
+/* Run a shell script; its exit status (128 + signal if killed). */
+static inline int sh(const char *script)
+{
+	int status = system(script);
+
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* How many lines of the file at @path contain @needle ("" for all). */
+static inline int count_lines(const char *path, const char *needle)
+{
+	char *text = slurp(path), *line, *save = NULL;
+	int n = 0;
+
+	if (!text)
+		return -errno;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		n += !!strstr(line, needle);
+	free(text);
+	return n;
+}
+
+/* One ioctl on the host's control device: 0 or the negative errno. */
+static inline int control_ioctl(unsigned long cmd, void *arg)
+{
+	int fd, ret;
+
+	fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, arg) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
 /* Make sure VIEW exists (as a plain directory of the initial namespace). */
 static inline void ensure_view_dir(void)
 {

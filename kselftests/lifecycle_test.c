@@ -17,27 +17,6 @@
 #define CHURN		100
 #define REAP_WAIT_MS	10000
 
-static int sh(const char *script)
-{
-	int status = system(script);
-
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/* Lines of @path containing @needle ("" for all). */
-static int count_lines(const char *path, const char *needle)
-{
-	char *text = slurp(path), *line, *save = NULL;
-	int n = 0;
-
-	if (!text)
-		return -1;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		n += !!strstr(line, needle);
-	free(text);
-	return n;
-}
-
 /* Delegated loop devices that exist right now. */
 static int delegated_loops(void)
 {

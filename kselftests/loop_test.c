@@ -17,13 +17,6 @@
 #define IMG_PART	"/tmp/nsdev-img-2p"	/* 64 MiB, two partitions */
 #define LOOP_BASE	1024			/* the module's loop_index_base */
 
-static int sh(const char *script)
-{
-	int status = system(script);
-
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* In a namespace child: /dev becomes the view (once), then run @arg. */
 static int ns_sh(const char *arg)
 {

@@ -511,29 +511,14 @@ TEST(query_reports_owner_assigner_and_flags)
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
-/* In a child: the number of lines of a /proc listing that contain ARG. */
-static int count_lines_with(const char *path, const char *needle)
-{
-	char *text = slurp(path), *line, *save = NULL;
-	int n = 0;
-
-	if (!text)
-		return -errno;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!needle[0] || strstr(line, needle))
-			n++;
-	free(text);
-	return n;
-}
-
 static int ns_proc_devices_with(const char *arg)
 {
-	return count_lines_with("/proc/nsdevtmpfs/devices", arg);
+	return count_lines("/proc/nsdevtmpfs/devices", arg);
 }
 
 static int ns_proc_namespaces(const char *arg)
 {
-	return count_lines_with("/proc/nsdevtmpfs/namespaces", arg);
+	return count_lines("/proc/nsdevtmpfs/namespaces", arg);
 }
 
 TEST(proc_listings_show_a_namespace_its_subtree)
@@ -555,8 +540,8 @@ TEST(proc_listings_show_a_namespace_its_subtree)
 	ASSERT_EQ(0, assign_blk(LOOP(6), b.userns));
 
 	/* The initial namespace sees both. */
-	EXPECT_EQ(1, count_lines_with("/proc/nsdevtmpfs/devices", " 7:5 "));
-	EXPECT_EQ(1, count_lines_with("/proc/nsdevtmpfs/devices", " 7:6 "));
+	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", " 7:5 "));
+	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", " 7:6 "));
 	/* A sees its own device and the globals, not B's. */
 	EXPECT_EQ(1, nschild_call(&a, ns_proc_devices_with, " 7:5 "));
 	EXPECT_EQ(0, nschild_call(&a, ns_proc_devices_with, " 7:6 "));
@@ -564,7 +549,7 @@ TEST(proc_listings_show_a_namespace_its_subtree)
 	/* A's namespaces listing: only itself. */
 	EXPECT_EQ(1, nschild_call(&a, ns_proc_namespaces, ""));
 	EXPECT_EQ(0, nschild_call(&a, ns_proc_namespaces, b_ino + 1));
-	EXPECT_GE(count_lines_with("/proc/nsdevtmpfs/namespaces", ""), 3);
+	EXPECT_GE(count_lines("/proc/nsdevtmpfs/namespaces", ""), 3);
 
 	EXPECT_EQ(0, revoke_blk(LOOP(5)));
 	EXPECT_EQ(0, revoke_blk(LOOP(6)));
@@ -573,18 +558,6 @@ TEST(proc_listings_show_a_namespace_its_subtree)
 }
 
 /* --- bad input changes nothing ------------------------------------------ */
-
-static int control_ioctl(unsigned long cmd, void *arg)
-{
-	int fd, ret;
-
-	fd = open(CONTROL, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = ioctl(fd, cmd, arg) ? -errno : 0;
-	close(fd);
-	return ret;
-}
 
 TEST(bad_ioctl_input_is_rejected_and_changes_nothing)
 {
