@@ -7,6 +7,8 @@
  * loop handed to someone outside lives until that user is done with it.
  */
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "helpers.h"
@@ -307,6 +309,62 @@ TEST_F(life, nested_three_levels)
 	/* And A's death returns it to nobody: the initial assignment goes too. */
 	EXPECT_TRUE(wait_for_empty_registry());
 	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
+}
+
+/* In a child: bind a loop through its view, then unmount the view. */
+static int ns_bind_then_umount(const char *arg)
+{
+	struct loop_config cfg = { 0 };
+	int ctl, dev, n;
+	char path[32];
+
+	if (mount("none", "/dev", FSTYPE, 0, NULL))
+		return -errno;
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
+	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	dev = open(path, O_RDWR | O_CLOEXEC);
+	if (ctl < 0 || cfg.fd < 0 || n < 0 || dev < 0 ||
+	    ioctl(dev, LOOP_CONFIGURE, &cfg))
+		return -errno;
+	close(dev);
+	close(cfg.fd);
+	close(ctl);
+	if (umount("/dev"))
+		return -errno;
+	return n;
+}
+
+/* With no view mounted, unloading the module frees the loops it made. */
+TEST_F(life, rmmod_frees_the_loops_of_living_namespaces)
+{
+	char sysfs[64], ko[128];
+	struct nschild a;
+	struct utsname u;
+	int n, fd;
+
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	n = nschild_call(&a, ns_bind_then_umount, NULL);
+	ASSERT_GE(n, 1024);
+	snprintf(sysfs, sizeof(sysfs), "/sys/block/loop%d/loop/backing_file", n);
+	ASSERT_EQ(0, access(sysfs, F_OK));
+
+	ASSERT_EQ(0, syscall(__NR_delete_module, "nsdevtmpfs", O_NONBLOCK)) {
+		TH_LOG("rmmod with a bound delegated loop: %s", strerror(errno));
+	}
+	snprintf(sysfs, sizeof(sysfs), "/sys/block/loop%d", n);
+	EXPECT_NE(0, access(sysfs, F_OK)) {
+		TH_LOG("loop%d survived the module", n);
+	}
+	/* Back as it was, for whatever runs next. */
+	ASSERT_EQ(0, uname(&u));
+	snprintf(ko, sizeof(ko), "/lib/modules/%s/extra/nsdevtmpfs.ko", u.release);
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, syscall(__NR_finit_module, fd, "", 0));
+	close(fd);
+	EXPECT_EQ(0, nschild_stop(&a));
 }
 
 TEST_HARNESS_MAIN
