@@ -100,7 +100,7 @@ FIXTURE_TEARDOWN(life)
 	unlink(IMG_PART);
 }
 
-TEST_F(life, churn_leaves_nothing_behind)
+TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 600)
 {
 	struct timespec t0, t1;
 	struct nschild c;

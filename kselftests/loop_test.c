@@ -331,7 +331,8 @@ static int ns_race(const char *arg)
 	return taken + 1000 * lost;
 }
 
-TEST_F(loop, host_losetup_never_gets_a_namespace_loop)
+/* Minutes on the debug kernel (KASAN, lockdep): more than the default 30 s. */
+TEST_F_TIMEOUT(loop, host_losetup_never_gets_a_namespace_loop, 600)
 {
 	int i, status, backing, pipefd[2], res[3] = { 0 }, idx, ns;
 	pid_t host;

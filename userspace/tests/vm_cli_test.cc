@@ -176,7 +176,8 @@ public:
         }
         // Its child, once it runs sleep in a namespace of its own.
         const uint64_t ours = ns_inode(::getpid());
-        for (int i = 0; i < 500 && cmd_ < 0; ++i) {
+        // Up to 30 s: the debug kernel (KASAN, lockdep) is slow to start it.
+        for (int i = 0; i < 3000 && cmd_ < 0; ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
             cmd_ = find_child();
             if (cmd_ > 0 && (ns_inode(cmd_) == ours || ns_inode(cmd_) == 0 ||
