@@ -291,22 +291,20 @@ TEST(non_root_cannot_use_the_control_device)
 	close(fd);
 }
 
+static int open_view_control(const char *arg)
+{
+	int fd = open(VIEW_CONTROL, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 /* In a namespace child: a non-root process of the same namespace. */
 static int ns_nonroot_control(const char *arg)
 {
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (setresgid(1, 1, 1) || setresuid(1, 1, 1))
-			_exit(10);
-		_exit(open(VIEW_CONTROL, O_RDWR) < 0 && errno == EACCES ? 0 : 11);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -errno;
-	return WEXITSTATUS(status);
+	return nonroot_call(open_view_control, NULL) == -EACCES ? 0 : 11;
 }
 
 /* Calls a namespace root makes with a device it does not own. */

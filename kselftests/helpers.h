@@ -345,6 +345,31 @@ static inline char *slurp(const char *path)
 	return buf;
 }
 
+/*
+ * Run fn(arg) in a forked process of the same namespaces that has become
+ * uid and gid 1 (not root there). Return: fn's result (an errno, 0 or a
+ * small number), or -ECHILD when the process could not drop root.
+ */
+static inline int nonroot_call(nscall_fn fn, const char *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setgroups(0, NULL) && errno != EPERM)
+			_exit(255);
+		if (setresgid(1, 1, 1) || setresuid(1, 1, 1))
+			_exit(255);
+		_exit(-fn(arg) & 0xff);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 255)
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
 /* Run a shell script; its exit status (128 + signal if killed). */
 static inline int sh(const char *script)
 {

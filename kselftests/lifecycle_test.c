@@ -125,6 +125,31 @@ TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 600)
 	       (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 }
 
+/*
+ * In a child: mount the view on /dev and bind a free loop to IMG_PART.
+ * Return: the loop's number, its node left open in *@dev; or -errno.
+ */
+static int bind_free_loop(int *dev)
+{
+	struct loop_config cfg = { 0 };
+	int ctl, n, ret = 0;
+	char path[32];
+
+	if (mount("none", "/dev", FSTYPE, 0, NULL))
+		return -errno;
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
+	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	*dev = open(path, O_RDWR | O_CLOEXEC);
+	if (ctl < 0 || cfg.fd < 0 || n < 0 || *dev < 0 ||
+	    ioctl(*dev, LOOP_CONFIGURE, &cfg))
+		ret = -errno;
+	close(cfg.fd);
+	close(ctl);
+	return ret ? ret : n;
+}
+
 /* In A: open its bound loop and hand the fd out over @arg's socket. */
 static int sock[2];
 
@@ -137,20 +162,10 @@ static int ns_bind_and_send(const char *arg)
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	struct loop_config cfg = { 0 };
-	int ctl, dev, n;
-	char path[32];
+	int dev, n = bind_free_loop(&dev);
 
-	if (mount("none", "/dev", FSTYPE, 0, NULL))
-		return -errno;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
-	snprintf(path, sizeof(path), "/dev/loop%d", n);
-	dev = open(path, O_RDWR | O_CLOEXEC);
-	if (ctl < 0 || cfg.fd < 0 || n < 0 || dev < 0 ||
-	    ioctl(dev, LOOP_CONFIGURE, &cfg))
-		return -errno;
+	if (n < 0)
+		return n;
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
@@ -158,8 +173,6 @@ static int ns_bind_and_send(const char *arg)
 	if (sendmsg(sock[0], &msg, 0) != 1)
 		return -errno;
 	close(dev);
-	close(cfg.fd);
-	close(ctl);
 	return n;
 }
 
@@ -314,26 +327,12 @@ TEST_F(life, nested_three_levels)
 /* In a child: bind a loop through its view, then unmount the view. */
 static int ns_bind_then_umount(const char *arg)
 {
-	struct loop_config cfg = { 0 };
-	int ctl, dev, n;
-	char path[32];
+	int dev, n = bind_free_loop(&dev);
 
-	if (mount("none", "/dev", FSTYPE, 0, NULL))
-		return -errno;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
-	snprintf(path, sizeof(path), "/dev/loop%d", n);
-	dev = open(path, O_RDWR | O_CLOEXEC);
-	if (ctl < 0 || cfg.fd < 0 || n < 0 || dev < 0 ||
-	    ioctl(dev, LOOP_CONFIGURE, &cfg))
-		return -errno;
+	if (n < 0)
+		return n;
 	close(dev);
-	close(cfg.fd);
-	close(ctl);
-	if (umount("/dev"))
-		return -errno;
-	return n;
+	return umount("/dev") ? -errno : n;
 }
 
 /* With no view mounted, unloading the module frees the loops it made. */

@@ -192,18 +192,7 @@ TEST_F(loop, other_namespaces_cannot_see_or_touch_it)
 
 static int ns_nonroot_get_free(const char *arg)
 {
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (setresgid(1, 1, 1) || setresuid(1, 1, 1))
-			_exit(10);
-		_exit(ns_loopctl(loopctl_arg(LOOP_CTL_GET_FREE, 0)) == -EPERM ? 0 : 11);
-	}
-	waitpid(pid, &status, 0);
-	return WEXITSTATUS(status);
+	return nonroot_call(ns_loopctl, loopctl_arg(LOOP_CTL_GET_FREE, 0)) == -EPERM ? 0 : 11;
 }
 
 TEST_F(loop, non_root_in_the_namespace_cannot_allocate)
