@@ -131,36 +131,43 @@ static inline void nschild_serve(int cmd, int res)
 	}
 }
 
-/**
- * nschild_start - fork a child into new user and mount namespaces
- * @c:     filled in
- * @base:  outside id that root of the new namespace maps to
- * @count: how many ids are mapped
- *
- * The parent writes the id maps; the child makes its mounts private and
- * then serves nschild_call(). Return: 0 or a negative errno.
+/*
+ * Fork a server into new user and mount namespaces whose root maps to
+ * @base (@count ids); it serves requests on @cmd[0] and answers on
+ * @res[1]. The caller writes the id maps, so it must be able to: a
+ * process of the parent namespace with CAP_SETUID there. A @tied child
+ * dies with its parent. Return: the child's pid, or a negative errno.
  */
-static inline int nschild_start(struct nschild *c, unsigned int base,
-				unsigned int count)
+static inline pid_t nschild_fork(int cmd[2], int res[2], unsigned int base,
+				 unsigned int count, bool tied)
 {
-	int cmd[2], res[2], ready;
-	char path[64];
+	int up[2], down[2], ready;
+	pid_t pid;
 
-	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+	if (pipe2(up, O_CLOEXEC))
 		return -errno;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
-	if (c->pid == 0) {
+	if (pipe2(down, O_CLOEXEC)) {
+		ready = -errno;
+		close(up[0]);
+		close(up[1]);
+		return ready;
+	}
+	pid = fork();
+	if (pid == 0) {
 		close(cmd[1]);
 		close(res[0]);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(up[0]);
+		close(down[1]);
+		if (tied)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		ready = unshare(CLONE_NEWUSER | CLONE_NEWNS) ? -errno : 0;
-		if (write(res[1], &ready, sizeof(ready)) != sizeof(ready) || ready)
+		if (write(up[1], &ready, sizeof(ready)) != sizeof(ready) || ready)
 			_exit(1);
 		/* Wait for the maps, then become root of the namespace. */
-		if (read_full(cmd[0], &ready, sizeof(ready)) != sizeof(ready))
+		if (read_full(down[0], &ready, sizeof(ready)) != sizeof(ready) || ready)
 			_exit(1);
+		close(up[1]);
+		close(down[0]);
 		if (setresgid(0, 0, 0) || setresuid(0, 0, 0))
 			_exit(1);
 		/*
@@ -171,22 +178,102 @@ static inline int nschild_start(struct nschild *c, unsigned int base,
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 		nschild_serve(cmd[0], res[1]);
 	}
+	close(up[1]);
+	close(down[0]);
+	if (pid < 0) {
+		ready = -errno;
+	} else if (read_full(up[0], &ready, sizeof(ready)) != sizeof(ready)) {
+		ready = -ECHILD;
+	} else if (!ready) {
+		ready = write_id_maps(pid, base, count);
+		if (write(down[1], &ready, sizeof(ready)) != sizeof(ready) && !ready)
+			ready = -EPIPE;
+	}
+	close(up[0]);
+	close(down[1]);
+	if (ready && pid > 0)
+		waitpid(pid, NULL, 0);
+	return ready ? ready : pid;
+}
+
+/* Take the parent's ends of the pipes and the new namespace's fd. */
+static inline int nschild_adopt(struct nschild *c, pid_t pid, int cmd[2],
+				int res[2])
+{
+	char path[64];
+
 	close(cmd[0]);
 	close(res[1]);
 	c->cmd = cmd[1];
 	c->res = res[0];
-	if (read_full(c->res, &ready, sizeof(ready)) != sizeof(ready))
-		return -ECHILD;
-	if (ready)
-		return ready;
-	ready = write_id_maps(c->pid, base, count);
-	if (ready)
-		return ready;
-	if (write(c->cmd, &ready, sizeof(ready)) != sizeof(ready))
-		return -EPIPE;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", c->pid);
+	c->pid = pid;
+	c->userns = -1;
+	if (pid < 0)
+		return pid;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
 	c->userns = open(path, O_RDONLY | O_CLOEXEC);
 	return c->userns < 0 ? -errno : 0;
+}
+
+/**
+ * nschild_start - fork a child into new user and mount namespaces
+ * @c:     filled in
+ * @base:  outside id that root of the new namespace maps to
+ * @count: how many ids are mapped
+ *
+ * The caller writes the id maps; the child makes its mounts private and
+ * then serves nschild_call(). It dies with the caller.
+ * Return: 0 or a negative errno.
+ */
+static inline int nschild_start(struct nschild *c, unsigned int base,
+				unsigned int count)
+{
+	int cmd[2], res[2];
+
+	*c = (struct nschild){ .pid = -1, .cmd = -1, .res = -1, .userns = -1 };
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+		return -errno;
+	return nschild_adopt(c, nschild_fork(cmd, res, base, count, true), cmd, res);
+}
+
+/**
+ * nschild_start_under - a child namespace of @parent, served by the caller
+ * @c:      filled in
+ * @parent: fd of the user namespace to create it in
+ * @base:   id of @parent that root of the new namespace maps to
+ * @count:  how many ids are mapped
+ *
+ * A short-lived helper enters @parent as its root, forks the new
+ * namespace's first process and maps it, and exits: @parent gains no
+ * task, and the new process is an orphan that the caller talks to (and,
+ * as a child subreaper, reaps) directly. It does not die with the caller.
+ * Return: 0 or a negative errno.
+ */
+static inline int nschild_start_under(struct nschild *c, int parent,
+				      unsigned int base, unsigned int count)
+{
+	int cmd[2], res[2], status;
+	pid_t helper, pid = -ECHILD;
+
+	*c = (struct nschild){ .pid = -1, .cmd = -1, .res = -1, .userns = -1 };
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+		return -errno;
+	helper = fork();
+	if (helper == 0) {
+		pid = -1;
+		/* Dumpable again after the uid change: the maps are ours to write. */
+		if (!setns(parent, CLONE_NEWUSER) && !setresgid(0, 0, 0) &&
+		    !setresuid(0, 0, 0) && !prctl(PR_SET_DUMPABLE, 1))
+			pid = nschild_fork(cmd, res, base, count, false);
+		if (pid < 0 || write(res[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(1);
+		_exit(0);
+	}
+	if (helper > 0 && waitpid(helper, &status, 0) == helper &&
+	    WIFEXITED(status) && !WEXITSTATUS(status) &&
+	    read_full(res[0], &pid, sizeof(pid)) != sizeof(pid))
+		pid = -ECHILD;
+	return nschild_adopt(c, pid, cmd, res);
 }
 
 /* Run fn(arg) in the child; its return value, or -EPIPE if it died. */
@@ -216,7 +303,8 @@ static inline int nschild_stop(struct nschild *c)
 		kill(c->pid, SIGKILL);
 	close(c->cmd);
 	close(c->res);
-	close(c->userns);
+	if (c->userns >= 0)
+		close(c->userns);
 	if (waitpid(c->pid, &status, 0) != c->pid)
 		return -1;
 	c->pid = 0;

@@ -6,6 +6,7 @@
  * back to its assigner, its records disappear, within a few seconds. A
  * loop handed to someone outside lives until that user is done with it.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -16,8 +17,9 @@
 #include "kselftest_harness.h"
 
 #define IMG_PART	"/tmp/nsdev-life-2p"
-#define CHURN		100
+#define CHURN		500
 #define REAP_WAIT_MS	10000
+#define CHURN_WAIT_MS	180000	/* the reaper frees about 30 namespaces a second */
 
 /* Delegated loop devices that exist right now. */
 static int delegated_loops(void)
@@ -26,22 +28,30 @@ static int delegated_loops(void)
 		  "n=$((n+1)); done; exit $n");
 }
 
-/* Wait until the registry holds nothing but the initial namespace. */
-static bool wait_for_empty_registry(void)
+/*
+ * Wait up to @limit_ms until the registry holds nothing but the initial
+ * namespace. Return: how long that took, or -1 (after logging what is left).
+ */
+static int wait_until_empty(int limit_ms)
 {
 	int ms;
 
-	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
+	for (ms = 0; ms < limit_ms; ms += 100) {
 		if (count_lines("/proc/nsdevtmpfs/namespaces", "") == 1 &&
 		    count_lines("/proc/nsdevtmpfs/devices", "owned") == 0 &&
 		    delegated_loops() == 0)
-			return true;
+			return ms;
 		usleep(100 * 1000);
 	}
 	sh("echo '# left in the registry:'; sed 's/^/#   /' /proc/nsdevtmpfs/namespaces; "
 	   "grep -v default /proc/nsdevtmpfs/devices | sed 's/^/#   /'; "
 	   "ls /sys/block | tr '\\n' ' ' | sed 's/^/#   /'; echo");
-	return false;
+	return -1;
+}
+
+static bool wait_for_empty_registry(void)
+{
+	return wait_until_empty(REAP_WAIT_MS) >= 0;
 }
 
 /*
@@ -100,11 +110,56 @@ FIXTURE_TEARDOWN(life)
 	unlink(IMG_PART);
 }
 
-TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 600)
+/* Put the module back after a test unloaded it. */
+static int reload_module(void)
+{
+	struct utsname u;
+	char ko[128];
+	int fd, ret;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(ko, sizeof(ko), "/lib/modules/%s/extra/nsdevtmpfs.ko", u.release);
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Try to unload the module until told to stop (by SIGTERM); it must fail
+ * every time. Exit status: 0, or 1 if it ever succeeded or failed with
+ * anything but "in use".
+ */
+static void rmmod_hammer(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		if (!syscall(__NR_delete_module, "nsdevtmpfs", O_NONBLOCK))
+			_exit(1);
+		if (errno != EWOULDBLOCK && errno != EBUSY)
+			_exit(2);
+		usleep(2000);
+	}
+}
+
+TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 900)
 {
 	struct timespec t0, t1;
-	struct nschild c;
-	int i;
+	struct nschild c, pin;
+	int i, status, drain;
+	pid_t hammer;
+
+	/* A view stays mounted all along: unloading must fail throughout. */
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&pin, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&pin, ns_mount_view, NULL));
+	hammer = fork();
+	ASSERT_GE(hammer, 0);
+	if (hammer == 0)
+		rmmod_hammer();
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < CHURN; i++) {
@@ -115,14 +170,29 @@ TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 600)
 		ASSERT_EQ(0, nschild_stop(&c));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	EXPECT_TRUE(wait_for_empty_registry()) {
+	kill(hammer, SIGTERM);
+	ASSERT_EQ(hammer, waitpid(hammer, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status)) {
+		TH_LOG("rmmod during the churn: %s", WEXITSTATUS(status) == 1 ?
+		       "succeeded" : "failed with an unexpected errno");
+	}
+	ASSERT_EQ(0, nschild_stop(&pin));
+	drain = wait_until_empty(CHURN_WAIT_MS);
+	EXPECT_LE(0, drain) {
 		TH_LOG("left: %d namespaces, %d owned devices, %d delegated loops",
 		       count_lines("/proc/nsdevtmpfs/namespaces", "") - 1,
 		       count_lines("/proc/nsdevtmpfs/devices", "owned"),
 		       delegated_loops());
 	}
-	TH_LOG("%d namespaces with 2 loops each in %ld ms", CHURN,
-	       (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	TH_LOG("%d namespaces with 2 loops each in %ld ms; all reclaimed %d ms later",
+	       CHURN, (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
+	       drain);
+
+	/* Nothing holds the module any more. */
+	ASSERT_EQ(0, syscall(__NR_delete_module, "nsdevtmpfs", O_NONBLOCK)) {
+		TH_LOG("rmmod after the churn: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, reload_module());
 }
 
 /*
@@ -196,11 +266,24 @@ static int recv_fd(int s)
 	return fd;
 }
 
+/* Read 4 KiB blocks from @fd until SIGTERM; exit 1 at the first failure. */
+static void reader(int fd)
+{
+	char buf[4096];
+	unsigned int i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (i = 0;; i++)
+		if (pread(fd, buf, sizeof(buf), (i % 4096) * sizeof(buf)) != sizeof(buf))
+			_exit(1);
+}
+
 TEST_F(life, loop_outlives_its_namespace_while_someone_uses_it)
 {
 	char buf[4096], sysfs[64];
 	struct nschild a;
-	int fd, n, i;
+	int fd, n, status;
+	pid_t pid;
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sock));
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
@@ -208,15 +291,21 @@ TEST_F(life, loop_outlives_its_namespace_while_someone_uses_it)
 	ASSERT_GE(n, 1024);
 	fd = recv_fd(sock[1]);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, nschild_stop(&a));
 
-	/* A is gone; I/O through the handed-over fd goes on meanwhile. */
-	for (i = 0; i < 30; i++) {
-		ASSERT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), (i % 16) * 4096)) {
-			TH_LOG("read %d from loop%d failed: %s", i, n, strerror(errno));
-		}
-		usleep(100 * 1000);
+	/* A dies while another process is in the middle of reading. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		reader(fd);
+	usleep(200 * 1000);
+	ASSERT_EQ(0, nschild_stop(&a));
+	sleep(3);	/* past several reaper runs */
+	kill(pid, SIGTERM);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status)) {
+		TH_LOG("a read from loop%d failed after its namespace died", n);
 	}
+	EXPECT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 0));
 	snprintf(sysfs, sizeof(sysfs), "/sys/block/loop%d", n);
 	EXPECT_EQ(0, access(sysfs, F_OK)) {
 		TH_LOG("loop%d vanished while in use", n);
@@ -324,6 +413,119 @@ TEST_F(life, nested_three_levels)
 	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
 }
 
+/* In a namespace: give loop0 to the user namespace at path @arg. */
+static int ns_give_to(const char *arg)
+{
+	int userns = open(arg, O_RDONLY | O_CLOEXEC), ret;
+
+	if (userns < 0)
+		return -errno;
+	ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(7, 0), userns, 0);
+	close(userns);
+	return ret;
+}
+
+/* In a namespace with a view on VIEW: bind a free loop; its number. */
+static int ns_bind_loop(const char *arg)
+{
+	struct loop_config cfg = { 0 };
+	int ctl, dev = -1, n, ret = 0;
+	char path[64];
+
+	ctl = open(VIEW "/loop-control", O_RDWR | O_CLOEXEC);
+	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
+	n = ctl < 0 ? -1 : ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (n >= 0) {
+		snprintf(path, sizeof(path), VIEW "/loop%d", n);
+		dev = open(path, O_RDWR | O_CLOEXEC);
+	}
+	if (ctl < 0 || cfg.fd < 0 || n < 0 || dev < 0 ||
+	    ioctl(dev, LOOP_CONFIGURE, &cfg))
+		ret = -errno;
+	if (dev >= 0)
+		close(dev);
+	close(cfg.fd);
+	close(ctl);
+	return ret ? ret : n;
+}
+
+static char *userns_path(const struct nschild *c)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", c->pid);
+	return path;
+}
+
+static bool loop_exists(int n)
+{
+	char sysfs[64];
+
+	snprintf(sysfs, sizeof(sysfs), "/sys/block/loop%d", n);
+	return !access(sysfs, F_OK);
+}
+
+/*
+ * The middle of A > B > C loses its last task while C lives on. B is not
+ * dead: C holds it, and C's grant came through it. Nothing of B's or C's
+ * goes until C dies too; then both go, and loop0 is A's again.
+ */
+TEST_F(life, middle_namespace_dies_with_live_children)
+{
+	struct nsdevtmpfs_query q;
+	struct nschild a, b, c;
+	int nb, nc, ms;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start_under(&b, a.userns, 0, 1000));
+	ASSERT_EQ(0, nschild_start_under(&c, b.userns, 0, 100));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&c, ns_mount_view, NULL));
+
+	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, nschild_call(&a, ns_give_to, userns_path(&b)));
+	ASSERT_EQ(0, nschild_call(&b, ns_give_to, userns_path(&c)));
+	nb = nschild_call(&b, ns_bind_loop, NULL);
+	nc = nschild_call(&c, ns_bind_loop, NULL);
+	ASSERT_GE(nb, 1024);
+	ASSERT_GE(nc, 1024);
+	ASSERT_EQ(4, count_lines("/proc/nsdevtmpfs/namespaces", ""));
+
+	/* B's only process exits; its view is gone with its mount namespace. */
+	ASSERT_EQ(0, nschild_stop(&b));
+	sleep(3);	/* past several reaper runs */
+	EXPECT_EQ(4, count_lines("/proc/nsdevtmpfs/namespaces", "")) {
+		TH_LOG("B or C was reaped while C lives");
+	}
+	EXPECT_EQ(1, nschild_call(&c, ns_exists, "loop0"));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
+	EXPECT_EQ(3, q.depth);
+	EXPECT_TRUE(loop_exists(nb));
+	EXPECT_TRUE(loop_exists(nc));
+	/* C still works: its loop, and a new one. */
+	EXPECT_EQ(0, nschild_call(&c, ns_open, "loop0"));
+	EXPECT_LE(1024, nschild_call(&c, ns_bind_loop, NULL));
+
+	/* Now C goes: B and C are reaped, bottom up, and A has loop0 again. */
+	ASSERT_EQ(0, nschild_stop(&c));
+	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
+		if (count_lines("/proc/nsdevtmpfs/namespaces", "") == 2)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(2, count_lines("/proc/nsdevtmpfs/namespaces", ""));
+	EXPECT_FALSE(loop_exists(nb));
+	EXPECT_FALSE(loop_exists(nc));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
+	EXPECT_EQ(1, q.depth);
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop0"));
+	ASSERT_EQ(0, nschild_stop(&a));
+	EXPECT_TRUE(wait_for_empty_registry());
+}
+
 /* In a child: bind a loop through its view, then unmount the view. */
 static int ns_bind_then_umount(const char *arg)
 {
@@ -338,10 +540,9 @@ static int ns_bind_then_umount(const char *arg)
 /* With no view mounted, unloading the module frees the loops it made. */
 TEST_F(life, rmmod_frees_the_loops_of_living_namespaces)
 {
-	char sysfs[64], ko[128];
+	char sysfs[64];
 	struct nschild a;
-	struct utsname u;
-	int n, fd;
+	int n;
 
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	n = nschild_call(&a, ns_bind_then_umount, NULL);
@@ -357,12 +558,7 @@ TEST_F(life, rmmod_frees_the_loops_of_living_namespaces)
 		TH_LOG("loop%d survived the module", n);
 	}
 	/* Back as it was, for whatever runs next. */
-	ASSERT_EQ(0, uname(&u));
-	snprintf(ko, sizeof(ko), "/lib/modules/%s/extra/nsdevtmpfs.ko", u.release);
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, syscall(__NR_finit_module, fd, "", 0));
-	close(fd);
+	ASSERT_EQ(0, reload_module());
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
