@@ -746,6 +746,24 @@ static bool nsdev_loop_mine(struct nsdev_loop *loop, bool below)
 	return mine;
 }
 
+/*
+ * Does the caller's namespace, or one below it, hold any delegated loop?
+ * If not, GET_FREE need not look through the whole table for one of its
+ * reserved numbers: the common case stays independent of how many other
+ * namespaces hold loops.
+ */
+static bool nsdev_loops_held(void)
+{
+	struct nsdev_ns *ns;
+	bool held;
+
+	mutex_lock(&nsdev_registry_lock);
+	ns = nsdev_ns_find(current_user_ns());
+	held = ns && ns->loops_used;
+	mutex_unlock(&nsdev_registry_lock);
+	return held;
+}
+
 static long nsdev_loopctl_get_free(void)
 {
 	struct nsdev_loop *loop, *found = NULL;
@@ -754,6 +772,8 @@ static long nsdev_loopctl_get_free(void)
 	long ret;
 
 	/* A free number the namespace holds already? */
+	if (!nsdev_loops_held())
+		goto new_number;
 	mutex_lock(&nsdev_loops_lock);
 	xa_for_each(&nsdev_loops, index, loop) {
 		if (READ_ONCE(loop->state) == NSDEV_LOOP_RESERVED) {
@@ -775,6 +795,7 @@ static long nsdev_loopctl_get_free(void)
 		return ret;
 	}
 
+new_number:
 	/* A new number that neither the loop driver nor the table uses. */
 	for (i = nsdev_loop_base; i <= (MINORMASK >> nsdev_loop_part_shift); i++) {
 		if (xa_load(&nsdev_loops, i) || nsdev_loop_exists(i))
