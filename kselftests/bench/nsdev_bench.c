@@ -8,6 +8,7 @@
  * always exits 0 (unless it cannot run at all).
  */
 #include <dirent.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "../helpers.h"
@@ -71,6 +72,144 @@ static double time_open(const char *path)
 		close(fd);
 	}
 	return (now_us() - t0) / ITER;
+}
+
+/* --- 2. readdir of a view with N owned devices vs devtmpfs ------------- */
+
+#define RD_VIEW		"/tmp/nsdev-bench-rd"
+#define RD_BASE		"/dev/nsdev-bench-rd"
+#define RD_INDEX	300000	/* first loop number reserved for the view */
+
+/* opendir + readdir to the end + closedir; µs, and the entries seen. */
+static double readdir_once(const char *dir, int *entries)
+{
+	double t0 = now_us();
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n++;
+	closedir(d);
+	*entries = n;
+	return now_us() - t0;
+}
+
+/* The mean of enough readdir_once() calls for about 20000 entries. */
+static double time_readdir(const char *dir, int *entries)
+{
+	double t = readdir_once(dir, entries);
+	int i, reps = 1 + 20000 / (*entries + 1);
+
+	if (t < 0)
+		return t;
+	for (i = 0, t = 0; i < reps; i++)
+		t += readdir_once(dir, entries);
+	return t / reps;
+}
+
+static int rd_owned;	/* in the namespace: numbers reserved so far */
+
+/*
+ * In the namespace: reserve loop numbers until the view holds @arg owned
+ * devices, then time readdir of it. Return: the median in ns.
+ */
+static int ns_readdir(const char *arg)
+{
+	int want = atoi(arg), ctl, i, n;
+	double v[RUNS];
+
+	if (!rd_owned && mount("none", RD_VIEW, FSTYPE, 0, NULL))
+		return -errno;
+	ctl = open(RD_VIEW "/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		return -errno;
+	for (; rd_owned < want; rd_owned++)
+		if (ioctl(ctl, LOOP_CTL_ADD, RD_INDEX + rd_owned) < 0)
+			return -errno;
+	close(ctl);
+	for (i = 0; i < RUNS; i++)
+		v[i] = time_readdir(RD_VIEW, &n);
+	return (int)(median(v, RUNS) * 1000);
+}
+
+/* In the namespace: how many entries readdir of the view returns. */
+static int ns_entries(const char *arg)
+{
+	int n;
+
+	return time_readdir(RD_VIEW, &n) < 0 ? -errno : n;
+}
+
+/* devtmpfs: a directory with @entries entries (. and .. included). */
+static double devtmpfs_readdir(int entries)
+{
+	static int made;
+	double v[RUNS];
+	char path[64];
+	int i, n;
+
+	mkdir(RD_BASE, 0755);
+	for (; made < entries - 2; made++) {
+		snprintf(path, sizeof(path), RD_BASE "/loop%d", RD_INDEX + made);
+		mknod(path, S_IFBLK | 0660, makedev(7, RD_INDEX + made));
+	}
+	for (i = 0; i < RUNS; i++)
+		v[i] = time_readdir(RD_BASE, &n);
+	return median(v, RUNS);
+}
+
+static int set_loop_limit(int userns, unsigned int max)
+{
+	struct nsdevtmpfs_limit l = { .userns_fd = userns, .max_loops = max };
+
+	return control_ioctl(NSDEVTMPFS_IOC_SET_LIMIT, &l);
+}
+
+static void bench_readdir(void)
+{
+	static const int sizes[] = { 10, 1000, 10000 };
+	double view, base, per[ARRAY_SIZE(sizes)], bper[ARRAY_SIZE(sizes)], growth;
+	struct nschild c;
+	char arg[16], metric[64];
+	int i, entries, ns;
+
+	mkdir(RD_VIEW, 0755);
+	if (nschild_start(&c, CHILD_ID_BASE, CHILD_ID_COUNT) ||
+	    set_loop_limit(c.userns, 2 * sizes[ARRAY_SIZE(sizes) - 1])) {
+		printf("# readdir: could not set up a namespace\n");
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		snprintf(arg, sizeof(arg), "%d", sizes[i]);
+		ns = nschild_call(&c, ns_readdir, arg);
+		entries = nschild_call(&c, ns_entries, NULL);
+		if (ns < 0 || entries < sizes[i]) {
+			printf("# readdir N=%d: %s\n", sizes[i], strerror(-ns));
+			break;
+		}
+		view = ns / 1000.0;
+		base = devtmpfs_readdir(entries);
+		per[i] = view / entries;
+		bper[i] = base / entries;
+		snprintf(metric, sizeof(metric), "readdir, %d owned: view vs devtmpfs", sizes[i]);
+		row(metric, view, base, "us", "<=1.1x", true, 1.1);
+	}
+	/*
+	 * Linear: the cost per entry grows from N=1000 to N=10000 no more
+	 * than devtmpfs's does (both outgrow the CPU caches).
+	 */
+	if (i == ARRAY_SIZE(sizes)) {
+		growth = (per[2] / per[1]) / (bper[2] / bper[1]);
+		printf("%-44s %10.3f %10.3f %-4s %6.2fx  %-8s %s\n",
+		       "readdir us/entry N=10000 / N=1000, vs devtmpfs", per[2] / per[1],
+		       bper[2] / bper[1], "", growth, "linear", growth <= 1.1 ? "met" : "MISSED");
+	}
+	nschild_stop(&c);
+	sh("rm -rf " RD_BASE);
 }
 
 /* --- 3. a ready /dev: mount a view vs the tmpfs recipe ------------------- */
@@ -175,6 +314,39 @@ static double host_loop_median(void)
 	return median(v, LOOP_ITER);
 }
 
+/*
+ * The host's cycle with the device made and removed around it, which a
+ * delegated cycle does every time (LOOP_CTL_ADD on first open, REMOVE on
+ * detach): the part of the ratio that is the loop driver's, not ours.
+ */
+static double host_add_cycle_remove_median(void)
+{
+	struct loop_config cfg = { 0 };
+	double v[LOOP_ITER], t0;
+	int i, ctl, dev, tries;
+
+	cfg.fd = open("/tmp/nsdev-bench.img", O_RDWR | O_CLOEXEC);
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	for (i = 0; i < LOOP_ITER; i++) {
+		t0 = now_us();
+		if (ioctl(ctl, LOOP_CTL_ADD, 900) < 0)
+			return -1;
+		dev = open("/dev/loop900", O_RDWR | O_CLOEXEC);
+		if (dev < 0 || ioctl(dev, LOOP_CONFIGURE, &cfg))
+			return -1;
+		ioctl(dev, LOOP_CLR_FD);
+		close(dev);
+		/* 6.12+ may finish the clear after the close. */
+		for (tries = 0; ioctl(ctl, LOOP_CTL_REMOVE, 900) < 0 && errno == EBUSY &&
+		     tries < 1000; tries++)
+			usleep(100);
+		v[i] = now_us() - t0;
+	}
+	close(ctl);
+	close(cfg.fd);
+	return median(v, LOOP_ITER);
+}
+
 /* --- 6. slab per namespace -------------------------------------------- */
 
 static long slab_kb(void)
@@ -208,7 +380,7 @@ static int ns_view_and_loops(const char *arg)
 	return 0;
 }
 
-#define MEM_NS	200
+#define MEM_NS	1000
 
 static void drop_caches(void)
 {
@@ -217,36 +389,114 @@ static void drop_caches(void)
 	usleep(300 * 1000);
 }
 
-/* Slab growth (KiB) for MEM_NS namespaces, each running @fn. */
+/* Namespaces kept alive for the slab and live-namespace rows. */
+static struct nschild live[MEM_NS];
+static int nlive;
+
+/* Grow to @n live namespaces, each running @fn; false if that failed. */
+static bool grow_live(int n, nscall_fn fn)
+{
+	char arg[16];
+
+	int ret;
+
+	for (; nlive < n; nlive++) {
+		ret = nschild_start(&live[nlive], CHILD_ID_BASE, CHILD_ID_COUNT);
+		if (ret) {
+			printf("# namespace %d: %s\n", nlive, strerror(-ret));
+			return false;
+		}
+		snprintf(arg, sizeof(arg), "%d", 100000 + 4 * nlive);
+		ret = nschild_call(&live[nlive], fn, arg);
+		if (ret) {
+			printf("# namespace %d: %s\n", nlive, strerror(-ret));
+			nlive++;
+			return false;
+		}
+	}
+	return true;
+}
+
+static void stop_live(void)
+{
+	while (nlive)
+		nschild_stop(&live[--nlive]);
+}
+
+/* Slab growth (KiB) per namespace for MEM_NS namespaces running @fn. */
 static double slab_per_ns(nscall_fn fn)
 {
-	static struct nschild c[MEM_NS];
-	char arg[16];
 	long before, after;
-	int i;
+	bool ok;
 
 	drop_caches();
 	before = slab_kb();
-	for (i = 0; i < MEM_NS; i++) {
-		if (nschild_start(&c[i], CHILD_ID_BASE, CHILD_ID_COUNT))
-			break;
-		snprintf(arg, sizeof(arg), "%d", 100000 + 4 * i);
-		nschild_call(&c[i], fn, arg);
-	}
+	ok = grow_live(MEM_NS, fn);
 	drop_caches();
 	after = slab_kb();
-	while (i--)
-		nschild_stop(&c[i]);
-	return (double)(after - before) / MEM_NS;
+	stop_live();
+	return ok ? (double)(after - before) / MEM_NS : -1;
+}
+
+/*
+ * The delegated loop cycle with 1, 100 and MEM_NS live namespaces (each
+ * with a view and 4 loop numbers), and the slab those cost.
+ */
+static void bench_live_namespaces(double host, double host_add)
+{
+	static const int counts[] = { 1, 100, MEM_NS };
+	double cycle[ARRAY_SIZE(counts)], bare, slab = -1;
+	char metric[64];
+	struct nschild c;
+	long before = 0;
+	int i;
+
+	bare = slab_per_ns(ns_idle);
+	if (nschild_start(&c, CHILD_ID_BASE, CHILD_ID_COUNT))
+		return;
+	drop_caches();
+	before = slab_kb();
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		/* The measured namespace is one of them. */
+		if (!grow_live(counts[i] - 1, ns_view_and_loops)) {
+			printf("# could not start %d namespaces\n", counts[i]);
+			break;
+		}
+		if (counts[i] == MEM_NS) {
+			drop_caches();
+			slab = (double)(slab_kb() - before) / MEM_NS;
+		}
+		cycle[i] = nschild_call(&c, ns_loop_median, NULL);
+		snprintf(metric, sizeof(metric), "loop cycle, %d live ns: delegated vs host",
+			 counts[i]);
+		row(metric, cycle[i] / 1000, host / 1000, "ms", "<=1.2x", true, 1.2);
+		snprintf(metric, sizeof(metric), "  the same vs host ADD+cycle+REMOVE");
+		row(metric, cycle[i] / 1000, host_add / 1000, "ms", "<=1.2x", true, 1.2);
+	}
+	if (i == ARRAY_SIZE(counts))
+		printf("%-44s %10.2f %10.2f %-4s %6.2fx  %-8s %s\n",
+		       "loop cycle: 1000 live ns vs 1 live ns", cycle[2] / 1000,
+		       cycle[0] / 1000, "ms", cycle[2] / cycle[0], "flat",
+		       cycle[2] / cycle[0] <= 1.2 ? "met" : "MISSED");
+	nschild_stop(&c);
+	stop_live();
+	if (slab >= 0 && bare >= 0) {
+		printf("%-44s %10.2f %10.2f %-4s %7s  %-8s %s\n",
+		       "slab per ns at 1000: view+4 loops vs bare ns", slab, bare, "KiB", "",
+		       "<64KiB", slab - bare < 64 ? "met" : "MISSED");
+		printf("# a view + 4 delegated loop numbers cost %.1f KiB of slab per namespace\n",
+		       slab - bare);
+	}
 }
 
 int main(void)
 {
 	double a[RUNS], b[RUNS], view, base;
-	struct nschild c;
 	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Three pipes' worth of fds per live namespace (MEM_NS of them). */
+	setrlimit(RLIMIT_NOFILE, &(struct rlimit){ 4 * MEM_NS + 64, 4 * MEM_NS + 64 });
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return 1;
 	mkdir("/tmp/nsdev-bench-view", 0755);
@@ -280,20 +530,9 @@ int main(void)
 	base = median(b, RUNS);
 	row("ready /dev: tmpfs recipe / view mount", base, view, "us", ">=10x", false, 10);
 
-	if (nschild_start(&c, CHILD_ID_BASE, CHILD_ID_COUNT))
-		return 1;
-	base = host_loop_median();
-	view = nschild_call(&c, ns_loop_median, NULL);
-	row("loop GET_FREE+CONFIGURE+CLR: delegated vs host", view, base, "us", "<=1.2x",
-	    true, 1.2);
-	nschild_stop(&c);
+	bench_readdir();
 
-	base = slab_per_ns(ns_idle);
-	view = slab_per_ns(ns_view_and_loops);
-	printf("%-44s %10.2f %10.2f %-4s %7s  %-8s %s\n",
-	       "slab per namespace: view+4 loops vs bare ns", view, base, "KiB", "",
-	       "<64KiB", view - base < 64 ? "met" : "MISSED");
-	printf("# view + 4 delegated loop numbers cost %.1f KiB of slab per namespace\n",
-	       view - base);
+	base = host_loop_median();
+	bench_live_namespaces(base, host_add_cycle_remove_median());
 	return 0;
 }
