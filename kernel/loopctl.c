@@ -277,6 +277,15 @@ static bool nsdev_loop_exists(unsigned int index)
 	return nsdev_sysfs_exists(path);
 }
 
+/* Is the loop device bound? Its "loop" attributes exist only then. */
+static bool nsdev_loop_bound(unsigned int index)
+{
+	char path[48];
+
+	snprintf(path, sizeof(path), "block/loop%u/loop/backing_file", index);
+	return nsdev_sysfs_exists(path);
+}
+
 /* Is autoclear set on the (bound) loop device? */
 static bool nsdev_loop_autoclear(unsigned int index)
 {
@@ -378,6 +387,19 @@ static int nsdev_loop_instantiate(struct nsdev_loop *loop)
 	if (ret) {
 		nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index);
 		return ret;
+	}
+	/*
+	 * Between LOOP_CTL_ADD and the claim the new device was unbound and
+	 * unclaimed: the host's losetup -f may have bound it meanwhile (its
+	 * LOOP_CONFIGURE claims only while it runs, so ours succeeded after
+	 * it). Then the device is the host's: the number leaves the
+	 * namespace, and the opener gets EBUSY (losetup then takes another).
+	 */
+	if (nsdev_loop_bound(loop->index)) {
+		nsdev_bdev_close(loop->claim, loop);
+		loop->claim = NULL;
+		nsdev_loop_forget(loop);
+		return -EBUSY;
 	}
 	loop->state = NSDEV_LOOP_CLAIMED;
 	return 0;
