@@ -1,9 +1,10 @@
 # nsdevtmpfs: top-level entry points. The work is done by scripts/.
 #
 #   make                  module + userspace for the default kernel
-#   make check            host unit tests, then every kernel in the matrix
+#   make check            host unit tests, then every kernel in the matrix,
+#                         then the debug kernel (KASAN, lockdep, kmemleak)
 #   make check KERNELS=bookworm
-#   make check-debug      the whole suite on a KASAN/lockdep/kmemleak kernel
+#   make check-debug      only the debug kernel
 #   make demo             boot the default kernel and show what exists
 #   make shell KERNEL=sid an interactive shell in the test VM
 #   make bench            the benchmark table of every kernel (KERNELS=...)
@@ -11,7 +12,7 @@
 #   make clean            remove build/ (keeps the kernel cache)
 #   make distclean        also remove the kernel cache ($(NSDEV_CACHE))
 
-KERNELS ?= bookworm trixie sid
+KERNELS ?=
 KERNEL ?= trixie
 NSDEV_CACHE ?= /var/cache/nsdevtmpfs
 export NSDEV_CACHE

@@ -3,9 +3,13 @@
 #
 # NSDEV_CACHE   where kernel trees, images and apt state live (outside git)
 # KERNELS       the matrix, named by Debian suite
+#
+# make check runs the matrix and then the debug tier: the trixie source
+# built with KASAN, lockdep and kmemleak (scripts/prepare-debug-kernel).
 
 NSDEV_CACHE=${NSDEV_CACHE:-/var/cache/nsdevtmpfs}
 NSDEV_ALL_KERNELS="bookworm trixie sid"
+NSDEV_CHECK_KERNELS="$NSDEV_ALL_KERNELS debug"
 NSDEV_DEFAULT_KERNEL=trixie
 NSDEV_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
