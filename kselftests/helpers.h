@@ -24,8 +24,10 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -489,6 +491,24 @@ static inline int control_ioctl(unsigned long cmd, void *arg)
 	if (fd < 0)
 		return -errno;
 	ret = ioctl(fd, cmd, arg) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Load nsdevtmpfs.ko of the running kernel: 0 or the negative errno. */
+static inline int load_module(void)
+{
+	struct utsname u;
+	char path[256];
+	int fd, ret;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(path, sizeof(path), "/lib/modules/%s/extra/" FSTYPE ".ko", u.release);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
 	close(fd);
 	return ret;
 }

@@ -110,24 +110,6 @@ FIXTURE_TEARDOWN(life)
 	unlink(IMG_PART);
 }
 
-/* Put the module back after a test unloaded it. */
-static int reload_module(void)
-{
-	struct utsname u;
-	char ko[128];
-	int fd, ret;
-
-	if (uname(&u))
-		return -errno;
-	snprintf(ko, sizeof(ko), "/lib/modules/%s/extra/nsdevtmpfs.ko", u.release);
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 /*
  * Try to unload the module until told to stop (by SIGTERM); it must fail
  * every time. Exit status: 0, or 1 if it ever succeeded or failed with
@@ -192,7 +174,7 @@ TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 900)
 	ASSERT_EQ(0, syscall(__NR_delete_module, "nsdevtmpfs", O_NONBLOCK)) {
 		TH_LOG("rmmod after the churn: %s", strerror(errno));
 	}
-	ASSERT_EQ(0, reload_module());
+	ASSERT_EQ(0, load_module());
 }
 
 /*
@@ -558,7 +540,7 @@ TEST_F(life, rmmod_frees_the_loops_of_living_namespaces)
 		TH_LOG("loop%d survived the module", n);
 	}
 	/* Back as it was, for whatever runs next. */
-	ASSERT_EQ(0, reload_module());
+	ASSERT_EQ(0, load_module());
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 

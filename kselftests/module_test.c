@@ -21,10 +21,11 @@
 
 #include <linux/nsdevtmpfs.h>
 
+#include "helpers.h"
+
 #include "kselftest_harness.h"
 
 #define MODNAME		"nsdevtmpfs"
-#define CONTROL		"/dev/" NSDEVTMPFS_CONTROL_NAME
 
 /* read_file - the first line of PATH into BUF, without the newline */
 static int read_file(const char *path, char *buf, size_t len)
@@ -71,24 +72,6 @@ static bool fs_registered(void)
 static int delete_module(const char *name, int flags)
 {
 	return syscall(__NR_delete_module, name, flags);
-}
-
-static int load_module(void)
-{
-	struct utsname u;
-	char path[256];
-	int fd, ret;
-
-	if (uname(&u))
-		return -errno;
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/" MODNAME ".ko",
-		 u.release);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0);
-	close(fd);
-	return ret ? -errno : 0;
 }
 
 TEST(module_is_live)
