@@ -180,13 +180,13 @@ static inline pid_t nschild_fork(int cmd[2], int res[2], unsigned int base,
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 		nschild_serve(cmd[0], res[1]);
 	}
+	ready = pid < 0 ? -errno : 0;
 	close(up[1]);
 	close(down[0]);
-	if (pid < 0) {
-		ready = -errno;
-	} else if (read_full(up[0], &ready, sizeof(ready)) != sizeof(ready)) {
+	/* The child's unshare() result, then the maps, then its go. */
+	if (!ready && read_full(up[0], &ready, sizeof(ready)) != sizeof(ready))
 		ready = -ECHILD;
-	} else if (!ready) {
+	if (!ready) {
 		ready = write_id_maps(pid, base, count);
 		if (write(down[1], &ready, sizeof(ready)) != sizeof(ready) && !ready)
 			ready = -EPIPE;
