@@ -129,16 +129,6 @@ std::vector<ViewNode> decode(const std::string& buf, const std::string& context)
     return nodes;
 }
 
-void write_all(int fd, const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        off += static_cast<size_t>(n);
-    }
-}
-
 // The helper: join, mount, list, report. Never returns.
 [[noreturn]] void helper_main(int out, int userns_fd, bool join, uint64_t ino,
                               const std::string& dir) {
@@ -208,13 +198,7 @@ std::vector<ViewNode> probe_userns(int userns_fd) {
         helper_main(wr.get(), userns_fd, join, ino, dir);
     }
     wr.reset();
-    char buf[4096];
-    while (true) {
-        ssize_t n = ::read(rd.get(), buf, sizeof(buf));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        report.append(buf, static_cast<size_t>(n));
-    }
+    report = read_all(rd.get());
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     // The helper's mount died with its mount namespace.

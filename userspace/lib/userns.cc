@@ -29,28 +29,6 @@ void write_file(const std::string& path, const std::string& text) {
         throw SysError(EIO, "write " + path + " (short write)");
 }
 
-// Reads from @fd until end of file.
-std::string read_all(int fd) {
-    std::string data;
-    char buf[4096];
-    while (true) {
-        ssize_t n = ::read(fd, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return data;
-        data.append(buf, static_cast<size_t>(n));
-    }
-}
-
-void write_all(int fd, const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        off += static_cast<size_t>(n);
-    }
-}
-
 // Error records from the child, NUL-separated: KIND ERRNO CONTEXT HINT;
 // KIND E (SysError), X (ExecError) or R (anything else: errno 0, CONTEXT
 // is the whole message).

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "nsdev/error.h"
@@ -99,6 +100,37 @@ TEST(OpenOrThrow, MissingPathThrowsEnoentWithPath) {
         EXPECT_EQ(e.context(), "open " + path);
         EXPECT_EQ(std::string(e.what()), "open " + path + ": ENOENT (No such file or directory)");
     }
+}
+
+// More than a pipe holds (64 KiB): write_all() must go on after short
+// writes while read_all() drains the other end.
+TEST(ReadWriteAll, MoveMoreThanAPipeHolds) {
+    int p[2];
+    ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+    UniqueFd rd(p[0]), wr(p[1]);
+    std::string data(300 * 1024, 'x');
+    for (size_t i = 0; i < data.size(); i += 4096) data[i] = static_cast<char>('a' + i % 26);
+    bool written = false;
+    std::thread writer([&] {
+        written = write_all(wr.get(), data);
+        wr.reset();
+    });
+    std::string got = read_all(rd.get());
+    writer.join();
+    EXPECT_TRUE(written);
+    EXPECT_EQ(got.size(), data.size());
+    EXPECT_TRUE(got == data);
+}
+
+TEST(ReadWriteAll, WriteErrorIsReported) {
+    UniqueFd fd(open_null());  // read-only: write(2) fails with EBADF
+    EXPECT_FALSE(write_all(fd.get(), "report"));
+    EXPECT_TRUE(write_all(fd.get(), ""));
+}
+
+TEST(ReadWriteAll, ReadStopsAtEndOfFile) {
+    UniqueFd fd(open_null());
+    EXPECT_EQ(read_all(fd.get()), "");
 }
 
 }  // namespace

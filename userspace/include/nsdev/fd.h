@@ -70,4 +70,24 @@ private:
  */
 UniqueFd open_or_throw(const std::string& path, int flags, mode_t mode = 0);
 
+/**
+ * read_all - read(2) from a descriptor until end of file, retrying EINTR.
+ * @fd: a pipe or file to drain.
+ *
+ * For a parent reading what its child reported: the report ends at end of
+ * file or at the first error, whichever comes first.
+ *
+ * Return: everything read.
+ */
+std::string read_all(int fd);
+
+/**
+ * write_all - write(2) all of a string, retrying EINTR and short writes.
+ * @fd: where to write.
+ * @data: what to write.
+ *
+ * Return: true if all of @data was written, false at the first error.
+ */
+bool write_all(int fd, const std::string& data);
+
 }  // namespace nsdev
