@@ -112,6 +112,7 @@ TEST_F(loop, losetup_f_fP_d_inside_a_namespace)
 		TH_LOG("loopNp1/loopNp2 missing from the view after losetup -P");
 	}
 	p = read_int("/tmp/nsdev-p");
+	ASSERT_GE(p, LOOP_BASE);
 	ASSERT_NE(n, p);
 	/* losetup -a shows the namespace's devices. */
 	EXPECT_EQ(0, nschild_call(&self->a, ns_sh,
@@ -302,11 +303,12 @@ static int cycle(const char *ctl, int backing, bool keep, int *index)
 /*
  * In A: RACE_ROUNDS cycles. Returns the number of LOOP_CONFIGUREs that
  * found the namespace's own (claimed) device bound by someone else, plus
- * 1000 times the numbers lost while released.
+ * 1000 times the numbers lost while released, plus 1000000 times the
+ * cycles that bound the device.
  */
 static int ns_race(const char *arg)
 {
-	int i, idx, taken = 0, lost = 0, backing, ret;
+	int i, idx, taken = 0, lost = 0, bound = 0, backing, ret;
 
 	if (mount("none", "/dev", FSTYPE, 0, NULL))
 		return -errno;
@@ -317,9 +319,10 @@ static int ns_race(const char *arg)
 		ret = cycle("/dev/loop-control", backing, false, &idx);
 		taken += ret < 0;
 		lost += ret == 1;
+		bound += ret == 0;
 	}
 	close(backing);
-	return taken + 1000 * lost;
+	return taken + 1000 * lost + 1000000 * bound;
 }
 
 /*
@@ -394,6 +397,8 @@ TEST_F_TIMEOUT(loop, host_losetup_never_gets_a_namespace_loop, 600)
 	}
 	ns = nschild_call(&self->a, ns_race, NULL);
 	ASSERT_GE(ns, 0);
+	/* The namespace really raced: most of its cycles bound a device. */
+	EXPECT_GE(ns / 1000000, RACE_ROUNDS / 2);
 	/* The guarantee: a device the namespace holds is never taken. */
 	EXPECT_EQ(0, ns % 1000) {
 		TH_LOG("the namespace's LOOP_CONFIGURE found its device taken %d times",
@@ -414,7 +419,8 @@ TEST_F_TIMEOUT(loop, host_losetup_never_gets_a_namespace_loop, 600)
 	}
 	TH_LOG("host bound %d loops, %d with numbers the namespace had let go; %d refused",
 	       res[0], res[1], res[2]);
-	TH_LOG("the namespace found %d numbers gone between GET_FREE and open", ns / 1000);
+	TH_LOG("the namespace bound %d times and found %d numbers gone between GET_FREE and open",
+	       ns / 1000000, ns / 1000 % 1000);
 	host_put_back_loops(IMG_PART);
 }
 
