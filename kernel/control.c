@@ -32,16 +32,6 @@
 #include "nsdevtmpfs.h"
 #include "registry.h"
 
-static bool nsdev_reserved_zero(const __u32 *reserved, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (reserved[i])
-			return false;
-	return true;
-}
-
 /* Validate (type, major, minor) and turn it into a dev_t. */
 static int nsdev_parse_dev(u32 type, u32 major, u32 minor, dev_t *devt)
 {
@@ -104,7 +94,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags & ~NSDEVTMPFS_ASSIGN_FLAGS ||
-	    !nsdev_reserved_zero(arg.reserved, ARRAY_SIZE(arg.reserved)))
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	ret = nsdev_parse_dev(arg.type, arg.major, arg.minor, &devt);
 	if (ret)
@@ -162,7 +152,7 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags ||
-	    !nsdev_reserved_zero(arg.reserved, ARRAY_SIZE(arg.reserved)))
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	ret = nsdev_parse_dev(arg.type, arg.major, arg.minor, &devt);
 	if (ret)
@@ -201,7 +191,7 @@ static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 		return -EFAULT;
 	if (arg.flags || arg.state || arg.depth || arg.owner_ino ||
 	    arg.assigner_ino || memchr_inv(arg.name, 0, sizeof(arg.name)) ||
-	    !nsdev_reserved_zero(arg.reserved, ARRAY_SIZE(arg.reserved)))
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	ret = nsdev_parse_dev(arg.type, arg.major, arg.minor, &devt);
 	if (ret)
@@ -252,7 +242,7 @@ static long nsdev_ioctl_set_limit(struct nsdevtmpfs_limit __user *uarg)
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	if (arg.flags || arg.max_loops > NSDEV_MAX_LOOP_LIMIT ||
-	    !nsdev_reserved_zero(arg.reserved, ARRAY_SIZE(arg.reserved)))
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	userns = nsdev_userns_from_fd(arg.userns_fd);
 	if (IS_ERR(userns))

@@ -27,6 +27,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
+#include <linux/major.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/slab.h>
@@ -176,7 +177,9 @@ static int nsdev_block_add_dev(NSDEV_CLASS_INTF_ARGS)
 {
 	struct device *disk = dev->parent;
 
-	if (dev->devt && disk && disk->class == dev->class && disk->devt)
+	/* Only delegated loops pass on their owner: skip every other disk. */
+	if (dev->devt && disk && disk->class == dev->class &&
+	    MAJOR(disk->devt) == LOOP_MAJOR)
 		nsdev_partition_added(disk->devt, dev->devt, dev_name(dev));
 	return 0;
 }

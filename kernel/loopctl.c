@@ -117,7 +117,8 @@ static DEFINE_MUTEX(nsdev_real_lock);
 static struct vfsmount *nsdev_loopfs_mnt;
 static struct file *nsdev_real_loopctl;		/* nsdev_real_lock */
 static const struct cred *nsdev_kcred;		/* set with the above */
-static unsigned int nsdev_loop_part_shift;	/* set with the above */
+static unsigned int nsdev_loop_part_shift;	/* nsdev_real_lock */
+static bool nsdev_part_shift_known;		/* nsdev_real_lock */
 
 static const struct file_operations *nsdev_blk_fops;
 static struct file_operations nsdev_loop_fops;
@@ -156,6 +157,7 @@ static int nsdev_read_part_shift(void)
 	if (ret)
 		return ret;
 	nsdev_loop_part_shift = max_part ? fls(max_part) : 0;
+	nsdev_part_shift_known = true;
 	return 0;
 }
 
@@ -173,8 +175,12 @@ static int nsdev_real_open(void)
 	int ret = 0;
 
 	mutex_lock(&nsdev_real_lock);
-	if (nsdev_real_loopctl)
+	if (nsdev_real_loopctl) {
+		/* loop.ko is loaded: its max_part must be known too. */
+		if (!nsdev_part_shift_known)
+			ret = nsdev_read_part_shift();
 		goto out;
+	}
 
 	inode = new_inode(nsdev_loopfs_mnt->mnt_sb);
 	if (!inode) {
@@ -592,22 +598,22 @@ static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 	default:
 		if (!compat)
 			return nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
-		if (!nsdev_blk_fops->compat_ioctl)
-			return -ENOIOCTLCMD;
 		return nsdev_blk_fops->compat_ioctl(file, cmd, arg);
 	}
 
 	loop = nsdev_loop_of_inode(file_inode(file));
 	if (!loop)
 		return -ENXIO;
-	if (compat)
-		arg = (unsigned long)compat_ptr(arg);
 	mutex_lock(&loop->lock);
 	if ((cmd == LOOP_CONFIGURE || cmd == LOOP_SET_FD) &&
 	    loop->state == NSDEV_LOOP_CLAIMED) {
-		ret = nsdev_loop_bind(loop, cmd, arg);
+		/* struct loop_config has one layout; LOOP_SET_FD's arg is an fd. */
+		ret = nsdev_loop_bind(loop, cmd, compat ?
+				      (unsigned long)compat_ptr(arg) : arg);
 	} else {
-		ret = nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
+		/* The 32-bit struct loop_info needs the block layer's conversion. */
+		ret = compat ? nsdev_blk_fops->compat_ioctl(file, cmd, arg) :
+			       nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
 		if (!ret)
 			nsdev_loop_note_autoclear(loop);
 	}
@@ -743,10 +749,8 @@ static long nsdev_loop_reserve_index(unsigned int index)
 	mutex_unlock(&nsdev_registry_lock);
 
 	if (ret) {
-		mutex_lock(&nsdev_loops_lock);
-		xa_erase(&nsdev_loops, index);
-		mutex_unlock(&nsdev_loops_lock);
-		kfree(loop);
+		/* Others may have found the entry meanwhile: drop, not free. */
+		nsdev_loop_erase(loop);
 		return ret;
 	}
 	return index;
@@ -868,12 +872,13 @@ static long nsdev_loopctl_ioctl(struct file *file, unsigned int cmd,
 	/* Root of the caller's own namespace, as loop-control's 0660 root:disk. */
 	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN))
 		return -EPERM;
-	if (cmd != LOOP_CTL_GET_FREE &&
-	    (arg > (MINORMASK >> nsdev_loop_part_shift) || arg > INT_MAX))
-		return -EINVAL;
 	ret = nsdev_real_open();
 	if (ret)
 		return ret;
+	/* The range depends on loop.ko's max_part, known once it is open. */
+	if (cmd != LOOP_CTL_GET_FREE &&
+	    (arg > (MINORMASK >> nsdev_loop_part_shift) || arg > INT_MAX))
+		return -EINVAL;
 
 	switch (cmd) {
 	case LOOP_CTL_GET_FREE:
@@ -931,7 +936,9 @@ static int __init nsdev_loop_fops_init(struct super_block *sb)
 	nsdev_loop_fops.open = nsdev_loop_open;
 	nsdev_loop_fops.release = nsdev_loop_file_release;
 	nsdev_loop_fops.unlocked_ioctl = nsdev_loop_ioctl;
-	nsdev_loop_fops.compat_ioctl = nsdev_loop_compat_ioctl;
+	/* Only where the block layer converts 32-bit ioctls (CONFIG_COMPAT). */
+	if (nsdev_blk_fops->compat_ioctl)
+		nsdev_loop_fops.compat_ioctl = nsdev_loop_compat_ioctl;
 	return 0;
 }
 

@@ -54,13 +54,10 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 {
 	struct nsdev_ns *ns;
 
-	lockdep_assert_held(&nsdev_registry_lock);
-
-	hash_for_each_possible(nsdev_ns_table, ns, hash, (unsigned long)userns) {
-		if (ns->userns == userns) {
-			ns->users++;
-			return ns;
-		}
+	ns = nsdev_ns_find(userns);
+	if (ns) {
+		ns->users++;
+		return ns;
 	}
 
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
