@@ -111,6 +111,9 @@ static unsigned int nsdev_reap(void)
 	list_for_each_entry(ns, &nsdev_ns_list, node)
 		max++;
 	mutex_unlock(&nsdev_registry_lock);
+	/* Only the initial namespace: no walk over every thread this time. */
+	if (max <= 1)
+		return 0;
 	dead = kcalloc(max, sizeof(*dead), GFP_KERNEL);
 	if (!dead)
 		return 0;

@@ -162,12 +162,7 @@ private:
 // "quit\n" -> exit 0. First, child to parent: "ready /dev/loopN\n".
 
 void write_line(int fd, const std::string& line, const char* what) {
-    for (size_t done = 0; done < line.size();) {
-        const ssize_t w = ::write(fd, line.data() + done, line.size() - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) throw nsdev::SysError(errno, what);
-        done += static_cast<size_t>(w);
-    }
+    if (!nsdev::write_all(fd, line)) throw nsdev::SysError(errno, what);
 }
 
 // A line without its newline; nullopt at end of file.
