@@ -210,6 +210,16 @@ static inline struct block_device *nsdev_bdev(void *h)
 }
 #endif
 
+/* The block device a block device file (a view node's, once open) is on. */
+static inline struct block_device *nsdev_file_bdev(struct file *file)
+{
+#ifdef NSDEV_HAVE_BDEV_FILE
+	return file_bdev(file);
+#else
+	return I_BDEV(file->f_mapping->host);
+#endif
+}
+
 /*
  * An ioctl on a block device the module opened, in the mode it opened it
  * with: through an exclusive open, loop_configure() sees BLK_OPEN_EXCL and

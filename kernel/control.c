@@ -15,14 +15,17 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/ctype.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/magic.h>
+#include <linux/major.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/proc_ns.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 
@@ -74,6 +77,18 @@ static struct user_namespace *nsdev_userns_from_fd(int fd)
 	return userns;
 }
 
+/*
+ * Is this block device the loop driver's (a loop, or a partition of one,
+ * which may have a number of the extended major)? Its devnode says so.
+ */
+static bool nsdev_is_loop_device(u32 type, dev_t devt, const char *name)
+{
+	if (type != NSDEVTMPFS_BLK)
+		return false;
+	return MAJOR(devt) == LOOP_MAJOR ||
+	       (str_has_prefix(name, "loop") && isdigit(name[4]));
+}
+
 /* Root of the caller's own user namespace? */
 static bool nsdev_caller_is_root(void)
 {
@@ -86,7 +101,8 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	struct nsdev_ns *caller, *target = NULL;
 	char name[NSDEVTMPFS_NAME_MAX];
 	struct nsdevtmpfs_assign arg;
-	bool tracked;
+	struct nsdev_device *dev;
+	bool tracked, loopdev;
 	umode_t mode;
 	dev_t devt;
 	int ret;
@@ -117,6 +133,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	if (ret)
 		goto out_userns;
 	tracked = nsdev_hotplug_tracks(arg.type, devt);
+	loopdev = nsdev_is_loop_device(arg.type, devt, name);
 
 	mutex_lock(&nsdev_registry_lock);
 	ret = -ENOMEM;
@@ -128,8 +145,20 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 		if (!target)
 			goto out_caller;
 	}
+	/*
+	 * A loop device reaches a namespace only through delegation, which
+	 * keeps it claimed or bound while the namespace owns it; an assigned
+	 * one would sit unbound where the host's losetup -f binds it. A
+	 * delegated loop may still be passed down the tree.
+	 */
+	dev = nsdev_device_find(arg.type, devt);
+	ret = -EOPNOTSUPP;
+	if (loopdev &&
+	    !(dev && (dev->flags & (NSDEV_DEV_LOOP | NSDEV_DEV_PARTITION))))
+		goto out_target;
 	ret = nsdev_assign(arg.type, devt, name, mode,
 			   tracked ? 0 : NSDEV_DEV_UNTRACKED, caller, target);
+out_target:
 	if (target)
 		nsdev_ns_put(target);
 out_caller:

@@ -72,7 +72,6 @@ static const struct inode_operations nsdev_node_iops;
 static struct inode *nsdev_new_inode(struct super_block *sb, umode_t mode,
 				     dev_t rdev, bool root)
 {
-	const struct file_operations *fops;
 	struct inode *inode = new_inode(sb);
 
 	if (!inode)
@@ -100,10 +99,6 @@ static struct inode *nsdev_new_inode(struct super_block *sb, umode_t mode,
 	case S_IFBLK:
 		init_special_inode(inode, mode, rdev);
 		inode->i_op = &nsdev_node_iops;
-		/* A delegated loop's node drives its lifecycle (loopctl.c). */
-		fops = S_ISBLK(mode) ? nsdev_loop_node_fops(rdev) : NULL;
-		if (fops)
-			inode->i_fop = fops;
 		break;
 	}
 	return inode;
@@ -226,6 +221,21 @@ static int nsdev_node_permission(nsdev_idmap_t *idmap, struct inode *inode,
 	return generic_permission(idmap, inode, mask);
 }
 
+/**
+ * nsdev_node_visible - is a view's device node still its namespace's?
+ * @inode: a device node of a view
+ *
+ * For the block nodes' open, which checks again under the device's lock
+ * what nsdev_node_permission() checked before it.
+ */
+bool nsdev_node_visible(struct inode *inode)
+{
+	char name[NSDEVTMPFS_NAME_MAX];
+
+	return nsdev_visible(nsdev_inode_type(inode), inode->i_rdev,
+			     nsdev_sb_ns(inode->i_sb), name) != NSDEV_HIDDEN;
+}
+
 static const struct inode_operations nsdev_node_iops = {
 	.permission	= nsdev_node_permission,
 	.setattr	= simple_setattr,
@@ -328,6 +338,12 @@ static void nsdev_view_add(struct super_block *sb,
 	if (!dir)
 		return;
 	inode = nsdev_new_inode(sb, type | dev->mode, dev->devt, true);
+	/*
+	 * Block nodes pass on only the ioctls of blkfilter.c, and delegated
+	 * loops and their partitions drive the state machine of loopctl.c.
+	 */
+	if (inode && type == S_IFBLK)
+		inode->i_fop = nsdev_blk_node_fops(dev->flags);
 	if (inode) {
 		inode_lock(d_inode(dir));
 		if (!IS_DEADDIR(d_inode(dir))) {

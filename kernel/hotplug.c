@@ -180,7 +180,8 @@ static int nsdev_block_add_dev(NSDEV_CLASS_INTF_ARGS)
 	/* Only delegated loops pass on their owner: skip every other disk. */
 	if (dev->devt && disk && disk->class == dev->class &&
 	    MAJOR(disk->devt) == LOOP_MAJOR)
-		nsdev_partition_added(disk->devt, dev->devt, dev_name(dev));
+		nsdev_partition_added(dev_to_disk(disk), disk->devt, dev->devt,
+				      dev_name(dev));
 	return 0;
 }
 

@@ -33,14 +33,42 @@
  * unclaimed while a namespace owns it: the host's losetup -f cannot get
  * one. Detached numbers are not kept: the next GET_FREE takes a new one.
  *
+ * Identity, not numbers. While a number is CLAIMED or LIVE the module holds
+ * an open of its gendisk and records it in nsdev_loop::disk; it is cleared
+ * before that open is dropped, so while it is set the gendisk cannot be
+ * freed and its address names it. Every open of a view's node checks that
+ * the file it got is on that very gendisk, and a partition is attributed to
+ * a namespace only when its disk is it (nsdev_loop_holds_disk()): a device
+ * the host made or bound under the same number, in the window between the
+ * module's LOOP_CTL_ADD and its claim or after the number was let go, is
+ * never the namespace's. No open ever creates a device: the block layer's
+ * open of a number with no device behind it asks the loop driver to make
+ * one (its legacy autoload), so a node is opened only while the module
+ * holds the device, which then exists.
+ *
+ * Backing files. The loop driver refuses a backing chain that comes back to
+ * the device through whole disks, not through partitions. A delegated loop
+ * is therefore never backed by any block device of the loop driver, whole
+ * or partition (nsdev_loop_check_backing()). CONFIGURE and SET_FD bind an
+ * unbound device, which has no partitions and which no bound loop can be
+ * backed by, so only LOOP_CHANGE_FD could close a cycle; it is refused
+ * when the caller shares its file table, where the fd could be changed
+ * between the module's check and the driver's fget.
+ *
  * The nodes of delegated loops in views use nsdev_loop_fops, the block
  * device file operations with open, release and ioctl wrapped to drive
- * these transitions. Partitions use the plain ones.
+ * these transitions; partitions use nsdev_part_fops, other block devices
+ * nsdev_disk_fops. All three pass on only the ioctls of blkfilter.c.
  *
  * Locking: nsdev_loops_lock protects the table and each entry's refcount;
  * nsdev_loop::lock serialises one device's transitions. Order:
- * nsdev_loop::lock, then nsdev_registry_lock, then nsdev_loops_lock (views
- * ask for a node's file operations under the registry lock).
+ * nsdev_loop::lock, then nsdev_registry_lock, then nsdev_loops_lock (a
+ * partition scan inside LOOP_CONFIGURE asks nsdev_loop_holds_disk() under
+ * the registry lock). A device's lock may be held while its I/O runs (a
+ * partition scan, a flush on the last close), and a namespace controls
+ * that I/O: the reaper and the retire poller only ever try the lock, and
+ * come back later when it is taken, so a stuck device hangs its owner's
+ * calls on that device and nothing else.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,6 +76,7 @@
 #include <linux/blkdev.h>
 #include <linux/compat.h>
 #include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
@@ -95,7 +124,11 @@ enum nsdev_loop_state {
  * @state:  enum nsdev_loop_state (@lock; read locklessly by GET_FREE)
  * @claim:  exclusive open while CLAIMED, and during a release (@lock)
  * @pin:    plain open while LIVE (@lock)
+ * @disk:   the gendisk @claim or @pin is open on, while CLAIMED or LIVE;
+ *          written under @lock, read under nsdev_loops_lock
  * @retire: release when only the pin is left (@lock)
+ * @orphan: the number left its namespace (reclaimed): release whatever
+ *          the device's autoclear says (@lock)
  */
 struct nsdev_loop {
 	unsigned int index;
@@ -105,7 +138,9 @@ struct nsdev_loop {
 	enum nsdev_loop_state state;
 	void *claim;
 	void *pin;
+	struct gendisk *disk;
 	bool retire;
+	bool orphan;
 };
 
 /* The table of delegated loop numbers: index -> struct nsdev_loop. */
@@ -122,6 +157,8 @@ static bool nsdev_part_shift_known;		/* nsdev_real_lock */
 
 static const struct file_operations *nsdev_blk_fops;
 static struct file_operations nsdev_loop_fops;
+static struct file_operations nsdev_part_fops;
+static struct file_operations nsdev_disk_fops;
 
 static void nsdev_retire_poll(struct work_struct *work);
 static DECLARE_DELAYED_WORK(nsdev_retire_work, nsdev_retire_poll);
@@ -364,8 +401,57 @@ static void nsdev_loop_erase(struct nsdev_loop *loop)
  */
 static void nsdev_loop_forget(struct nsdev_loop *loop)
 {
+	lockdep_assert_held(&loop->lock);
+
+	/* Openers that found the entry before it left the table see this. */
+	WRITE_ONCE(loop->state, NSDEV_LOOP_GONE);
 	nsdev_loop_unregister(loop);
 	nsdev_loop_erase(loop);
+}
+
+/* Does the module hold the device (CLAIMED or LIVE)? Caller holds @lock. */
+static bool nsdev_loop_held(struct nsdev_loop *loop)
+{
+	return loop->state == NSDEV_LOOP_CLAIMED ||
+	       loop->state == NSDEV_LOOP_LIVE;
+}
+
+/* The module no longer vouches for the gendisk: before its last close. */
+static void nsdev_loop_drop_disk(struct nsdev_loop *loop)
+{
+	mutex_lock(&nsdev_loops_lock);
+	WRITE_ONCE(loop->disk, NULL);
+	mutex_unlock(&nsdev_loops_lock);
+}
+
+/**
+ * nsdev_loop_holds_disk - is @disk the gendisk the module holds for @devt?
+ * @devt: a loop device's whole-disk number
+ * @disk: a live gendisk (the caller is inside its partition scan)
+ *
+ * Caller holds nsdev_registry_lock. Pointer identity is sound: the module
+ * holds an open of the gendisk recorded in nsdev_loop::disk, which is
+ * cleared under nsdev_loops_lock before that open is dropped, so a recorded
+ * gendisk is alive and no other gendisk can have its address.
+ *
+ * Return: true when partitions of @disk belong to the number's namespace.
+ */
+bool nsdev_loop_holds_disk(dev_t devt, const struct gendisk *disk)
+{
+	struct nsdev_loop *loop;
+	bool held = false;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (MAJOR(devt) != LOOP_MAJOR ||
+	    MINOR(devt) & ((1U << nsdev_loop_part_shift) - 1))
+		return false;
+	mutex_lock(&nsdev_loops_lock);
+	loop = xa_load(&nsdev_loops, MINOR(devt) >> nsdev_loop_part_shift);
+	if (loop)
+		held = loop->disk == disk;
+	mutex_unlock(&nsdev_loops_lock);
+	return held;
 }
 
 /* --- transitions (all with loop->lock held) ----------------------------- */
@@ -407,7 +493,10 @@ static int nsdev_loop_instantiate(struct nsdev_loop *loop)
 		nsdev_loop_forget(loop);
 		return -EBUSY;
 	}
-	loop->state = NSDEV_LOOP_CLAIMED;
+	mutex_lock(&nsdev_loops_lock);
+	WRITE_ONCE(loop->disk, nsdev_bdev(loop->claim)->bd_disk);
+	mutex_unlock(&nsdev_loops_lock);
+	WRITE_ONCE(loop->state, NSDEV_LOOP_CLAIMED);
 	return 0;
 }
 
@@ -419,10 +508,18 @@ static int nsdev_loop_instantiate(struct nsdev_loop *loop)
  * is never unbound and unclaimed; then the loop driver clears it on the
  * claim's last close, and it is removed. Should someone open it between
  * the clear and the removal, it stays, theirs: it is nobody's any more.
+ *
+ * A bound device is always cleared: LOOP_CLR_FD through the pin, with the
+ * claim open too, only sets autoclear, which the owner may have turned
+ * off again with LOOP_SET_STATUS; the loop driver then clears it on the
+ * claim's close. Without that, a bound device would outlive its number,
+ * owned and counted by nobody.
  */
 static void nsdev_loop_release(struct nsdev_loop *loop)
 {
 	void *claim = loop->claim;
+
+	lockdep_assert_held(&loop->lock);
 
 	if (!claim) {
 		claim = nsdev_bdev_open_kernel(loop->devt, loop);
@@ -430,14 +527,16 @@ static void nsdev_loop_release(struct nsdev_loop *loop)
 			return;		/* someone else holds a claim: later */
 	}
 	nsdev_loop_unregister(loop);
+	nsdev_loop_drop_disk(loop);
 	if (loop->pin) {
+		nsdev_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0);
 		nsdev_bdev_close(loop->pin, NULL);
 		loop->pin = NULL;
 	}
 	loop->claim = NULL;
 	nsdev_bdev_close(claim, loop);
 	loop->retire = false;
-	loop->state = NSDEV_LOOP_GONE;
+	WRITE_ONCE(loop->state, NSDEV_LOOP_GONE);
 	nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index);
 	/* Only now may GET_FREE consider the number again. */
 	nsdev_loop_erase(loop);
@@ -455,6 +554,11 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 	case NSDEV_LOOP_LIVE:
 		if (!loop->retire)
 			return;
+		/* The owner turned autoclear off again: the device stays bound. */
+		if (!loop->orphan && !nsdev_loop_autoclear(loop->index)) {
+			loop->retire = false;
+			return;
+		}
 		mine = loop->pin;
 		break;
 	default:
@@ -509,10 +613,14 @@ static void nsdev_retire_poll(struct work_struct *work)
 			continue;
 		refcount_inc(&loop->ref);
 		mutex_unlock(&nsdev_loops_lock);
-		mutex_lock(&loop->lock);
-		nsdev_loop_try_release(loop);
-		again |= loop->retire;
-		mutex_unlock(&loop->lock);
+		/* Busy (maybe waiting on its I/O): try again next time. */
+		if (mutex_trylock(&loop->lock)) {
+			nsdev_loop_try_release(loop);
+			again |= loop->retire;
+			mutex_unlock(&loop->lock);
+		} else {
+			again = true;
+		}
 		nsdev_loop_put(loop);
 		mutex_lock(&nsdev_loops_lock);
 	}
@@ -521,21 +629,45 @@ static void nsdev_retire_poll(struct work_struct *work)
 		mod_delayed_work(system_wq, &nsdev_retire_work, NSDEV_RETIRE_POLL);
 }
 
-/* --- file operations of a delegated loop's node ------------------------- */
+/* --- file operations of a view's block nodes ------------------------- */
+
+/*
+ * Open @file through the block layer and check that it landed on @disk,
+ * the gendisk the module holds open (so the open found it and created
+ * nothing). Caller holds the loop's lock.
+ */
+static int nsdev_open_on_disk(struct inode *inode, struct file *file,
+			      const struct gendisk *disk)
+{
+	int ret = nsdev_blk_fops->open(inode, file);
+
+	if (ret)
+		return ret;
+	if (nsdev_file_bdev(file)->bd_disk != disk) {
+		nsdev_blk_fops->release(inode, file);
+		return -ENXIO;
+	}
+	return 0;
+}
 
 static int nsdev_loop_open(struct inode *inode, struct file *file)
 {
 	struct nsdev_loop *loop = nsdev_loop_of_inode(inode);
-	int ret;
+	int ret = 0;
 
 	if (!loop)
 		return -ENXIO;
 	mutex_lock(&loop->lock);
-	ret = 0;
-	if (loop->state == NSDEV_LOOP_RESERVED)
+	/*
+	 * The permission check ran before this lock was ours: meanwhile the
+	 * number may have been let go, and even handed to another namespace.
+	 */
+	if (loop->state == NSDEV_LOOP_GONE || !nsdev_node_visible(inode))
+		ret = -ENXIO;
+	else if (loop->state == NSDEV_LOOP_RESERVED)
 		ret = nsdev_loop_instantiate(loop);
 	if (!ret) {
-		ret = nsdev_blk_fops->open(inode, file);
+		ret = nsdev_open_on_disk(inode, file, loop->disk);
 		if (ret)
 			nsdev_loop_try_release(loop);
 	}
@@ -559,12 +691,116 @@ static int nsdev_loop_file_release(struct inode *inode, struct file *file)
 	return ret;
 }
 
+/*
+ * A partition of a delegated loop opens only while the module holds its
+ * disk: then the partition's number, if it has gone, cannot make the loop
+ * driver create a device.
+ */
+static int nsdev_part_open(struct inode *inode, struct file *file)
+{
+	dev_t disk = nsdev_partition_disk(inode->i_rdev);
+	struct nsdev_loop *loop = disk ? nsdev_loop_of_devt(disk) : NULL;
+	int ret = -ENXIO;
+
+	if (!loop)
+		return -ENXIO;
+	mutex_lock(&loop->lock);
+	if (nsdev_loop_held(loop))
+		ret = nsdev_open_on_disk(inode, file, loop->disk);
+	mutex_unlock(&loop->lock);
+	nsdev_loop_put(loop);
+	return ret;
+}
+
+/*
+ * Its last close may leave only the module's own opens on the disk, after
+ * the owner detached it: the poller releases it then.
+ */
+static int nsdev_part_release(struct inode *inode, struct file *file)
+{
+	int ret = nsdev_blk_fops->release(inode, file);
+
+	mod_delayed_work(system_wq, &nsdev_retire_work, 0);
+	return ret;
+}
+
+/* Any other block node: the block layer's ioctls of blkfilter.c only. */
+static long nsdev_filtered_ioctl(struct file *file, unsigned int cmd,
+				 unsigned long arg, bool compat, bool loop)
+{
+	if (!nsdev_blk_ioctl_allowed(cmd, compat, loop))
+		return -ENOTTY;
+	return compat ? nsdev_blk_fops->compat_ioctl(file, cmd, arg) :
+			nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
+}
+
+static long nsdev_disk_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	return nsdev_filtered_ioctl(file, cmd, arg, false, false);
+}
+
+static long nsdev_disk_compat_ioctl(struct file *file, unsigned int cmd,
+				    unsigned long arg)
+{
+	return nsdev_filtered_ioctl(file, cmd, arg, true, false);
+}
+
+/**
+ * nsdev_loop_check_backing - may @fd back a delegated loop?
+ * @fd:     the caller's file descriptor
+ * @change: for LOOP_CHANGE_FD, which binds a device that is in use
+ *
+ * No block device of the loop driver, whole disk or partition, may (see
+ * "Backing files" above). For LOOP_CHANGE_FD the caller's file table must
+ * not be shared, so that the file checked is the file the loop driver
+ * will get for @fd. Files the loop driver refuses are left to it.
+ *
+ * Return: 0, -EBADF, or -EBUSY for LOOP_CHANGE_FD with a shared file table.
+ */
+static int nsdev_loop_check_backing(int fd, bool change)
+{
+	struct gendisk *disk;
+	struct file *file;
+	int ret = 0;
+
+	if (change && atomic_read(&current->files->count) > 1)
+		return -EBUSY;
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	if (S_ISBLK(file_inode(file)->i_mode) && file->f_mapping &&
+	    file->f_mapping->host && S_ISBLK(file->f_mapping->host->i_mode)) {
+		disk = nsdev_file_bdev(file)->bd_disk;
+		if (disk->major == LOOP_MAJOR)
+			ret = -EBADF;
+	}
+	fput(file);
+	return ret;
+}
+
+/* The fd a binding ioctl names, or a negative errno. */
+static int nsdev_loop_backing_fd(unsigned int cmd, unsigned long arg,
+				 bool compat)
+{
+	struct loop_config cfg;
+
+	if (cmd != LOOP_CONFIGURE)
+		return arg > INT_MAX ? -EBADF : (int)arg;
+	if (copy_from_user(&cfg, compat ? compat_ptr(arg) : (void __user *)arg,
+			   sizeof(cfg)))
+		return -EFAULT;
+	return cfg.fd > INT_MAX ? -EBADF : (int)cfg.fd;
+}
+
 /* LOOP_CONFIGURE / LOOP_SET_FD on a CLAIMED device, through the claim. */
 static long nsdev_loop_bind(struct nsdev_loop *loop, unsigned int cmd,
 			    unsigned long arg)
 {
 	void *pin;
 	long ret;
+
+	lockdep_assert_held(&loop->lock);
 
 	pin = nsdev_bdev_open_kernel(loop->devt, NULL);
 	if (IS_ERR(pin))
@@ -577,7 +813,7 @@ static long nsdev_loop_bind(struct nsdev_loop *loop, unsigned int cmd,
 	loop->pin = pin;
 	nsdev_bdev_close(loop->claim, loop);
 	loop->claim = NULL;
-	loop->state = NSDEV_LOOP_LIVE;
+	WRITE_ONCE(loop->state, NSDEV_LOOP_LIVE);
 	nsdev_loop_note_autoclear(loop);
 	return 0;
 }
@@ -586,19 +822,26 @@ static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg, bool compat)
 {
 	struct nsdev_loop *loop;
+	int fd;
 	long ret;
 
 	switch (cmd) {
 	case LOOP_CONFIGURE:
 	case LOOP_SET_FD:
+	case LOOP_CHANGE_FD:
+		fd = nsdev_loop_backing_fd(cmd, arg, compat);
+		if (fd < 0)
+			return fd;
+		ret = nsdev_loop_check_backing(fd, cmd == LOOP_CHANGE_FD);
+		if (ret)
+			return ret;
+		break;
 	case LOOP_CLR_FD:
 	case LOOP_SET_STATUS:
 	case LOOP_SET_STATUS64:
 		break;
 	default:
-		if (!compat)
-			return nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
-		return nsdev_blk_fops->compat_ioctl(file, cmd, arg);
+		return nsdev_filtered_ioctl(file, cmd, arg, compat, true);
 	}
 
 	loop = nsdev_loop_of_inode(file_inode(file));
@@ -634,22 +877,32 @@ static long nsdev_loop_compat_ioctl(struct file *file, unsigned int cmd,
 	return nsdev_loop_do_ioctl(file, cmd, arg, true);
 }
 
-/**
- * nsdev_loop_node_fops - the file operations for a view node of @devt
- * @devt: a block device number
- *
- * Return: nsdev_loop_fops for a delegated loop's whole device, else NULL
- * (the node keeps the block device operations).
- */
-const struct file_operations *nsdev_loop_node_fops(dev_t devt)
+static long nsdev_part_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
 {
-	struct nsdev_loop *loop;
+	return nsdev_filtered_ioctl(file, cmd, arg, false, false);
+}
 
-	loop = nsdev_loop_of_devt(devt);
-	if (!loop)
-		return NULL;
-	nsdev_loop_put(loop);
-	return &nsdev_loop_fops;
+static long nsdev_part_compat_ioctl(struct file *file, unsigned int cmd,
+				    unsigned long arg)
+{
+	return nsdev_filtered_ioctl(file, cmd, arg, true, false);
+}
+
+/**
+ * nsdev_blk_node_fops - the file operations of a view's block node
+ * @flags: the device's NSDEV_DEV_* flags
+ *
+ * Return: the wrapped operations of a delegated loop, of a partition of
+ * one, or of any other block device.
+ */
+const struct file_operations *nsdev_blk_node_fops(unsigned int flags)
+{
+	if (flags & NSDEV_DEV_LOOP)
+		return &nsdev_loop_fops;
+	if (flags & NSDEV_DEV_PARTITION)
+		return &nsdev_part_fops;
+	return &nsdev_disk_fops;
 }
 
 /**
@@ -660,6 +913,9 @@ const struct file_operations *nsdev_loop_node_fops(dev_t devt)
  * loop is cleared through the module's pin: if nobody else has it open it
  * goes at once, otherwise when its last user closes it (the poller and
  * the node's release see to that). Numbers without a device just go.
+ * Loops of other namespaces are not touched, and a loop whose lock is
+ * taken (a call on it may be waiting for its I/O) is left for the next
+ * run: the namespace stays dead, and the reaper comes back.
  */
 void nsdev_loop_reclaim(struct nsdev_ns *ns)
 {
@@ -684,8 +940,11 @@ void nsdev_loop_reclaim(struct nsdev_ns *ns)
 		owned = dev && dev->owner == ns;
 		mutex_unlock(&nsdev_registry_lock);
 
-		mutex_lock(&loop->lock);
-		switch (owned ? loop->state : NSDEV_LOOP_GONE) {
+		if (!owned || !mutex_trylock(&loop->lock)) {
+			nsdev_loop_put(loop);
+			continue;
+		}
+		switch (loop->state) {
 		case NSDEV_LOOP_RESERVED:
 			nsdev_loop_forget(loop);
 			break;
@@ -696,14 +955,14 @@ void nsdev_loop_reclaim(struct nsdev_ns *ns)
 			/*
 			 * The number, its nodes and its quota go now; the
 			 * device stays, claimed, while someone the namespace
-			 * handed it to still uses it.
+			 * handed it to still uses it. The poller closes it:
+			 * the last close may wait for the device's I/O, which
+			 * the reaper must not.
 			 */
 			nsdev_loop_unregister(loop);
 			loop->retire = true;
-			nsdev_loop_try_release(loop);
-			if (loop->retire)
-				mod_delayed_work(system_wq, &nsdev_retire_work,
-						 NSDEV_RETIRE_POLL);
+			loop->orphan = true;
+			mod_delayed_work(system_wq, &nsdev_retire_work, 0);
 			break;
 		default:
 			break;
@@ -885,6 +1144,9 @@ static long nsdev_loopctl_ioctl(struct file *file, unsigned int cmd,
 		ret = nsdev_loopctl_get_free();
 		break;
 	case LOOP_CTL_ADD:
+		/* The host's numbers are the host's (see loop_index_base). */
+		if (arg < nsdev_loop_base)
+			return -EPERM;
 		if (nsdev_loop_exists(arg))
 			return -EEXIST;
 		ret = nsdev_loop_reserve_index(arg);
@@ -918,8 +1180,8 @@ static struct miscdevice nsdev_loopctl_misc = {
 
 /*
  * The block device file operations are not exported; a special inode gets
- * them. Our copy wraps open, release and the loop ioctls, and has an
- * owner, so the module stays while a delegated loop is open through it.
+ * them. Our copies wrap open, release and ioctl, and have an owner, so
+ * the module stays while a view's block node is open through them.
  */
 static int __init nsdev_loop_fops_init(struct super_block *sb)
 {
@@ -931,14 +1193,25 @@ static int __init nsdev_loop_fops_init(struct super_block *sb)
 	nsdev_blk_fops = inode->i_fop;
 	iput(inode);
 
-	nsdev_loop_fops = *nsdev_blk_fops;
-	nsdev_loop_fops.owner = THIS_MODULE;
+	nsdev_disk_fops = *nsdev_blk_fops;
+	nsdev_disk_fops.owner = THIS_MODULE;
+	nsdev_disk_fops.unlocked_ioctl = nsdev_disk_ioctl;
+
+	nsdev_part_fops = nsdev_disk_fops;
+	nsdev_part_fops.open = nsdev_part_open;
+	nsdev_part_fops.release = nsdev_part_release;
+	nsdev_part_fops.unlocked_ioctl = nsdev_part_ioctl;
+
+	nsdev_loop_fops = nsdev_disk_fops;
 	nsdev_loop_fops.open = nsdev_loop_open;
 	nsdev_loop_fops.release = nsdev_loop_file_release;
 	nsdev_loop_fops.unlocked_ioctl = nsdev_loop_ioctl;
 	/* Only where the block layer converts 32-bit ioctls (CONFIG_COMPAT). */
-	if (nsdev_blk_fops->compat_ioctl)
+	if (nsdev_blk_fops->compat_ioctl) {
+		nsdev_disk_fops.compat_ioctl = nsdev_disk_compat_ioctl;
+		nsdev_part_fops.compat_ioctl = nsdev_part_compat_ioctl;
 		nsdev_loop_fops.compat_ioctl = nsdev_loop_compat_ioctl;
+	}
 	return 0;
 }
 

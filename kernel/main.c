@@ -21,6 +21,11 @@ module_param_named(loop_limit, nsdev_default_loop_limit, uint, 0644);
 MODULE_PARM_DESC(loop_limit,
 		 "loop devices a user namespace and its descendants may hold by default (8)");
 
+unsigned int nsdev_user_loop_limit = 16;
+module_param_named(loop_limit_per_user, nsdev_user_loop_limit, uint, 0644);
+MODULE_PARM_DESC(loop_limit_per_user,
+		 "loop devices the namespaces of one user may hold together (16)");
+
 static int __init nsdev_init(void)
 {
 	int ret;

@@ -6,6 +6,7 @@
  * fs.c        the nsdevtmpfs filesystem: one view per user namespace
  * control.c   /dev/nsdevtmpfs-control, the administrative ioctls
  * loopctl.c   /dev/nsdevtmpfs-loop-control, loop delegation
+ * blkfilter.c the block ioctls a view passes on
  * hotplug.c   device names (devnode) and removal tracking
  * proc.c      /proc/nsdevtmpfs/{devices,namespaces}
  * lifecycle.c reclaiming what dead user namespaces held
@@ -19,11 +20,14 @@
 #include <linux/types.h>
 
 struct device;
+struct gendisk;
+struct inode;
 struct nsdev_device;
 struct super_block;
 
 /* main.c */
 extern unsigned int nsdev_default_loop_limit;
+extern unsigned int nsdev_user_loop_limit;
 
 /* registry.c (the rest is in registry.h) */
 int nsdev_registry_add_default(u32 type, dev_t devt, const char *name,
@@ -34,6 +38,7 @@ int __init nsdev_fs_init(void);
 void nsdev_fs_exit(void);
 void nsdev_view_update(struct super_block *sb, const struct nsdev_device *dev,
 		       bool show);
+bool nsdev_node_visible(struct inode *inode);
 
 /* control.c */
 int __init nsdev_control_init(void);
@@ -43,9 +48,13 @@ struct device *nsdev_control_device(void);
 /* loopctl.c */
 int __init nsdev_loopctl_init(void);
 void nsdev_loopctl_exit(void);
-const struct file_operations *nsdev_loop_node_fops(dev_t devt);
+const struct file_operations *nsdev_blk_node_fops(unsigned int flags);
+bool nsdev_loop_holds_disk(dev_t devt, const struct gendisk *disk);
 struct nsdev_ns;
 void nsdev_loop_reclaim(struct nsdev_ns *ns);
+
+/* blkfilter.c */
+bool nsdev_blk_ioctl_allowed(unsigned int cmd, bool compat, bool loop);
 
 /* hotplug.c */
 int __init nsdev_hotplug_init(struct device *misc);

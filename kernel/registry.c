@@ -244,11 +244,103 @@ static struct nsdev_device *nsdev_device_new(u32 type, dev_t devt,
 	return dev;
 }
 
+/*
+ * Per-user charges. Quotas are per namespace subtree, and any user can make
+ * as many sibling subtrees as it likes; so every delegated loop, and every
+ * partition of one, is also charged to the user who owns the subtree's
+ * top-level namespace (its owner in the initial namespace), as the
+ * kernel's ucounts charge user namespaces. One record per such user, under
+ * nsdev_registry_lock, freed when it charges nothing.
+ */
+struct nsdev_user {
+	struct hlist_node hash;
+	kuid_t uid;
+	unsigned int loops;
+	unsigned int parts;
+};
+
+static DEFINE_HASHTABLE(nsdev_user_table, 6);
+
+/* The user @ns is charged to; false for the initial namespace. */
+static bool nsdev_user_of(const struct nsdev_ns *ns, kuid_t *uid)
+{
+	const struct user_namespace *u = ns->userns;
+
+	if (u == &init_user_ns)
+		return false;
+	while (u->parent != &init_user_ns)
+		u = u->parent;
+	*uid = u->owner;
+	return true;
+}
+
+static struct nsdev_user *nsdev_user_find(kuid_t uid)
+{
+	struct nsdev_user *user;
+
+	hash_for_each_possible(nsdev_user_table, user, hash, __kuid_val(uid))
+		if (uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+/*
+ * nsdev_user_charge - charge one loop (@part false) or partition to the
+ * user of @ns. Caller holds nsdev_registry_lock.
+ *
+ * Return: the record charged, NULL for the initial namespace (nothing to
+ * charge), or ERR_PTR(-EDQUOT / -ENOMEM).
+ */
+static struct nsdev_user *nsdev_user_charge(const struct nsdev_ns *ns,
+					    bool part)
+{
+	unsigned int limit = READ_ONCE(nsdev_user_loop_limit);
+	struct nsdev_user *user;
+	kuid_t uid;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (!nsdev_user_of(ns, &uid))
+		return NULL;
+	user = nsdev_user_find(uid);
+	if (part ? user && user->parts >= limit * NSDEV_USER_PARTS_PER_LOOP :
+		   (user ? user->loops : 0) >= limit)
+		return ERR_PTR(-EDQUOT);
+	if (!user) {
+		user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+		if (!user)
+			return ERR_PTR(-ENOMEM);
+		user->uid = uid;
+		hash_add(nsdev_user_table, &user->hash, __kuid_val(uid));
+	}
+	if (part)
+		user->parts++;
+	else
+		user->loops++;
+	return user;
+}
+
+static void nsdev_user_uncharge(struct nsdev_user *user, bool part)
+{
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (part)
+		user->parts--;
+	else
+		user->loops--;
+	if (!user->loops && !user->parts) {
+		hash_del(&user->hash);
+		kfree(user);
+	}
+}
+
 /* Forget a device with no assignment left (unless it is default content). */
 static void nsdev_device_maybe_free(struct nsdev_device *dev)
 {
 	if (dev->grant || (dev->flags & NSDEV_DEV_DEFAULT))
 		return;
+	if (dev->user)
+		nsdev_user_uncharge(dev->user, dev->flags & NSDEV_DEV_PARTITION);
 	hash_del_rcu(&dev->hash);
 	list_del(&dev->node);
 	nsdev_device_count--;
@@ -459,7 +551,8 @@ static void nsdev_loop_uncharge(struct nsdev_ns *ns)
  * @devt:  the loop device's number; the device need not exist yet
  * @name:  its node name ("loop1024")
  *
- * Caller holds nsdev_registry_lock. Charges the quota, records the device
+ * Caller holds nsdev_registry_lock. Charges the quota (the namespace's, its
+ * ancestors' and its user's, loop_limit_per_user), records the device
  * as owned by @owner (and assigned by it: no ancestor's REVOKE can take it,
  * only LOOP_CTL_REMOVE or the namespace's death) and shows it in the view.
  *
@@ -468,6 +561,7 @@ static void nsdev_loop_uncharge(struct nsdev_ns *ns)
 int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name)
 {
 	struct nsdev_device *dev;
+	struct nsdev_user *user;
 	struct nsdev_grant *g;
 	int ret;
 
@@ -478,21 +572,30 @@ int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name)
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		return -ENOMEM;
+	user = nsdev_user_charge(owner, false);
+	if (IS_ERR(user)) {
+		ret = PTR_ERR(user);
+		goto err_grant;
+	}
 	ret = nsdev_loop_charge(owner);
 	if (ret)
-		goto err_grant;
+		goto err_user;
 	dev = nsdev_device_new(NSDEVTMPFS_BLK, devt, name, 0600, NSDEV_DEV_LOOP);
 	if (IS_ERR(dev)) {
 		ret = PTR_ERR(dev);
 		goto err_charge;
 	}
 	dev->charged = owner;
+	dev->user = user;
 	owner->users++;
 	nsdev_push(dev, g, owner, owner);
 	return 0;
 
 err_charge:
 	nsdev_loop_uncharge(owner);
+err_user:
+	if (user)
+		nsdev_user_uncharge(user, false);
 err_grant:
 	kfree(g);
 	return ret;
@@ -525,38 +628,75 @@ void nsdev_loop_unreserve(dev_t devt)
 
 /**
  * nsdev_partition_added - a partition appeared on a block device
- * @disk: the whole device's number
- * @part: the partition's
- * @name: its devnode name ("loop1024p1")
+ * @gendisk: the disk it is on
+ * @disk:    the whole disk's number
+ * @part:    the partition's
+ * @name:    its devnode name ("loop1024p1")
  *
  * Called from the block class interface, synchronously inside the partition
  * scan (so inside LOOP_CONFIGURE or BLKRRPART): a partition of a delegated
  * loop belongs to whoever the loop belongs to, and shows in that view
- * before the ioctl returns.
+ * before the ioctl returns. Only when @gendisk is the very disk the module
+ * holds for that number: the host may have made and bound a device of the
+ * same number (see loopctl.c, "Identity, not numbers"). Partitions are
+ * charged to the owner's user; beyond its share they stay out of the view.
  */
-void nsdev_partition_added(dev_t disk, dev_t part, const char *name)
+void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
+			   dev_t part, const char *name)
 {
 	struct nsdev_device *parent, *dev;
+	struct nsdev_user *user;
 	struct nsdev_grant *g;
 
 	mutex_lock(&nsdev_registry_lock);
 	parent = nsdev_device_find(NSDEVTMPFS_BLK, disk);
 	if (!parent || !(parent->flags & NSDEV_DEV_LOOP) || !parent->grant ||
 	    !parent->grant->owner ||
-	    nsdev_device_find(NSDEVTMPFS_BLK, part))
+	    nsdev_device_find(NSDEVTMPFS_BLK, part) ||
+	    !nsdev_loop_holds_disk(disk, gendisk))
 		goto out;
 	g = kzalloc(sizeof(*g), GFP_KERNEL);
 	if (!g)
 		goto out;
-	dev = nsdev_device_new(NSDEVTMPFS_BLK, part, name, 0600,
-			       NSDEV_DEV_PARTITION);
-	if (IS_ERR(dev)) {
+	user = parent->charged ? nsdev_user_charge(parent->charged, true) : NULL;
+	if (IS_ERR(user)) {
 		kfree(g);
 		goto out;
 	}
+	dev = nsdev_device_new(NSDEVTMPFS_BLK, part, name, 0600,
+			       NSDEV_DEV_PARTITION);
+	if (IS_ERR(dev)) {
+		if (user)
+			nsdev_user_uncharge(user, true);
+		kfree(g);
+		goto out;
+	}
+	dev->user = user;
+	dev->disk = disk;
 	nsdev_push(dev, g, parent->grant->owner, parent->grant->owner);
 out:
 	mutex_unlock(&nsdev_registry_lock);
+}
+
+/**
+ * nsdev_partition_disk - the whole disk of a partition the registry knows
+ * @part: the partition's number
+ *
+ * Lockless (RCU), for the open of a partition's node.
+ *
+ * Return: the disk's number, or 0 when @part is no known partition.
+ */
+dev_t nsdev_partition_disk(dev_t part)
+{
+	const struct nsdev_device *dev;
+	dev_t disk = 0;
+
+	rcu_read_lock();
+	dev = nsdev_device_find(NSDEVTMPFS_BLK, part);
+	if (dev && (dev->flags & NSDEV_DEV_PARTITION))
+		disk = dev->disk;
+	rcu_read_unlock();
+	return disk;
 }
 
 /* How many delegated loop numbers does @ns own? Caller holds the lock. */

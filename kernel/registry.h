@@ -34,6 +34,8 @@
 
 #include <uapi/linux/nsdevtmpfs.h>
 
+struct gendisk;
+struct nsdev_user;
 struct super_block;
 struct user_namespace;
 
@@ -89,6 +91,9 @@ struct nsdev_grant {
 #define NSDEV_DEV_PARTITION	BIT(2)	/* a partition of a delegated loop */
 #define NSDEV_DEV_UNTRACKED	BIT(3)	/* removal is not reported: recheck at open */
 
+/* Partitions a user's delegated loops may show, per loop of its limit. */
+#define NSDEV_USER_PARTS_PER_LOOP	32
+
 /* The most loop devices a limit may name: the loop driver's index space. */
 #define NSDEV_MAX_LOOP_LIMIT	BIT(MINORBITS)
 
@@ -110,6 +115,9 @@ struct nsdev_grant {
  * @depth:   number of grants on the stack
  * @charged: for a delegated loop, the namespace whose loop quota (and its
  *           ancestors') it counts against
+ * @user:    for a delegated loop or a partition of one, the user it is
+ *           also charged to (see nsdev_user_of()), or NULL
+ * @disk:    for a partition, its whole disk's number
  * @name:    the devnode name, as devtmpfs names it ("loop3p1", "net/tun")
  */
 struct nsdev_device {
@@ -124,6 +132,8 @@ struct nsdev_device {
 	struct nsdev_grant *grant;
 	unsigned int depth;
 	struct nsdev_ns *charged;
+	struct nsdev_user *user;
+	dev_t disk;
 	char name[NSDEVTMPFS_NAME_MAX];
 };
 
@@ -164,7 +174,9 @@ void nsdev_device_gone(u32 type, dev_t devt);
 
 int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name);
 void nsdev_loop_unreserve(dev_t devt);
-void nsdev_partition_added(dev_t disk, dev_t part, const char *name);
+void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
+			   dev_t part, const char *name);
+dev_t nsdev_partition_disk(dev_t part);
 unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns);
 void nsdev_ns_reclaim(struct nsdev_ns *ns);
 

@@ -255,7 +255,10 @@ TEST_F(loop, bad_loop_control_input)
 	EXPECT_EQ(-EINVAL, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, -5)));
 	EXPECT_EQ(-EINVAL, nschild_call(&self->a, ns_loopctl,
 					loopctl_arg(LOOP_CTL_ADD, 0x7fffffff)));
-	EXPECT_EQ(-EEXIST, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 0)));
+	/* The host's numbers, below loop_index_base, are not the namespace's. */
+	EXPECT_EQ(-EPERM, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 0)));
+	EXPECT_EQ(-EPERM, nschild_call(&self->a, ns_loopctl,
+				       loopctl_arg(LOOP_CTL_ADD, LOOP_BASE - 1)));
 	EXPECT_EQ(-EPERM, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 0)));
 	EXPECT_EQ(-ENODEV, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 3333)));
 	EXPECT_EQ(-ENOTTY, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_SET_FD, 0)));

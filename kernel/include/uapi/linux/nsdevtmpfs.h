@@ -31,6 +31,10 @@
  *  ENODEV  no such device (char/block major:minor not registered)
  *  EPERM   the caller may not do this (see above)
  *  EBUSY   ASSIGN of a device already assigned elsewhere
+ *  EOPNOTSUPP ASSIGN of a loop device or a partition of one (other than a
+ *          delegated loop passed down by its owner): loop devices reach a
+ *          namespace only through loop delegation below, which keeps them
+ *          out of the host's losetup -f
  *  EEXIST  ASSIGN to the namespace that already owns the device
  *  ENOENT  REVOKE/QUERY of a device with no assignment visible to the caller
  *  ENOSPC  the registry holds NSDEVTMPFS_MAX_DEVICES devices already
@@ -43,13 +47,37 @@
  * GET_FREE/ADD until it detaches the device (or closes it unused), or
  * removes it, or dies. Errors besides the loop driver's own:
  *  EPERM   not root of the caller's namespace; REMOVE of a loop that is
- *          not the caller's or a descendant's
+ *          not the caller's or a descendant's; ADD of an index below
+ *          loop_index_base (the host's numbers)
  *  EDQUOT  the caller's namespace, or one of its ancestors, is at its
- *          loop limit (SET_LIMIT; module parameter loop_limit, 8)
+ *          loop limit (SET_LIMIT; module parameter loop_limit, 8), or
+ *          the user owning the namespace's top-level ancestor holds
+ *          loop_limit_per_user (16) loops in all its namespaces together
  *  EINVAL  ADD/REMOVE of a negative or out-of-range index
  *  EEXIST  ADD of a number that exists or is reserved
  *  EBUSY   REMOVE of a bound or open loop; opening a number the module
  *          had to give up meanwhile (losetup then takes another)
+ * Partitions of a user's delegated loops count too: at most 32 per loop of
+ * loop_limit_per_user (512) appear in that user's views.
+ *
+ * Block nodes in a view. Delegated loops, their partitions and assigned
+ * block devices answer these ioctls and no others (ENOTTY):
+ *  BLKROGET BLKGETSIZE BLKGETSIZE64 BLKSSZGET BLKPBSZGET BLKBSZGET
+ *  BLKBSZSET BLKIOMIN BLKIOOPT BLKALIGNOFF BLKSECTGET BLKRAGET BLKFRAGET
+ *  BLKROTATIONAL BLKDISCARDZEROES BLKGETZONESZ BLKGETNRZONES BLKGETDISKSEQ
+ *  HDIO_GETGEO BLKDISCARD BLKZEROOUT BLKSECDISCARD, and BLKFLSBUF,
+ *  BLKRRPART, BLKPG (which the kernel answers with EACCES without global
+ *  CAP_SYS_ADMIN); on a delegated loop's whole disk (never a partition)
+ *  also LOOP_SET_FD LOOP_CLR_FD LOOP_SET_STATUS(64) LOOP_GET_STATUS(64)
+ *  LOOP_CHANGE_FD LOOP_SET_CAPACITY LOOP_SET_DIRECT_IO LOOP_SET_BLOCK_SIZE
+ *  LOOP_CONFIGURE. BLKTRACE*, persistent reservations, SG_IO and the rest
+ *  are refused. A delegated loop's backing file is never a block device of
+ *  the loop driver, whole disk or partition: LOOP_CONFIGURE, LOOP_SET_FD
+ *  and LOOP_CHANGE_FD answer EBADF (the loop driver's own answer to a
+ *  cycle); LOOP_CHANGE_FD from a process whose file table is shared with
+ *  another (threads, io_uring) answers EBUSY. A node opens only the very
+ *  device the module holds for the namespace (ENXIO otherwise); no open
+ *  creates a device.
  */
 #ifndef _UAPI_LINUX_NSDEVTMPFS_H
 #define _UAPI_LINUX_NSDEVTMPFS_H
