@@ -95,6 +95,28 @@ static bool nsdev_caller_is_root(void)
 	return ns_capable(current_user_ns(), CAP_SYS_ADMIN);
 }
 
+/*
+ * Permission before existence: outside the initial namespace a caller may
+ * only pass on a device its namespace owns, so anything else is refused
+ * before the device is looked up, and ENODEV cannot tell an unprivileged
+ * caller which devices exist. nsdev_assign() decides again under the lock.
+ */
+static bool nsdev_may_assign(u32 type, dev_t devt)
+{
+	struct user_namespace *me = current_user_ns();
+	struct nsdev_device *dev;
+	bool may;
+
+	if (me == &init_user_ns)
+		return true;
+	mutex_lock(&nsdev_registry_lock);
+	dev = nsdev_device_find(type, devt);
+	may = dev && dev->grant && dev->grant->owner &&
+	      dev->grant->owner->userns == me;
+	mutex_unlock(&nsdev_registry_lock);
+	return may;
+}
+
 static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 {
 	struct user_namespace *target_userns = NULL;
@@ -104,6 +126,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	struct nsdev_device *dev;
 	bool tracked, loopdev;
 	umode_t mode;
+	u64 id;
 	dev_t devt;
 	int ret;
 
@@ -124,12 +147,14 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 			return PTR_ERR(target_userns);
 	}
 	ret = -EPERM;
-	if (!nsdev_caller_is_root())
+	if (!nsdev_caller_is_root() || !nsdev_may_assign(arg.type, devt))
 		goto out_userns;
 
 	ret = nsdev_devnode_lookup(arg.type, devt, name, &mode);
 	if (!ret && arg.type == NSDEVTMPFS_BLK)
 		ret = nsdev_hotplug_watch_block(devt);
+	if (!ret)
+		ret = nsdev_sysfs_id(arg.type, devt, &id);
 	if (ret)
 		goto out_userns;
 	tracked = nsdev_hotplug_tracks(arg.type, devt);
@@ -157,7 +182,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	    !(dev && (dev->flags & (NSDEV_DEV_LOOP | NSDEV_DEV_PARTITION))))
 		goto out_target;
 	ret = nsdev_assign(arg.type, devt, name, mode,
-			   tracked ? 0 : NSDEV_DEV_UNTRACKED, caller, target);
+			   tracked ? 0 : NSDEV_DEV_UNTRACKED, id, caller, target);
 out_target:
 	if (target)
 		nsdev_ns_put(target);
@@ -204,7 +229,8 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 /*
  * QUERY answers for devices visible from the caller's namespace: global
  * ones, and those owned inside the caller's subtree. Anything else looks
- * unassigned (-ENOENT), or -ENODEV when no such device exists at all.
+ * unassigned (-ENOENT); the initial namespace is told -ENODEV when no such
+ * device exists at all.
  */
 static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 {
@@ -248,7 +274,8 @@ static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 	}
 	mutex_unlock(&nsdev_registry_lock);
 
-	if (ret == -ENOENT && !dev &&
+	/* Only the host learns whether a device exists at all. */
+	if (ret == -ENOENT && !dev && me == &init_user_ns &&
 	    nsdev_devnode_lookup(arg.type, devt, name, &mode) == -ENODEV)
 		ret = -ENODEV;
 	if (!ret && copy_to_user(uarg, &arg, sizeof(arg)))

@@ -192,8 +192,9 @@ static u32 nsdev_inode_type(const struct inode *inode)
  * registry here covers them all. RCU only; safe in RCU walk.
  *
  * Devices whose removal no class interface reports (character devices
- * outside the misc class) are also checked to still be the device of that
- * name, since their number may have been handed to another device.
+ * outside the misc class) are also checked to still be the very device
+ * instance that was assigned (its sysfs id), since their number may have
+ * been handed to another device, whose name may well be the same.
  *
  * Return: -ENXIO when the device is not (or no longer) in this view,
  * otherwise the usual mode-bit check.
@@ -201,20 +202,18 @@ static u32 nsdev_inode_type(const struct inode *inode)
 static int nsdev_node_permission(nsdev_idmap_t *idmap, struct inode *inode,
 				 int mask)
 {
-	char name[NSDEVTMPFS_NAME_MAX], now[NSDEVTMPFS_NAME_MAX];
 	u32 type = nsdev_inode_type(inode);
-	umode_t mode;
+	u64 id, now;
 
 	switch (nsdev_visible(type, inode->i_rdev, nsdev_sb_ns(inode->i_sb),
-			      name)) {
+			      &id)) {
 	case NSDEV_HIDDEN:
 		return -ENXIO;
 	case NSDEV_VISIBLE_RECHECK:
-		/* Reading sysfs may sleep: not in RCU walk. */
+		/* Looking sysfs up may sleep: not in RCU walk. */
 		if (mask & MAY_NOT_BLOCK)
 			return -ECHILD;
-		if (nsdev_devnode_lookup(type, inode->i_rdev, now, &mode) ||
-		    strcmp(name, now))
+		if (nsdev_sysfs_id(type, inode->i_rdev, &now) || now != id)
 			return -ENXIO;
 		break;
 	}
@@ -230,10 +229,10 @@ static int nsdev_node_permission(nsdev_idmap_t *idmap, struct inode *inode,
  */
 bool nsdev_node_visible(struct inode *inode)
 {
-	char name[NSDEVTMPFS_NAME_MAX];
+	u64 id;
 
 	return nsdev_visible(nsdev_inode_type(inode), inode->i_rdev,
-			     nsdev_sb_ns(inode->i_sb), name) != NSDEV_HIDDEN;
+			     nsdev_sb_ns(inode->i_sb), &id) != NSDEV_HIDDEN;
 }
 
 static const struct inode_operations nsdev_node_iops = {

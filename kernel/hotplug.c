@@ -105,6 +105,34 @@ bool nsdev_sysfs_exists(const char *path)
 }
 
 /**
+ * nsdev_sysfs_id - which device instance has this number now?
+ * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt: the device number
+ * @id:   out: the inode number of the device's sysfs directory
+ *
+ * sysfs (kernfs) numbers its nodes from a 64-bit id with a generation on
+ * 64-bit kernels: a device that goes away and another that gets its
+ * number have different ids, however the driver names them.
+ *
+ * Return: 0, or -ENODEV when no device has the number.
+ */
+int nsdev_sysfs_id(u32 type, dev_t devt, u64 *id)
+{
+	struct file *file;
+	char path[40];
+
+	snprintf(path, sizeof(path), "dev/%s/%u:%u",
+		 type == NSDEVTMPFS_BLK ? "block" : "char", MAJOR(devt),
+		 MINOR(devt));
+	file = file_open_root_mnt(nsdev_sysfs_mnt, path, O_PATH, 0);
+	if (IS_ERR(file))
+		return -ENODEV;
+	*id = file_inode(file)->i_ino;
+	fput(file);
+	return 0;
+}
+
+/**
  * nsdev_devnode_lookup - does a device exist, and what is its node?
  * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
  * @devt: the device number

@@ -115,8 +115,11 @@ static unsigned int nsdev_reap(void)
 	if (max <= 1)
 		return 0;
 	dead = kcalloc(max, sizeof(*dead), GFP_KERNEL);
-	if (!dead)
+	if (!dead) {
+		/* Not skipped silently: the next run comes in a second. */
+		pr_warn_ratelimited("no memory to reap dead namespaces; retrying\n");
 		return 0;
+	}
 
 	/* Judge, and keep each dead record with a user of our own. */
 	mutex_lock(&nsdev_registry_lock);

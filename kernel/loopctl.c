@@ -937,7 +937,11 @@ void nsdev_loop_reclaim(struct nsdev_ns *ns)
 
 		mutex_lock(&nsdev_registry_lock);
 		dev = nsdev_device_find(NSDEVTMPFS_BLK, loop->devt);
-		owned = dev && dev->owner == ns;
+		/*
+		 * Only loops the namespace allocated: one it was passed by
+		 * an ancestor goes back to it (nsdev_ns_reclaim()).
+		 */
+		owned = dev && dev->charged == ns;
 		mutex_unlock(&nsdev_registry_lock);
 
 		if (!owned || !mutex_trylock(&loop->lock)) {

@@ -60,6 +60,7 @@ bool nsdev_blk_ioctl_allowed(unsigned int cmd, bool compat, bool loop);
 int __init nsdev_hotplug_init(struct device *misc);
 void nsdev_hotplug_exit(void);
 int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode);
+int nsdev_sysfs_id(u32 type, dev_t devt, u64 *id);
 int nsdev_hotplug_watch_block(dev_t devt);
 bool nsdev_hotplug_tracks(u32 type, dev_t devt);
 ssize_t nsdev_sysfs_read(const char *path, char *buf, size_t len);

@@ -161,8 +161,8 @@ bool nsdev_device_visible_to(const struct nsdev_device *dev,
  * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
  * @devt: the node's device number
  * @ns:   the view's namespace record (alive: the view holds a user)
- * @name: NSDEVTMPFS_NAME_MAX bytes; gets the device's name when the result
- *        is NSDEV_VISIBLE_RECHECK
+ * @id:   gets the device's sysfs id when the result is
+ *        NSDEV_VISIBLE_RECHECK
  *
  * Called on every open of a device node in a view, so it takes no lock:
  * a record stays allocated while a grant names it as owner, and a grant
@@ -170,9 +170,9 @@ bool nsdev_device_visible_to(const struct nsdev_device *dev,
  *
  * Return: NSDEV_HIDDEN, NSDEV_VISIBLE, or NSDEV_VISIBLE_RECHECK for a
  * device whose removal the module cannot see: the caller must check that
- * the number still belongs to a device of that name.
+ * the number still belongs to the device instance of that sysfs id.
  */
-int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, char *name)
+int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, u64 *id)
 {
 	const struct nsdev_device *dev;
 	int visible = NSDEV_HIDDEN;
@@ -182,7 +182,7 @@ int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, char *name)
 	if (dev && nsdev_owner_visible_to(READ_ONCE(dev->owner), ns)) {
 		visible = NSDEV_VISIBLE;
 		if (dev->flags & NSDEV_DEV_UNTRACKED) {
-			strscpy(name, dev->name, NSDEVTMPFS_NAME_MAX);
+			*id = dev->id;
 			visible = NSDEV_VISIBLE_RECHECK;
 		}
 	}
@@ -382,6 +382,7 @@ static void nsdev_pop(struct nsdev_device *dev)
  * @name:   its devnode name, used if the registry does not know it yet
  * @mode:   its node mode, likewise
  * @flags:  NSDEV_DEV_* for a device the registry does not know yet
+ * @id:     its sysfs id, likewise (kept for NSDEV_DEV_UNTRACKED devices)
  * @caller: the record of the calling namespace (its root is asking)
  * @target: the new owner, or NULL for global
  *
@@ -391,7 +392,7 @@ static void nsdev_pop(struct nsdev_device *dev)
  * Return: 0, -EPERM, -EBUSY, -EEXIST, -ENOSPC or -ENOMEM.
  */
 int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
-		 unsigned int flags, struct nsdev_ns *caller,
+		 unsigned int flags, u64 id, struct nsdev_ns *caller,
 		 struct nsdev_ns *target)
 {
 	struct nsdev_device *dev = nsdev_device_find(type, devt);
@@ -423,6 +424,7 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 			kfree(g);
 			return PTR_ERR(dev);
 		}
+		dev->id = id;
 	}
 	nsdev_push(dev, g, target, caller);
 	return 0;
@@ -715,10 +717,11 @@ unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns)
  * nsdev_ns_reclaim - a dead namespace gives back what it was given
  * @ns: its record
  *
- * Caller holds nsdev_registry_lock; the loops were dealt with already
- * (loopctl.c). Every assignment to @ns reverts to its assigner (its
- * descendants, being dead too, were reclaimed first), and a loop limit
- * set on it is forgotten.
+ * Caller holds nsdev_registry_lock; the loops it allocated were dealt
+ * with already (loopctl.c). Every assignment to @ns reverts to its
+ * assigner (its descendants, being dead too, were reclaimed first), a
+ * delegated loop it was passed included, and a loop limit set on it is
+ * forgotten.
  */
 void nsdev_ns_reclaim(struct nsdev_ns *ns)
 {
@@ -727,8 +730,13 @@ void nsdev_ns_reclaim(struct nsdev_ns *ns)
 	lockdep_assert_held(&nsdev_registry_lock);
 
 	list_for_each_entry_safe(dev, tmp, &nsdev_device_list, node) {
-		if (dev->flags & NSDEV_DEV_LOOP)
+		if (dev->flags & NSDEV_DEV_LOOP) {
+			/* The allocation itself leaves by loopctl.c only. */
+			while (dev->grant && dev->grant->prev &&
+			       dev->grant->owner == ns)
+				nsdev_pop(dev);
 			continue;
+		}
 		while (dev->grant && dev->grant->owner == ns)
 			nsdev_pop(dev);
 		nsdev_device_maybe_free(dev);

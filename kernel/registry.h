@@ -118,6 +118,8 @@ struct nsdev_grant {
  * @user:    for a delegated loop or a partition of one, the user it is
  *           also charged to (see nsdev_user_of()), or NULL
  * @disk:    for a partition, its whole disk's number
+ * @id:      for an untracked device, its sysfs id when first assigned
+ *           (nsdev_sysfs_id()): the instance its nodes open
  * @name:    the devnode name, as devtmpfs names it ("loop3p1", "net/tun")
  */
 struct nsdev_device {
@@ -134,6 +136,7 @@ struct nsdev_device {
 	struct nsdev_ns *charged;
 	struct nsdev_user *user;
 	dev_t disk;
+	u64 id;
 	char name[NSDEVTMPFS_NAME_MAX];
 };
 
@@ -160,14 +163,13 @@ bool nsdev_device_visible_to(const struct nsdev_device *dev,
 enum {
 	NSDEV_HIDDEN,
 	NSDEV_VISIBLE,
-	NSDEV_VISIBLE_RECHECK,	/* visible if the device still has its name */
+	NSDEV_VISIBLE_RECHECK,	/* visible if the number is still that device's */
 };
 
-int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns,
-		  char *name);
+int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, u64 *id);
 
 int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
-		 unsigned int flags, struct nsdev_ns *caller,
+		 unsigned int flags, u64 id, struct nsdev_ns *caller,
 		 struct nsdev_ns *target);
 int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller);
 void nsdev_device_gone(u32 type, dev_t devt);
