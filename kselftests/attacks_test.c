@@ -18,24 +18,24 @@
 
 static int kept_opath = -1;
 
-/* In A: make every kind of alias of its loop0 node. */
+/* In A: make every kind of alias of its ram0 node. */
 static int ns_make_aliases(const char *arg)
 {
 	int fd;
 
-	if (link(VIEW "/loop0", VIEW "/hardlink"))
+	if (link(VIEW "/ram0", VIEW "/hardlink"))
 		return -errno;
-	if (mkdir(VIEW "/d", 0700) || link(VIEW "/loop0", VIEW "/d/renamed-src") ||
+	if (mkdir(VIEW "/d", 0700) || link(VIEW "/ram0", VIEW "/d/renamed-src") ||
 	    rename(VIEW "/d/renamed-src", VIEW "/d/renamed"))
 		return -errno;
-	kept_opath = open(VIEW "/loop0", O_PATH | O_CLOEXEC);
+	kept_opath = open(VIEW "/ram0", O_PATH | O_CLOEXEC);
 	if (kept_opath < 0)
 		return -errno;
 	fd = open("/tmp/nsdev-bind-target", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	close(fd);
-	if (mount(VIEW "/loop0", "/tmp/nsdev-bind-target", NULL, MS_BIND, NULL))
+	if (mount(VIEW "/ram0", "/tmp/nsdev-bind-target", NULL, MS_BIND, NULL))
 		return -errno;
 	return 0;
 }
@@ -65,7 +65,7 @@ static int ns_aliases_blocked(const char *arg)
 
 static int ns_mknod(const char *arg)
 {
-	int ret = mknod(VIEW "/evil", S_IFBLK | 0600, makedev(7, 0)) ? -errno : 0;
+	int ret = mknod(VIEW "/evil", S_IFBLK | 0600, RAM(0)) ? -errno : 0;
 
 	if (ret)
 		return ret;
@@ -108,13 +108,13 @@ TEST(revoked_node_opens_under_no_name)
 	ensure_view_dir();
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
 	ASSERT_EQ(0, nschild_call(&a, ns_make_aliases, NULL));
 	/* While A owns the device every alias opens... */
 	EXPECT_EQ(0xf0, nschild_call(&a, ns_aliases_blocked, NULL)) {
 		TH_LOG("bits 16 hard link, 32 rename, 64 bind mount, 128 O_PATH reopen");
 	}
-	ASSERT_EQ(0, revoke_blk(LOOP(0)));
+	ASSERT_EQ(0, revoke_blk(RAM(0)));
 	/* ...and after the revoke none does. */
 	EXPECT_EQ(0xf, nschild_call(&a, ns_aliases_blocked, NULL)) {
 		TH_LOG("bits: 1 hard link, 2 rename, 4 bind mount, 8 O_PATH reopen");
@@ -129,7 +129,7 @@ static int ns_open_via_other_root(const char *arg)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "/proc/%s/root" VIEW "/loop0", arg);
+	snprintf(path, sizeof(path), "/proc/%s/root" VIEW "/ram0", arg);
 	return ns_open(path);
 }
 
@@ -137,7 +137,7 @@ static int ns_symlink_into_other_root(const char *arg)
 {
 	char target[128];
 
-	snprintf(target, sizeof(target), "/proc/%s/root" VIEW "/loop0", arg);
+	snprintf(target, sizeof(target), "/proc/%s/root" VIEW "/ram0", arg);
 	if (symlink(target, VIEW "/sneaky"))
 		return -errno;
 	return ns_open("sneaky");
@@ -153,12 +153,12 @@ TEST(another_views_nodes_are_out_of_reach)
 	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
 	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
 	snprintf(pid, sizeof(pid), "%d", a.pid);
-	EXPECT_EQ(0, nschild_call(&b, ns_exists, "loop0"));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram0"));
 	EXPECT_NE(0, nschild_call(&b, ns_open_via_other_root, pid));
 	EXPECT_NE(0, nschild_call(&b, ns_symlink_into_other_root, pid));
-	EXPECT_EQ(0, revoke_blk(LOOP(0)));
+	EXPECT_EQ(0, revoke_blk(RAM(0)));
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));
 }
@@ -186,11 +186,11 @@ static int send_fds(int s, int fd0, int fd1)
 	return sendmsg(s, &msg, 0) == 1 ? 0 : -errno;
 }
 
-/* In A: open loop0 for real and as O_PATH, and send both to B. */
-static int ns_send_loop0(const char *arg)
+/* In A: open ram0 for real and as O_PATH, and send both to B. */
+static int ns_send_ram0(const char *arg)
 {
-	int fd = open(VIEW "/loop0", O_RDONLY | O_CLOEXEC);
-	int path = open(VIEW "/loop0", O_PATH | O_CLOEXEC);
+	int fd = open(VIEW "/ram0", O_RDONLY | O_CLOEXEC);
+	int path = open(VIEW "/ram0", O_PATH | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0 || path < 0)
@@ -202,7 +202,7 @@ static int ns_send_loop0(const char *arg)
 }
 
 /* In B: receive them; 0 when the real fd is usable. */
-static int ns_recv_loop0(const char *arg)
+static int ns_recv_ram0(const char *arg)
 {
 	char cbuf[CMSG_SPACE(2 * sizeof(int))], byte;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -219,7 +219,7 @@ static int ns_recv_loop0(const char *arg)
 	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
 		return -EPROTO;
 	memcpy(received, CMSG_DATA(cmsg), sizeof(received));
-	/* An unbound loop device: the ioctl works on the passed fd. */
+	/* A ramdisk: the ioctl works on the passed fd. */
 	return ioctl(received[0], BLKGETSIZE64, &size) ? -errno : 0;
 }
 
@@ -242,16 +242,16 @@ TEST(passed_fds_carry_the_senders_right_only)
 	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
 	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
 
-	ASSERT_EQ(0, nschild_call(&a, ns_send_loop0, NULL));
+	ASSERT_EQ(0, nschild_call(&a, ns_send_ram0, NULL));
 	/* What A could open, B may use when A hands it over... */
-	EXPECT_EQ(0, nschild_call(&b, ns_recv_loop0, NULL));
+	EXPECT_EQ(0, nschild_call(&b, ns_recv_ram0, NULL));
 	EXPECT_EQ(0, nschild_call(&b, ns_reopen_received, NULL));
 	/* ...but the right ends with A's. */
-	ASSERT_EQ(0, revoke_blk(LOOP(0)));
+	ASSERT_EQ(0, revoke_blk(RAM(0)));
 	EXPECT_EQ(-ENXIO, nschild_call(&b, ns_reopen_received, NULL));
-	EXPECT_EQ(0, nschild_call(&b, ns_exists, "loop0"));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram0"));
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));
 	close(sock[0]);
@@ -271,7 +271,7 @@ TEST(non_root_cannot_use_the_control_device)
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		struct nsdevtmpfs_assign a = {
-			.type = NSDEVTMPFS_BLK, .major = 7, .minor = 0,
+			.type = NSDEVTMPFS_BLK, .major = 1, .minor = 0,
 			.userns_fd = -1, .flags = NSDEVTMPFS_ASSIGN_GLOBAL,
 		};
 		struct nsdevtmpfs_revoke r = {
@@ -372,28 +372,28 @@ TEST(namespace_roots_cannot_overstep)
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
 	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
 
 	EXPECT_EQ(0, nschild_call(&a, ns_nonroot_control, NULL)) {
 		TH_LOG("a non-root user of A could open A's control node");
 	}
 	/* A may not give its device to a non-descendant (B)... */
-	snprintf(buf, sizeof(buf), "7:0 %d 0", b.userns);
+	snprintf(buf, sizeof(buf), "1:0 %d 0", b.userns);
 	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
 	/* ...nor make it global... */
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, "7:0 -1 1"));
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, "1:0 -1 1"));
 	/* ...nor hand out a device it does not own. */
-	snprintf(buf, sizeof(buf), "7:5 %d 0", b.userns);
+	snprintf(buf, sizeof(buf), "1:5 %d 0", b.userns);
 	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
 	/* B can neither revoke nor even learn about A's device. */
-	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_revoke, "7:0"));
-	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_query, "7:0"));
+	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_revoke, "1:0"));
+	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_query, "1:0"));
 	/* A cannot undo the initial namespace's assignment to itself. */
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_revoke, "7:0"));
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_revoke, "1:0"));
 	/* No namespace raises its own loop limit. */
 	EXPECT_EQ(-EPERM, nschild_call(&a, ns_set_own_limit, NULL));
 
-	EXPECT_EQ(0, revoke_blk(LOOP(0)));
+	EXPECT_EQ(0, revoke_blk(RAM(0)));
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));
 }

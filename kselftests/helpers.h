@@ -402,8 +402,13 @@ static inline int nsdev_query_at(const char *control, unsigned int type,
 #define assign_blk(dev, userns)	nsdev_assign_at(CONTROL, NSDEVTMPFS_BLK, dev, userns, 0)
 #define revoke_blk(dev)		nsdev_revoke_at(CONTROL, NSDEVTMPFS_BLK, dev)
 
-/* The loop devices the tests hand out; the VM boots with loop0..7. */
-#define LOOP(n)		makedev(7, (n))
+/*
+ * The block devices the tests hand out: brd's ram0..7 (major 1), which the
+ * VM loads with rd_nr=8. Loop devices are never assigned (EOPNOTSUPP): they
+ * reach a namespace only through loop delegation.
+ */
+#define RAM(n)		makedev(1, (n))
+#define RAM_MODPROBE	"modprobe brd rd_nr=8 rd_size=1024"
 
 /* Read a whole small file into a malloc'ed string (NULL on error). */
 static inline char *slurp(const char *path)

@@ -341,10 +341,10 @@ static int ns_forward(const char *arg)
 	return nschild_call(&below, (nscall_fn)fn, rest);
 }
 
-/* In a namespace: give loop0 to its child namespace. */
+/* In a namespace: give ram0 to its child namespace. */
 static int ns_give_down(const char *arg)
 {
-	return nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(7, 0),
+	return nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, RAM(0),
 			       below.userns, 0);
 }
 
@@ -376,49 +376,49 @@ TEST_F(life, nested_three_levels)
 	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_start_below, NULL)));
 
 	/* Delegation down: init -> A -> B -> C. */
-	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
 	ASSERT_EQ(0, nschild_call(&a, ns_give_down, NULL));
 	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_give_down, NULL)));
-	snprintf(inner, sizeof(inner), "%s", fwd(ns_exists, "loop0"));
+	snprintf(inner, sizeof(inner), "%s", fwd(ns_exists, "ram0"));
 	EXPECT_EQ(1, nschild_call(&a, ns_forward, fwd(ns_forward, inner))) {
-		TH_LOG("C does not see loop0");
+		TH_LOG("C does not see ram0");
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_exists, "loop0")));
-	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop0"));
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
+	EXPECT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_exists, "ram0")));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram0"));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
 	EXPECT_EQ(3, q.depth);
 
 	/* Revoke from the top: C's grant goes, B has it again. */
-	ASSERT_EQ(0, revoke_blk(LOOP(0)));
-	EXPECT_EQ(1, nschild_call(&a, ns_forward, fwd(ns_exists, "loop0")));
+	ASSERT_EQ(0, revoke_blk(RAM(0)));
+	EXPECT_EQ(1, nschild_call(&a, ns_forward, fwd(ns_exists, "ram0")));
 
 	/* B and C die: what they held goes back up to A. */
 	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_give_down, NULL)));
 	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_stop_below, NULL)));
 	ASSERT_EQ(0, nschild_call(&a, ns_stop_below, NULL));
 	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
-		if (!nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q) && q.depth == 1)
+		if (!nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q) && q.depth == 1)
 			break;
 		usleep(100 * 1000);
 	}
 	EXPECT_EQ(1, q.depth) {
-		TH_LOG("loop0 did not revert to A after B and C died");
+		TH_LOG("ram0 did not revert to A after B and C died");
 	}
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop0"));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram0"));
 	ASSERT_EQ(0, nschild_stop(&a));
 	/* And A's death returns it to nobody: the initial assignment goes too. */
 	EXPECT_TRUE(wait_for_empty_registry());
-	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
 }
 
-/* In a namespace: give loop0 to the user namespace at path @arg. */
+/* In a namespace: give ram0 to the user namespace at path @arg. */
 static int ns_give_to(const char *arg)
 {
 	int userns = open(arg, O_RDONLY | O_CLOEXEC), ret;
 
 	if (userns < 0)
 		return -errno;
-	ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(7, 0), userns, 0);
+	ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, RAM(0), userns, 0);
 	close(userns);
 	return ret;
 }
@@ -458,7 +458,7 @@ static char *userns_path(const struct nschild *c)
 /*
  * The middle of A > B > C loses its last task while C lives on. B is not
  * dead: C holds it, and C's grant came through it. Nothing of B's or C's
- * goes until C dies too; then both go, and loop0 is A's again.
+ * goes until C dies too; then both go, and ram0 is A's again.
  */
 TEST_F(life, middle_namespace_dies_with_live_children)
 {
@@ -475,7 +475,7 @@ TEST_F(life, middle_namespace_dies_with_live_children)
 	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
 	ASSERT_EQ(0, nschild_call(&c, ns_mount_view, NULL));
 
-	ASSERT_EQ(0, assign_blk(LOOP(0), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
 	ASSERT_EQ(0, nschild_call(&a, ns_give_to, userns_path(&b)));
 	ASSERT_EQ(0, nschild_call(&b, ns_give_to, userns_path(&c)));
 	nb = nschild_call(&b, ns_bind_loop, NULL);
@@ -490,16 +490,16 @@ TEST_F(life, middle_namespace_dies_with_live_children)
 	EXPECT_EQ(4, count_lines("/proc/nsdevtmpfs/namespaces", "")) {
 		TH_LOG("B or C was reaped while C lives");
 	}
-	EXPECT_EQ(1, nschild_call(&c, ns_exists, "loop0"));
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
+	EXPECT_EQ(1, nschild_call(&c, ns_exists, "ram0"));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
 	EXPECT_EQ(3, q.depth);
 	EXPECT_TRUE(loop_exists(nb));
 	EXPECT_TRUE(loop_exists(nc));
 	/* C still works: its loop, and a new one. */
-	EXPECT_EQ(0, nschild_call(&c, ns_open, "loop0"));
+	EXPECT_EQ(0, nschild_call(&c, ns_open, "ram0"));
 	EXPECT_LE(1024, nschild_call(&c, ns_bind_loop, NULL));
 
-	/* Now C goes: B and C are reaped, bottom up, and A has loop0 again. */
+	/* Now C goes: B and C are reaped, bottom up, and A has ram0 again. */
 	ASSERT_EQ(0, nschild_stop(&c));
 	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
 		if (count_lines("/proc/nsdevtmpfs/namespaces", "") == 2)
@@ -509,9 +509,9 @@ TEST_F(life, middle_namespace_dies_with_live_children)
 	EXPECT_EQ(2, count_lines("/proc/nsdevtmpfs/namespaces", ""));
 	EXPECT_FALSE(loop_exists(nb));
 	EXPECT_FALSE(loop_exists(nc));
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(0), &q));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
 	EXPECT_EQ(1, q.depth);
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop0"));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram0"));
 	ASSERT_EQ(0, nschild_stop(&a));
 	EXPECT_TRUE(wait_for_empty_registry());
 }

@@ -7,8 +7,8 @@
  * mounted by unprivileged users, owned devices visible only to their owner
  * (and not to parents, siblings or children), hotplug on ASSIGN, REVOKE and
  * device removal, delegation down the tree, /proc filtering, and every
- * ioctl's bad input leaving the registry untouched. Isolation attacks are
- * in attacks_test.c.
+ * ioctl's bad input leaving the registry untouched. The block devices
+ * assigned are brd's ramdisks. Isolation attacks are in attacks_test.c.
  */
 #include "helpers.h"
 
@@ -103,6 +103,8 @@ TEST_F(view, default_content)
 	/* The delegation device, not the real loop-control (10:237). */
 	EXPECT_NE(makedev(10, 237), st.st_rdev);
 	/* Nothing else: no owned devices yet in the initial namespace. */
+	snprintf(path, sizeof(path), "%s/ram0", self->dir);
+	EXPECT_EQ(-1, lstat(path, &st));
 	snprintf(path, sizeof(path), "%s/loop0", self->dir);
 	EXPECT_EQ(-1, lstat(path, &st));
 }
@@ -301,31 +303,31 @@ TEST(owned_device_is_only_in_its_owners_view)
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
 	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
 
-	/* Hotplug: A's mounted view shows loop1 when ASSIGN returns. */
-	ASSERT_EQ(0, assign_blk(LOOP(1), a.userns));
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop1")) {
-		TH_LOG("loop1 is not in A's view after ASSIGN returned");
+	/* Hotplug: A's mounted view shows ram1 when ASSIGN returns. */
+	ASSERT_EQ(0, assign_blk(RAM(1), a.userns));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram1")) {
+		TH_LOG("ram1 is not in A's view after ASSIGN returned");
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_open, "loop1"));
-	EXPECT_EQ(0, nschild_call(&b, ns_exists, "loop1"));
-	EXPECT_EQ(0, nschild_call(&b, ns_grandchild_sees, "loop1")) {
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "ram1"));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram1"));
+	EXPECT_EQ(0, nschild_call(&b, ns_grandchild_sees, "ram1")) {
 		TH_LOG("a child of B sees A's device");
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_grandchild_sees, "loop1")) {
+	EXPECT_EQ(0, nschild_call(&a, ns_grandchild_sees, "ram1")) {
 		TH_LOG("a child of A sees A's device (owned means A only)");
 	}
 	/* Not in the initial namespace's view either. */
 	ASSERT_EQ(0, unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount_view_at("/tmp/nsdev-host-view"));
-	EXPECT_EQ(-1, lstat("/tmp/nsdev-host-view/loop1", &st));
+	EXPECT_EQ(-1, lstat("/tmp/nsdev-host-view/ram1", &st));
 
 	/* REVOKE takes it away before returning. */
-	ASSERT_EQ(0, revoke_blk(LOOP(1)));
-	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop1"));
+	ASSERT_EQ(0, revoke_blk(RAM(1)));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram1"));
 	/* A view mounted later shows what is assigned then. */
-	ASSERT_EQ(0, assign_blk(LOOP(1), b.userns));
-	EXPECT_EQ(1, nschild_call(&b, ns_exists, "loop1"));
-	ASSERT_EQ(0, revoke_blk(LOOP(1)));
+	ASSERT_EQ(0, assign_blk(RAM(1), b.userns));
+	EXPECT_EQ(1, nschild_call(&b, ns_exists, "ram1"));
+	ASSERT_EQ(0, revoke_blk(RAM(1)));
 	umount2("/tmp/nsdev-host-view", MNT_DETACH);
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));
@@ -337,11 +339,11 @@ TEST(view_mounted_after_assign_shows_the_device)
 
 	ensure_view_dir();
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, assign_blk(LOOP(2), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(2), a.userns));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop2"));
-	EXPECT_EQ(0, nschild_call(&a, ns_open, "loop2"));
-	EXPECT_EQ(0, revoke_blk(LOOP(2)));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram2"));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "ram2"));
+	EXPECT_EQ(0, revoke_blk(RAM(2)));
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
@@ -368,49 +370,61 @@ TEST(untracked_char_device_is_checked_at_open)
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
-static int loop_ctl(int cmd, int idx)
+/*
+ * brd removes no single disk: unloading it takes ram0..7 away. Return: 0,
+ * or the negative errno of the last try (a slow kernel may still be
+ * closing a ramdisk a test before this one opened).
+ */
+static int unload_brd(void)
 {
-	int fd, ret;
+	int ms, ret = 0;
 
-	fd = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = ioctl(fd, cmd, idx);
-	ret = ret < 0 ? -errno : ret;
-	close(fd);
+	for (ms = 0; ms < 3000; ms += 100) {
+		ret = syscall(__NR_delete_module, "brd", O_NONBLOCK) ? -errno : 0;
+		if (ret != -EBUSY && ret != -EAGAIN)
+			break;
+		usleep(100 * 1000);
+	}
 	return ret;
 }
 
 TEST(removed_device_leaves_view_and_registry)
 {
+	struct nsdevtmpfs_query q;
+	int in_view, in_registry;
 	struct nschild a;
 	char *listing;
-	int ms;
 
 	ensure_view_dir();
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(LOOP(7), a.userns));
-	ASSERT_EQ(1, nschild_call(&a, ns_exists, "loop7"));
+	ASSERT_EQ(0, assign_blk(RAM(7), a.userns));
+	ASSERT_EQ(1, nschild_call(&a, ns_exists, "ram7"));
 
-	/* A slow kernel may still be closing loop7 from the last test. */
-	for (ms = 0; ms < 3000 && loop_ctl(LOOP_CTL_REMOVE, 7) == -EBUSY; ms += 100)
-		usleep(100 * 1000);
-	ASSERT_NE(0, access("/sys/block/loop7", F_OK)) {
-		TH_LOG("loop7 still exists after LOOP_CTL_REMOVE");
+	ASSERT_EQ(0, unload_brd()) {
+		TH_LOG("rmmod brd with ram7 assigned failed");
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop7")) {
-		TH_LOG("loop7 is still in A's view after the device went away");
+	EXPECT_NE(0, access("/sys/block/ram7", F_OK)) {
+		TH_LOG("ram7 still exists after rmmod brd");
 	}
+	in_view = nschild_call(&a, ns_exists, "ram7");
 	listing = slurp("/proc/nsdevtmpfs/devices");
+	in_registry = listing && strstr(listing, "b 1:7 ");
+	/* The ramdisks come back before anything can fail: later tests need them. */
+	ASSERT_EQ(0, sh(RAM_MODPROBE));
+	ASSERT_EQ(0, access("/sys/block/ram7", F_OK));
+
+	EXPECT_EQ(0, in_view) {
+		TH_LOG("ram7 is still in A's view after the device went away");
+	}
 	ASSERT_NE(NULL, listing);
-	EXPECT_EQ(NULL, strstr(listing, " 7:7 ")) {
-		TH_LOG("the registry still lists 7:7:\n%s", listing);
+	EXPECT_FALSE(in_registry) {
+		TH_LOG("the registry still lists b 1:7:\n%s", listing);
 	}
 	free(listing);
 	/* A new device with the same number is not A's. */
-	ASSERT_EQ(7, loop_ctl(LOOP_CTL_ADD, 7));
-	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop7"));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram7"));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(7), &q));
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
@@ -427,7 +441,7 @@ static int ns_assign_to_fd(const char *arg)
 }
 
 /*
- * In A, which owns loop3: give it to a new child of A through A's own
+ * In A, which owns ram3: give it to a new child of A through A's own
  * view's control node. Returns a bit set: 1 the child sees it, 2 A no
  * longer does, 4 the child cannot hand it back up to A (EPERM).
  */
@@ -445,12 +459,12 @@ static int ns_delegate_to_child(const char *arg)
 	if (!ret)
 		ret = nschild_call(&gc, ns_mount_view, NULL);
 	if (!ret)
-		ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, LOOP(3),
+		ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, RAM(3),
 				      gc.userns, 0);
 	if (!ret) {
-		ret = nschild_call(&gc, ns_exists, "loop3") == 1;
-		ret |= (ns_exists("loop3") == 0) << 1;
-		snprintf(buf, sizeof(buf), "7:3 %d", self);
+		ret = nschild_call(&gc, ns_exists, "ram3") == 1;
+		ret |= (ns_exists("ram3") == 0) << 1;
+		snprintf(buf, sizeof(buf), "1:3 %d", self);
 		back = nschild_call(&gc, ns_assign_to_fd, buf);
 		ret |= (back == -EPERM) << 2;
 	}
@@ -467,26 +481,26 @@ TEST(delegation_down_the_tree_and_revoke_from_the_top)
 	ensure_view_dir();
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(LOOP(3), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(3), a.userns));
 	EXPECT_EQ(7, nschild_call(&a, ns_delegate_to_child, NULL)) {
-		/* 1: the child sees loop3, 2: A does not, 4: no way back to A */
+		/* 1: the child sees ram3, 2: A does not, 4: no way back to A */
 		TH_LOG("want all three of the bits 1, 2 and 4");
 	}
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(3), &q));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(3), &q));
 	EXPECT_EQ(2, q.depth);
 	EXPECT_EQ(NSDEVTMPFS_STATE_OWNED, q.state);
-	EXPECT_STREQ("loop3", q.name);
+	EXPECT_STREQ("ram3", q.name);
 	/* The grandchild is gone; the top revokes A's delegation... */
-	ASSERT_EQ(0, revoke_blk(LOOP(3)));
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop3")) {
-		TH_LOG("revoking A's delegation did not give loop3 back to A");
+	ASSERT_EQ(0, revoke_blk(RAM(3)));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram3")) {
+		TH_LOG("revoking A's delegation did not give ram3 back to A");
 	}
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(3), &q));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(3), &q));
 	EXPECT_EQ(1, q.depth);
 	/* ...and then its own assignment. */
-	ASSERT_EQ(0, revoke_blk(LOOP(3)));
-	EXPECT_EQ(0, nschild_call(&a, ns_exists, "loop3"));
-	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(3), &q));
+	ASSERT_EQ(0, revoke_blk(RAM(3)));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram3"));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(3), &q));
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
@@ -504,13 +518,13 @@ TEST(query_reports_owner_assigner_and_flags)
 	EXPECT_STREQ("null", q.name);
 
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, assign_blk(LOOP(4), a.userns));
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(4), &q));
+	ASSERT_EQ(0, assign_blk(RAM(4), a.userns));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(4), &q));
 	ASSERT_EQ(0, fstat(a.userns, &st));
 	EXPECT_EQ(st.st_ino, q.owner_ino);
 	EXPECT_EQ(NSDEVTMPFS_STATE_OWNED, q.state);
-	EXPECT_EQ(0, revoke_blk(LOOP(4)));
-	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, LOOP(4), &q));
+	EXPECT_EQ(0, revoke_blk(RAM(4)));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(4), &q));
 	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, makedev(4095, 4095), &q));
 	EXPECT_EQ(0, nschild_stop(&a));
 }
@@ -540,23 +554,23 @@ TEST(proc_listings_show_a_namespace_its_subtree)
 	snprintf(a_ino, sizeof(a_ino), " %llu ", (unsigned long long)st.st_ino);
 	ASSERT_EQ(0, fstat(b.userns, &st));
 	snprintf(b_ino, sizeof(b_ino), " %llu ", (unsigned long long)st.st_ino);
-	ASSERT_EQ(0, assign_blk(LOOP(5), a.userns));
-	ASSERT_EQ(0, assign_blk(LOOP(6), b.userns));
+	ASSERT_EQ(0, assign_blk(RAM(5), a.userns));
+	ASSERT_EQ(0, assign_blk(RAM(6), b.userns));
 
 	/* The initial namespace sees both. */
-	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", " 7:5 "));
-	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", " 7:6 "));
+	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", "b 1:5 "));
+	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", "b 1:6 "));
 	/* A sees its own device and the globals, not B's. */
-	EXPECT_EQ(1, nschild_call(&a, ns_proc_devices_with, " 7:5 "));
-	EXPECT_EQ(0, nschild_call(&a, ns_proc_devices_with, " 7:6 "));
-	EXPECT_EQ(1, nschild_call(&a, ns_proc_devices_with, " 1:3 "));
+	EXPECT_EQ(1, nschild_call(&a, ns_proc_devices_with, "b 1:5 "));
+	EXPECT_EQ(0, nschild_call(&a, ns_proc_devices_with, "b 1:6 "));
+	EXPECT_EQ(1, nschild_call(&a, ns_proc_devices_with, "c 1:3 "));
 	/* A's namespaces listing: only itself. */
 	EXPECT_EQ(1, nschild_call(&a, ns_proc_namespaces, ""));
 	EXPECT_EQ(0, nschild_call(&a, ns_proc_namespaces, b_ino + 1));
 	EXPECT_GE(count_lines("/proc/nsdevtmpfs/namespaces", ""), 3);
 
-	EXPECT_EQ(0, revoke_blk(LOOP(5)));
-	EXPECT_EQ(0, revoke_blk(LOOP(6)));
+	EXPECT_EQ(0, revoke_blk(RAM(5)));
+	EXPECT_EQ(0, revoke_blk(RAM(6)));
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));
 }
@@ -583,7 +597,7 @@ TEST(bad_ioctl_input_is_rejected_and_changes_nothing)
 	ns_before = slurp("/proc/nsdevtmpfs/namespaces");
 	ASSERT_NE(NULL, devs_before);
 
-#define A(...) (a = (struct nsdevtmpfs_assign){ .type = NSDEVTMPFS_BLK, .major = 7, \
+#define A(...) (a = (struct nsdevtmpfs_assign){ .type = NSDEVTMPFS_BLK, .major = 1, \
 		.minor = 0, .userns_fd = c.userns, __VA_ARGS__ }, \
 		control_ioctl(NSDEVTMPFS_IOC_ASSIGN, &a))
 	EXPECT_EQ(-EINVAL, A(.flags = 1U << 31));
@@ -601,14 +615,14 @@ TEST(bad_ioctl_input_is_rejected_and_changes_nothing)
 	EXPECT_EQ(-EINVAL, A(.userns_fd = netns));
 	EXPECT_EQ(-EINVAL, A(.userns_fd = file));
 	EXPECT_EQ(-EINVAL, A(.flags = NSDEVTMPFS_ASSIGN_GLOBAL));
-	EXPECT_EQ(-ENODEV, A(.major = 7, .minor = 999999));
+	EXPECT_EQ(-ENODEV, A(.major = 1, .minor = 999999));
 	EXPECT_EQ(-ENODEV, A(.type = NSDEVTMPFS_CHR, .major = 4095, .minor = 1));
 	EXPECT_EQ(-EBUSY, A(.type = NSDEVTMPFS_CHR, .major = 1, .minor = 3));
 	EXPECT_EQ(-EEXIST, A(.type = NSDEVTMPFS_CHR, .major = 1, .minor = 3,
 			     .userns_fd = -1, .flags = NSDEVTMPFS_ASSIGN_GLOBAL));
 #undef A
 
-#define R(...) (r = (struct nsdevtmpfs_revoke){ .type = NSDEVTMPFS_BLK, .major = 7, \
+#define R(...) (r = (struct nsdevtmpfs_revoke){ .type = NSDEVTMPFS_BLK, .major = 1, \
 		.minor = 0, __VA_ARGS__ }, control_ioctl(NSDEVTMPFS_IOC_REVOKE, &r))
 	EXPECT_EQ(-EINVAL, R(.flags = 1));
 	EXPECT_EQ(-EINVAL, R(.reserved[3] = 1));
