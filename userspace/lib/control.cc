@@ -17,13 +17,24 @@ __u32 uapi_type(DeviceId::Type type) {
     return type == DeviceId::Type::Char ? NSDEVTMPFS_CHR : NSDEVTMPFS_BLK;
 }
 
-// ioctl(2) that retries on EINTR and throws SysError(errno, @context).
-void do_ioctl(int fd, unsigned long request, void* arg, const std::string& context) {
+// ioctl(2) that retries on EINTR; Return: 0, or its errno.
+int ioctl_errno(int fd, unsigned long request, void* arg) {
     int rc;
     do {
         rc = ::ioctl(fd, request, arg);
     } while (rc < 0 && errno == EINTR);
-    if (rc < 0) throw SysError(errno, context);
+    return rc < 0 ? errno : 0;
+}
+
+// ioctl(2) that retries on EINTR and throws SysError(errno, @context).
+void do_ioctl(int fd, unsigned long request, void* arg, const std::string& context) {
+    if (const int err = ioctl_errno(fd, request, arg)) throw SysError(err, context);
+}
+
+// ASSIGN, with the advice of assign_error_hint() on failure.
+void do_assign(int fd, nsdevtmpfs_assign& arg, const DeviceId& dev, const std::string& context) {
+    if (const int err = ioctl_errno(fd, NSDEVTMPFS_IOC_ASSIGN, &arg))
+        throw SysError(err, context, assign_error_hint(err, dev));
 }
 
 std::string userns_fd_name(int userns_fd, const std::string& ns_name) {
@@ -32,6 +43,15 @@ std::string userns_fd_name(int userns_fd, const std::string& ns_name) {
 }
 
 }  // namespace
+
+std::string assign_error_hint(int err, const DeviceId& dev) {
+    // The module refuses a loop device, or a partition of one, with
+    // EOPNOTSUPP: unbound in a view, the host's losetup -f could bind a
+    // host image to it. Partitions have other majors (259), so the type
+    // is all there is to check here.
+    if (err == EOPNOTSUPP && dev.type == DeviceId::Type::Block) return kLoopAssignHint;
+    return "";
+}
 
 Control::Control(const std::string& path) : path_(path), fd_(open_or_throw(path, O_RDWR)) {}
 
@@ -42,8 +62,8 @@ void Control::assign(const DeviceId& dev, int userns_fd, const std::string& ns_n
     arg.major = dev.major;
     arg.minor = dev.minor;
     arg.userns_fd = userns_fd;
-    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_ASSIGN, &arg,
-             "assign " + dev.to_string() + " to " + userns_fd_name(userns_fd, ns_name));
+    do_assign(fd_.get(), arg, dev,
+              "assign " + dev.to_string() + " to " + userns_fd_name(userns_fd, ns_name));
 }
 
 void Control::assign_global(const DeviceId& dev) {
@@ -53,7 +73,7 @@ void Control::assign_global(const DeviceId& dev) {
     arg.minor = dev.minor;
     arg.userns_fd = -1;  // required with NSDEVTMPFS_ASSIGN_GLOBAL
     arg.flags = NSDEVTMPFS_ASSIGN_GLOBAL;
-    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_ASSIGN, &arg, "assign " + dev.to_string() + " globally");
+    do_assign(fd_.get(), arg, dev, "assign " + dev.to_string() + " globally");
 }
 
 void Control::revoke(const DeviceId& dev) {

@@ -41,15 +41,33 @@ TEST(Control, ErrorsNameVerbAndDevice) {
     EXPECT_EQ(c.path(), "/dev/null");
     EXPECT_GE(c.fd(), 0);
     const DeviceId null{Type::Char, 1, 3};
-    const DeviceId loop0{Type::Block, 7, 0};
-    EXPECT_EQ(error_of([&] { c.assign(loop0, 5); }),
-              std::string("assign b:7:0 to user namespace fd 5") + kEnotty);
+    const DeviceId ram0{Type::Block, 1, 0};
+    EXPECT_EQ(error_of([&] { c.assign(ram0, 5); }),
+              std::string("assign b:1:0 to user namespace fd 5") + kEnotty);
     EXPECT_EQ(error_of([&] { c.assign_global(null); }),
               std::string("assign c:1:3 globally") + kEnotty);
-    EXPECT_EQ(error_of([&] { c.revoke(loop0); }), std::string("revoke b:7:0") + kEnotty);
+    EXPECT_EQ(error_of([&] { c.revoke(ram0); }), std::string("revoke b:1:0") + kEnotty);
     EXPECT_EQ(error_of([&] { c.query(null); }), std::string("query c:1:3") + kEnotty);
     EXPECT_EQ(error_of([&] { c.set_limit(5, 4); }),
               std::string("set loop limit 4 on user namespace fd 5") + kEnotty);
+}
+
+// The module refuses ASSIGN of a loop device or a loop partition with
+// EOPNOTSUPP; the message says where loop devices come from instead.
+TEST(Control, RefusedLoopAssignHasAHint) {
+    const DeviceId loop0{Type::Block, 7, 0};
+    const DeviceId loop0p1{Type::Block, 259, 0};
+    EXPECT_EQ(assign_error_hint(EOPNOTSUPP, loop0), kLoopAssignHint);
+    EXPECT_EQ(assign_error_hint(EOPNOTSUPP, loop0p1), kLoopAssignHint);
+    EXPECT_EQ(assign_error_hint(EBUSY, loop0), "");
+    EXPECT_EQ(assign_error_hint(ENOTTY, loop0), "");
+    EXPECT_EQ(assign_error_hint(EOPNOTSUPP, DeviceId{Type::Char, 1, 3}), "");
+    EXPECT_STREQ(SysError(EOPNOTSUPP, "assign b:7:0 to /proc/42/ns/user",
+                          assign_error_hint(EOPNOTSUPP, loop0))
+                     .what(),
+                 "assign b:7:0 to /proc/42/ns/user: EOPNOTSUPP (Operation not supported) -- "
+                 "loop devices are not assigned: a namespace allocates its own with losetup -f "
+                 "through the loop-control in its view");
 }
 
 }  // namespace

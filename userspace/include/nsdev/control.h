@@ -13,6 +13,24 @@ namespace nsdev {
 inline constexpr char kControlPath[] = "/dev/nsdevtmpfs-control";
 
 /**
+ * kLoopAssignHint - the advice a refused ASSIGN of a loop device carries:
+ * the module never assigns loop devices or their partitions (EOPNOTSUPP).
+ */
+inline constexpr char kLoopAssignHint[] =
+    "loop devices are not assigned: a namespace allocates its own with losetup -f "
+    "through the loop-control in its view";
+
+/**
+ * assign_error_hint - advice for the user after a failed ASSIGN.
+ * @err: the errno of NSDEVTMPFS_IOC_ASSIGN.
+ * @dev: the device it was about.
+ *
+ * Return: kLoopAssignHint for EOPNOTSUPP on a block device (a loop device
+ * or a partition of one); "" when the errno says enough.
+ */
+std::string assign_error_hint(int err, const DeviceId& dev);
+
+/**
  * QueryResult - the registry's entry for one device (NSDEVTMPFS_IOC_QUERY).
  *
  * The bools decode state; bits this library does not know stay in state.
@@ -58,7 +76,9 @@ public:
      *
      * Throws SysError with context "assign c:1:3 to user namespace fd 5";
      * e.g. EBUSY when the device is assigned elsewhere, EEXIST when it is
-     * already owned by that namespace, ENODEV when it does not exist.
+     * already owned by that namespace, ENODEV when it does not exist,
+     * EOPNOTSUPP (hint: kLoopAssignHint) when it is a loop device or a
+     * partition of one.
      */
     void assign(const DeviceId& dev, int userns_fd, const std::string& ns_name = "");
 
@@ -67,7 +87,8 @@ public:
      * user namespace only).
      * @dev: the device.
      *
-     * Throws SysError with context "assign c:1:3 globally".
+     * Throws SysError with context "assign c:1:3 globally"; EOPNOTSUPP as
+     * for assign().
      */
     void assign_global(const DeviceId& dev);
 
