@@ -224,9 +224,9 @@ private:
 
 class CliVm : public testing::Test {
 protected:
-    // No test leaves loop0 assigned, whatever it asserted.
+    // No test leaves ram0 assigned, whatever it asserted.
     void TearDown() override {
-        while (nsdevctl({"revoke", "b:7:0"}).status == 0) {
+        while (nsdevctl({"revoke", "b:1:0"}).status == 0) {
         }
     }
 };
@@ -255,9 +255,9 @@ TEST_F(CliVm, QueryNullIsGlobal) {
 }
 
 TEST_F(CliVm, QueryOfAnUnassignedDeviceFails) {
-    Result r = nsdevctl({"query", "b:7:0"});
+    Result r = nsdevctl({"query", "b:1:0"});
     EXPECT_EQ(r.status, 1) << r;
-    EXPECT_EQ(r.err, "nsdevctl: query b:7:0: ENOENT (No such file or directory)\n") << r;
+    EXPECT_EQ(r.err, "nsdevctl: query b:1:0: ENOENT (No such file or directory)\n") << r;
     EXPECT_EQ(r.out, "");
 }
 
@@ -267,7 +267,7 @@ TEST_F(CliVm, AssignToARunNamespaceShowsInLsAndQuery) {
     const std::string label = "(pid " + bg.pid_str() + ", sleep)";
     const std::string ino = std::to_string(ns_inode(bg.pid()));
 
-    Result r = nsdevctl({"assign", "b:7:0", "--ns", bg.pid_str()});
+    Result r = nsdevctl({"assign", "b:1:0", "--ns", bg.pid_str()});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_EQ(r.out + r.err, "");
 
@@ -275,11 +275,11 @@ TEST_F(CliVm, AssignToARunNamespaceShowsInLsAndQuery) {
     ASSERT_EQ(r.status, 0) << r;
     bool found = false;
     for (const std::string& l : lines(r.out))
-        if (words(l).size() > 2 && words(l)[2] == "loop0") {
+        if (words(l).size() > 2 && words(l)[2] == "ram0") {
             found = true;
             EXPECT_TRUE(contains(l, ino + " " + label)) << l;
             EXPECT_EQ(words(l)[0], "b") << l;
-            EXPECT_EQ(words(l)[1], "7:0") << l;
+            EXPECT_EQ(words(l)[1], "1:0") << l;
         }
     EXPECT_TRUE(found) << r;
     // The namespace table names it too.
@@ -288,29 +288,29 @@ TEST_F(CliVm, AssignToARunNamespaceShowsInLsAndQuery) {
     r = nsdevctl({"ls", "--json"});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_TRUE(contains(r.out,
-                         "\"name\": \"loop0\",\n      \"flags\": [\n        \"owned\"\n      ],\n"
+                         "\"name\": \"ram0\",\n      \"flags\": [\n        \"owned\"\n      ],\n"
                          "      \"owner\": {\n        \"ino\": " +
                              ino + ",\n        \"pid\": " + bg.pid_str() +
                              ",\n        \"comm\": \"sleep\"\n      },"))
         << r;
 
-    r = nsdevctl({"query", "b:7:0", "--json"});
+    r = nsdevctl({"query", "b:1:0", "--json"});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_TRUE(contains(r.out, "\"owned\": true,")) << r;
     EXPECT_TRUE(contains(r.out, "\"pid\": " + bg.pid_str())) << r;
 
     // A second assignment elsewhere is refused and named.
-    r = nsdevctl({"assign", "b:7:0", "--global"});
+    r = nsdevctl({"assign", "b:1:0", "--global"});
     EXPECT_EQ(r.status, 1) << r;
-    EXPECT_EQ(r.err, "nsdevctl: assign b:7:0 globally: EBUSY (Device or resource busy)\n") << r;
+    EXPECT_EQ(r.err, "nsdevctl: assign b:1:0 globally: EBUSY (Device or resource busy)\n") << r;
 
-    r = nsdevctl({"revoke", "b:7:0"});
+    r = nsdevctl({"revoke", "b:1:0"});
     ASSERT_EQ(r.status, 0) << r;
-    r = nsdevctl({"query", "b:7:0"});
+    r = nsdevctl({"query", "b:1:0"});
     EXPECT_EQ(r.status, 1) << r;
-    r = nsdevctl({"revoke", "b:7:0"});
+    r = nsdevctl({"revoke", "b:1:0"});
     EXPECT_EQ(r.status, 1) << r;
-    EXPECT_EQ(r.err, "nsdevctl: revoke b:7:0: ENOENT (No such file or directory)\n") << r;
+    EXPECT_EQ(r.err, "nsdevctl: revoke b:1:0: ENOENT (No such file or directory)\n") << r;
 }
 
 TEST_F(CliVm, ErrorsNameTheObjectAndErrno) {
@@ -321,14 +321,14 @@ TEST_F(CliVm, ErrorsNameTheObjectAndErrno) {
     EXPECT_EQ(r.err, "nsdevctl: assign c:4095:4095 to /proc/" + bg.pid_str() +
                          "/ns/user: ENODEV (No such device)\n")
         << r;
-    r = nsdevctl({"assign", "b:7:0", "--ns", "/etc/passwd"});
+    r = nsdevctl({"assign", "b:1:0", "--ns", "/etc/passwd"});
     EXPECT_EQ(r.status, 1) << r;
     EXPECT_EQ(r.err, "nsdevctl: /etc/passwd is not a namespace file\n") << r;
-    r = nsdevctl({"assign", "b:7:0", "--ns", "/proc/self/ns/net"});
+    r = nsdevctl({"assign", "b:1:0", "--ns", "/proc/self/ns/net"});
     EXPECT_EQ(r.status, 1) << r;
     EXPECT_EQ(r.err, "nsdevctl: /proc/self/ns/net is a network namespace, not a user namespace\n")
         << r;
-    r = nsdevctl({"--control", "/nonexistent", "revoke", "b:7:0"});
+    r = nsdevctl({"--control", "/nonexistent", "revoke", "b:1:0"});
     EXPECT_EQ(r.status, 1) << r;
     EXPECT_EQ(r.err, "nsdevctl: open /nonexistent: ENOENT (No such file or directory)\n") << r;
     r = nsdevctl({"query", "/etc/passwd"});
@@ -348,6 +348,7 @@ TEST_F(CliVm, RunListsTheViewWithoutUnassignedDevices) {
     EXPECT_TRUE(has("nsdevtmpfs-control")) << r;
     EXPECT_TRUE(has("pts")) << r;
     EXPECT_FALSE(has("loop0")) << r;
+    EXPECT_FALSE(has("ram0")) << r;
     EXPECT_FALSE(has("sda")) << r;
 }
 
@@ -431,17 +432,17 @@ TEST_F(CliVm, UnprivilegedRunOutsideItsRangesIsRefused) {
         << r;
 }
 
-TEST_F(CliVm, ProbeShowsLoopOnlyInItsNamespace) {
+TEST_F(CliVm, ProbeShowsADeviceOnlyInItsNamespace) {
     Background bg;
     ASSERT_GT(bg.pid(), 0);
-    ASSERT_EQ(nsdevctl({"assign", "b:7:0", "--ns", bg.pid_str()}).status, 0);
+    ASSERT_EQ(nsdevctl({"assign", "b:1:0", "--ns", bg.pid_str()}).status, 0);
 
     Result r = nsdevctl({"probe", "1", bg.pid_str()});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_EQ(row(r.out, "NAME"),
               (std::vector<std::string>{"NAME", "DEVICE", "host", bg.pid_str()}))
         << r;
-    EXPECT_EQ(row(r.out, "loop0"), (std::vector<std::string>{"loop0", "b:7:0", "-", "x"})) << r;
+    EXPECT_EQ(row(r.out, "ram0"), (std::vector<std::string>{"ram0", "b:1:0", "-", "x"})) << r;
     EXPECT_EQ(row(r.out, "null"), (std::vector<std::string>{"null", "c:1:3", "x", "x"})) << r;
 
     r = nsdevctl({"probe", "--json", "/proc/" + bg.pid_str() + "/ns/user"});
@@ -451,7 +452,7 @@ TEST_F(CliVm, ProbeShowsLoopOnlyInItsNamespace) {
     // Owned by the namespace's root, as seen inside.
     EXPECT_TRUE(
         contains(r.out,
-                 "\"name\": \"loop0\",\n          \"type\": \"b\",\n          \"major\": 7,\n"
+                 "\"name\": \"ram0\",\n          \"type\": \"b\",\n          \"major\": 1,\n"
                  "          \"minor\": 0,\n"))
         << r;
     EXPECT_TRUE(contains(r.out, "\"uid\": 0,")) << r;
@@ -488,8 +489,8 @@ TEST_F(CliVm, UsageErrorsExitTwo) {
         {},
         {"frobnicate"},
         {"assign"},
-        {"assign", "b:7:0"},
-        {"assign", "b:7:0", "--ns", "1", "--global"},
+        {"assign", "b:1:0"},
+        {"assign", "b:1:0", "--ns", "1", "--global"},
         {"assign", "c:1", "--global"},
         {"limit", "--ns", "1"},
         {"query"},

@@ -1,5 +1,7 @@
-// Runs inside the test VM, as root, with nsdevtmpfs.ko and loop.ko loaded:
-// views (SPEC §2), the control ioctls and the /proc listings (SPEC §3).
+// Runs inside the test VM, as root, with nsdevtmpfs.ko, loop.ko and brd.ko
+// (ram0-7) loaded: views (SPEC §2), the control ioctls and the /proc
+// listings (SPEC §3). The block device the tests assign is ram0; loop
+// devices are refused (they reach a namespace through loop delegation).
 //
 // The test process first moves into a private mount namespace, so its
 // views never show in the VM's own. Namespaced steps run in an NsChild
@@ -33,6 +35,7 @@ using vmtest::TempDir;
 using Type = DeviceId::Type;
 
 const DeviceId kNull{Type::Char, 1, 3};
+const DeviceId kRam0{Type::Block, 1, 0};   // created by brd.ko (rd_nr=8) at load time
 const DeviceId kLoop0{Type::Block, 7, 0};  // created by loop.ko at load time
 const DeviceId kNoSuchDevice{Type::Char, 4095, 4095};
 const std::vector<std::string> kNoProblems;
@@ -148,8 +151,9 @@ TEST_F(ViewVm, ChildCanOpenNodesInItsView) {
 
 using ControlVm = VmTest;
 
-TEST_F(ControlVm, LoopNodeOnHostIsB70) {
-    // A precondition of the assignment tests below, stated on its own.
+TEST_F(ControlVm, RamAndLoopNodesOnHost) {
+    // Preconditions of the assignment tests below, stated on their own.
+    EXPECT_EQ(parse_device("/dev/ram0"), kRam0);
     EXPECT_EQ(parse_device("/dev/loop0"), kLoop0);
 }
 
@@ -178,25 +182,25 @@ TEST_F(ControlVm, AssignUnknownDeviceIsEnodev) {
                   ": ENODEV (No such device)");
 }
 
-TEST_F(ControlVm, QueryUnassignedLoopIsEnoent) {
+TEST_F(ControlVm, QueryUnassignedRamIsEnoent) {
     Control control;
-    EXPECT_EQ(error_of([&] { control.query(kLoop0); }),
-              "query b:7:0: ENOENT (No such file or directory)");
+    EXPECT_EQ(error_of([&] { control.query(kRam0); }),
+              "query b:1:0: ENOENT (No such file or directory)");
 }
 
-TEST_F(ControlVm, RevokeUnassignedLoopIsEnoent) {
+TEST_F(ControlVm, RevokeUnassignedRamIsEnoent) {
     Control control;
-    EXPECT_EQ(error_of([&] { control.revoke(kLoop0); }),
-              "revoke b:7:0: ENOENT (No such file or directory)");
+    EXPECT_EQ(error_of([&] { control.revoke(kRam0); }),
+              "revoke b:1:0: ENOENT (No such file or directory)");
 }
 
 TEST_F(ControlVm, AssignToNetworkNamespaceIsEinvalAndChangesNothing) {
     Control control;
     UniqueFd net = open_or_throw("/proc/self/ns/net", O_RDONLY);
-    EXPECT_EQ(error_of([&] { control.assign(kLoop0, net.get()); }),
-              "assign b:7:0 to user namespace fd " + std::to_string(net.get()) +
+    EXPECT_EQ(error_of([&] { control.assign(kRam0, net.get()); }),
+              "assign b:1:0 to user namespace fd " + std::to_string(net.get()) +
                   ": EINVAL (Invalid argument)");
-    EXPECT_EQ(errno_of([&] { control.query(kLoop0); }), ENOENT) << "b:7:0 must stay unassigned";
+    EXPECT_EQ(errno_of([&] { control.query(kRam0); }), ENOENT) << "b:1:0 must stay unassigned";
 }
 
 TEST_F(ControlVm, AssignToClosedFdIsEbadf) {
@@ -206,8 +210,8 @@ TEST_F(ControlVm, AssignToClosedFdIsEbadf) {
         UniqueFd fd = open_or_throw("/dev/null", O_RDONLY);
         closed = fd.get();
     }
-    EXPECT_EQ(errno_of([&] { control.assign(kLoop0, closed); }), EBADF);
-    EXPECT_EQ(errno_of([&] { control.query(kLoop0); }), ENOENT) << "b:7:0 must stay unassigned";
+    EXPECT_EQ(errno_of([&] { control.assign(kRam0, closed); }), EBADF);
+    EXPECT_EQ(errno_of([&] { control.query(kRam0); }), ENOENT) << "b:1:0 must stay unassigned";
 }
 
 TEST_F(ControlVm, ProcDevicesListsGlobalNull) {
@@ -218,25 +222,25 @@ TEST_F(ControlVm, ProcDevicesListsGlobalNull) {
     EXPECT_TRUE(row->has_flag("global") && row->has_flag("default") && !row->has_flag("owned"));
 }
 
-// ---- b:7:0 (loop0) assigned to a child user namespace for each test.
+// ---- b:1:0 (ram0) assigned to a child user namespace for each test.
 
-class LoopAssignedVm : public VmTest {
+class RamAssignedVm : public VmTest {
 protected:
     void SetUp() override {
         VmTest::SetUp();
-        ASSERT_EQ(errno_of([&] { control_.query(kLoop0); }), ENOENT)
-            << "b:7:0 is assigned before the test (left over from an earlier one?)";
+        ASSERT_EQ(errno_of([&] { control_.query(kRam0); }), ENOENT)
+            << "b:1:0 is assigned before the test (left over from an earlier one?)";
         child_.emplace();
         ASSERT_EQ(result(child_->mount_view(dir_.path())), "success")
             << "mount in child user namespace";
         child_ns_ = child_->open_userns();
         child_ino_ = userns_inode(child_ns_.get());
-        control_.assign(kLoop0, child_ns_.get());
+        control_.assign(kRam0, child_ns_.get());
     }
 
     void TearDown() override {
         // Best effort, before the child (and its namespace) goes away.
-        if (errno_of([&] { control_.query(kLoop0); }) == 0) control_.revoke(kLoop0);
+        if (errno_of([&] { control_.query(kRam0); }) == 0) control_.revoke(kRam0);
     }
 
     // What the child sees at @name in its view.
@@ -248,22 +252,22 @@ protected:
     uint64_t child_ino_ = 0;
 };
 
-TEST_F(LoopAssignedVm, AppearsInOwnersView) {
-    NodeInfo node = in_child_view("loop0");
-    EXPECT_TRUE(vmtest::describe(node).starts_with("block 7:0 ")) << vmtest::describe(node);
+TEST_F(RamAssignedVm, AppearsInOwnersView) {
+    NodeInfo node = in_child_view("ram0");
+    EXPECT_TRUE(vmtest::describe(node).starts_with("block 1:0 ")) << vmtest::describe(node);
     EXPECT_EQ(node.uid, 0u) << "owned by the child's root";
     EXPECT_EQ(node.gid, 0u);
-    EXPECT_EQ(result(child_->open(dir_ / "loop0")), "success") << "open loop0 in child view";
+    EXPECT_EQ(result(child_->open(dir_ / "ram0")), "success") << "open ram0 in child view";
 }
 
-TEST_F(LoopAssignedVm, AbsentFromInitialNamespaceView) {
+TEST_F(RamAssignedVm, AbsentFromInitialNamespaceView) {
     TempDir host_dir;
     MountedView view(host_dir.path());
-    EXPECT_EQ(vmtest::describe(vmtest::probe_node(host_dir / "loop0")), "ENOENT");
+    EXPECT_EQ(vmtest::describe(vmtest::probe_node(host_dir / "ram0")), "ENOENT");
 }
 
-TEST_F(LoopAssignedVm, QueryReportsOwnerAndAssigner) {
-    QueryResult q = control_.query(kLoop0);
+TEST_F(RamAssignedVm, QueryReportsOwnerAndAssigner) {
+    QueryResult q = control_.query(kRam0);
     EXPECT_TRUE(q.owned);
     EXPECT_FALSE(q.global);
     EXPECT_FALSE(q.default_content);
@@ -271,41 +275,41 @@ TEST_F(LoopAssignedVm, QueryReportsOwnerAndAssigner) {
     EXPECT_EQ(q.depth, 1u);
     EXPECT_EQ(q.owner_ino, child_ino_);
     EXPECT_EQ(q.assigner_ino, current_userns_inode());
-    EXPECT_EQ(q.name, "loop0");
+    EXPECT_EQ(q.name, "ram0");
 }
 
-TEST_F(LoopAssignedVm, ProcDevicesListsAssignment) {
-    std::optional<DeviceRow> row = proc_row(kLoop0);
-    ASSERT_TRUE(row) << "no b:7:0 line in " << kProcDevicesPath;
-    EXPECT_EQ(row->name, "loop0");
+TEST_F(RamAssignedVm, ProcDevicesListsAssignment) {
+    std::optional<DeviceRow> row = proc_row(kRam0);
+    ASSERT_TRUE(row) << "no b:1:0 line in " << kProcDevicesPath;
+    EXPECT_EQ(row->name, "ram0");
     EXPECT_EQ(row->owner_ino, child_ino_);
     EXPECT_EQ(row->assigner_ino, current_userns_inode());
     EXPECT_EQ(row->flags, std::vector<std::string>{"owned"});
 }
 
-TEST_F(LoopAssignedVm, AssignAgainToOwnerIsEexist) {
-    EXPECT_EQ(error_of([&] { control_.assign(kLoop0, child_ns_.get()); }),
-              "assign b:7:0 to user namespace fd " + std::to_string(child_ns_.get()) +
+TEST_F(RamAssignedVm, AssignAgainToOwnerIsEexist) {
+    EXPECT_EQ(error_of([&] { control_.assign(kRam0, child_ns_.get()); }),
+              "assign b:1:0 to user namespace fd " + std::to_string(child_ns_.get()) +
                   ": EEXIST (File exists)");
 }
 
-TEST_F(LoopAssignedVm, AssignToAnotherNamespaceIsEbusy) {
+TEST_F(RamAssignedVm, AssignToAnotherNamespaceIsEbusy) {
     NsChild other;
     UniqueFd other_ns = other.open_userns();
-    EXPECT_EQ(result(errno_of([&] { control_.assign(kLoop0, other_ns.get()); })), "EBUSY");
-    EXPECT_EQ(control_.query(kLoop0).owner_ino, child_ino_) << "owner must not change";
+    EXPECT_EQ(result(errno_of([&] { control_.assign(kRam0, other_ns.get()); })), "EBUSY");
+    EXPECT_EQ(control_.query(kRam0).owner_ino, child_ino_) << "owner must not change";
 }
 
-TEST_F(LoopAssignedVm, RevokeRemovesFromViewBeforeReturning) {
-    const std::string before = vmtest::describe(in_child_view("loop0"));
-    ASSERT_TRUE(before.starts_with("block 7:0 ")) << before;
-    control_.revoke(kLoop0);
-    EXPECT_EQ(vmtest::describe(in_child_view("loop0")), "ENOENT");
-    EXPECT_EQ(result(errno_of([&] { control_.query(kLoop0); })), "ENOENT");
-    EXPECT_FALSE(proc_row(kLoop0)) << "b:7:0 still listed in " << kProcDevicesPath;
+TEST_F(RamAssignedVm, RevokeRemovesFromViewBeforeReturning) {
+    const std::string before = vmtest::describe(in_child_view("ram0"));
+    ASSERT_TRUE(before.starts_with("block 1:0 ")) << before;
+    control_.revoke(kRam0);
+    EXPECT_EQ(vmtest::describe(in_child_view("ram0")), "ENOENT");
+    EXPECT_EQ(result(errno_of([&] { control_.query(kRam0); })), "ENOENT");
+    EXPECT_FALSE(proc_row(kRam0)) << "b:1:0 still listed in " << kProcDevicesPath;
 }
 
-TEST_F(LoopAssignedVm, SetLimitShowsInNamespacesListing) {
+TEST_F(RamAssignedVm, SetLimitShowsInNamespacesListing) {
     control_.set_limit(child_ns_.get(), 3);
     std::optional<NamespaceRow> row = proc_ns_row(child_ino_);
     ASSERT_TRUE(row) << "no line for namespace " << child_ino_ << " in " << kProcNamespacesPath;
