@@ -409,6 +409,8 @@ static inline int nsdev_query_at(const char *control, unsigned int type,
  */
 #define RAM(n)		makedev(1, (n))
 #define RAM_MODPROBE	"modprobe brd rd_nr=8 rd_size=1024"
+/* The host's own loop devices, loop0..7 in the VM: for the refusal tests. */
+#define LOOP(n)		makedev(7, (n))
 
 /* Read a whole small file into a malloc'ed string (NULL on error). */
 static inline char *slurp(const char *path)

@@ -6,9 +6,10 @@
  * tree per user namespace, different trees for different namespaces, views
  * mounted by unprivileged users, owned devices visible only to their owner
  * (and not to parents, siblings or children), hotplug on ASSIGN, REVOKE and
- * device removal, delegation down the tree, /proc filtering, and every
- * ioctl's bad input leaving the registry untouched. The block devices
- * assigned are brd's ramdisks. Isolation attacks are in attacks_test.c.
+ * device removal, delegation down the tree, /proc filtering, every
+ * ioctl's bad input leaving the registry untouched, and loop devices
+ * refused by ASSIGN. The block devices assigned are brd's ramdisks.
+ * Isolation attacks are in attacks_test.c.
  */
 #include "helpers.h"
 
@@ -669,6 +670,108 @@ TEST(bad_ioctl_input_is_rejected_and_changes_nothing)
 	close(netns);
 	close(file);
 	EXPECT_EQ(0, nschild_stop(&c));
+}
+
+/* --- loop devices are never assigned ------------------------------------ */
+
+#define LOOP_IMG	"/tmp/nsdev-views-loop-img"
+#define LOOP_NAME	"/tmp/nsdev-views-loop-name"
+
+/* The device number of /sys/class/block/@name, or 0. */
+static dev_t sysfs_devt(const char *name)
+{
+	unsigned int maj, min;
+	char path[128], *text;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/class/block/%s/dev", name);
+	text = slurp(path);
+	if (!text)
+		return 0;
+	n = sscanf(text, "%u:%u", &maj, &min);
+	free(text);
+	return n == 2 ? makedev(maj, min) : 0;
+}
+
+/*
+ * An unbound loop in a namespace's view would be handed out by the host's
+ * losetup -f, which then binds a host image the namespace can read. Loop
+ * devices reach a namespace only through the loop-control of its view, so
+ * ASSIGN refuses any loop device, bound or not, and its partitions, which
+ * have numbers of the extended major (259).
+ */
+TEST(loop_devices_are_not_assigned)
+{
+	char *devs_before, *devs_after, *name, part[32];
+	dev_t bound, partition, unbound;
+	struct nsdevtmpfs_query q;
+	struct nschild a;
+	int n, ret[4], i;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	/* A host loop bound to a partitioned image, with its partition. */
+	ASSERT_EQ(0, sh("truncate -s 8M " LOOP_IMG " && "
+			"printf 'label: dos\\n,4M,L\\n' | sfdisk -q " LOOP_IMG " && "
+			"losetup -fP --show " LOOP_IMG " > " LOOP_NAME));
+	name = slurp(LOOP_NAME);
+	ASSERT_NE(NULL, name);
+	i = sscanf(name, "/dev/loop%d", &n);
+	ASSERT_EQ(1, i) {
+		TH_LOG("losetup printed %s", name);
+	}
+	free(name);
+	bound = LOOP(n);
+	snprintf(part, sizeof(part), "loop%dp1", n);
+	partition = sysfs_devt(part);
+	ASSERT_NE(0, partition) {
+		TH_LOG("no %s in /sys/class/block", part);
+	}
+	ASSERT_EQ(259, major(partition));
+	/* And an unbound one of the host's loop0..7. */
+	unbound = LOOP(n == 7 ? 6 : 7);
+	snprintf(part, sizeof(part), "loop%u", minor(unbound));
+	ASSERT_EQ(unbound, sysfs_devt(part));
+
+	devs_before = slurp("/proc/nsdevtmpfs/devices");
+	ASSERT_NE(NULL, devs_before);
+	ret[0] = assign_blk(unbound, a.userns);
+	ret[1] = assign_blk(bound, a.userns);
+	ret[2] = assign_blk(partition, a.userns);
+	ret[3] = nsdev_assign_at(CONTROL, NSDEVTMPFS_BLK, unbound, -1,
+				 NSDEVTMPFS_ASSIGN_GLOBAL);
+	devs_after = slurp("/proc/nsdevtmpfs/devices");
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, part));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, unbound, &q));
+
+	/* Undo what a kernel that accepted them did, before the verdicts. */
+	for (i = 0; i < 3; i++)
+		if (!ret[i])
+			revoke_blk(i == 0 ? unbound : i == 1 ? bound : partition);
+	if (!ret[3] && ret[0])
+		revoke_blk(unbound);
+	sh("losetup -d /dev/loop$(tr -dc 0-9 < " LOOP_NAME ")");
+	unlink(LOOP_IMG);
+	unlink(LOOP_NAME);
+
+	EXPECT_EQ(-EOPNOTSUPP, ret[0]) {
+		TH_LOG("ASSIGN of the unbound %s", part);
+	}
+	EXPECT_EQ(-EOPNOTSUPP, ret[1]) {
+		TH_LOG("ASSIGN of the bound loop%d", n);
+	}
+	EXPECT_EQ(-EOPNOTSUPP, ret[2]) {
+		TH_LOG("ASSIGN of the partition loop%dp1", n);
+	}
+	EXPECT_EQ(-EOPNOTSUPP, ret[3]) {
+		TH_LOG("ASSIGN of %s to every view", part);
+	}
+	ASSERT_NE(NULL, devs_after);
+	EXPECT_STREQ(devs_before, devs_after);
+	free(devs_before);
+	free(devs_after);
+	EXPECT_EQ(0, nschild_stop(&a));
 }
 
 TEST(set_limit_is_reported)

@@ -22,6 +22,7 @@
 #include "nsdev/control.h"
 #include "nsdev/device.h"
 #include "nsdev/error.h"
+#include "nsdev/fd.h"
 #include "nsdev/ns.h"
 #include "nsdev/view.h"
 #include "vm_helpers.h"
@@ -67,6 +68,11 @@ std::string result(int err) { return err ? errno_name(err) : "success"; }
 long fs_type(const std::string& path) {
     struct statfs sfs {};
     return ::statfs(path.c_str(), &sfs) == 0 ? static_cast<long>(sfs.f_type) : 0;
+}
+
+// The text of /proc/nsdevtmpfs/devices, for readable comparisons.
+std::string proc_devices_text() {
+    return read_all(open_or_throw(kProcDevicesPath, O_RDONLY | O_CLOEXEC).get());
 }
 
 // The row of /proc/nsdevtmpfs/devices for @dev, if any.
@@ -220,6 +226,31 @@ TEST_F(ControlVm, ProcDevicesListsGlobalNull) {
     EXPECT_EQ(row->name, "null");
     EXPECT_EQ(row->owner_ino, 0u);
     EXPECT_TRUE(row->has_flag("global") && row->has_flag("default") && !row->has_flag("owned"));
+}
+
+// ---- Loop devices are never assigned: an unbound one in a view could be
+// bound by the host's losetup -f to a host image the namespace then reads.
+
+TEST_F(ControlVm, AssignLoopIsEopnotsuppAndChangesNothing) {
+    Control control;
+    NsChild child;
+    UniqueFd ns = child.open_userns();
+    const std::string before = proc_devices_text();
+    const std::string to_child = "assign b:7:0 to user namespace fd " + std::to_string(ns.get());
+    const std::string refused = ": EOPNOTSUPP (Operation not supported) -- " +
+                                std::string(kLoopAssignHint);
+    const std::string to_child_error = error_of([&] { control.assign(kLoop0, ns.get()); });
+    const std::string global_error = error_of([&] { control.assign_global(kLoop0); });
+    const std::string after = proc_devices_text();
+    const int query_errno = errno_of([&] { control.query(kLoop0); });
+    // Undo what a module that accepted them did, before the verdicts.
+    while (errno_of([&] { control.revoke(kLoop0); }) == 0) {
+    }
+
+    EXPECT_EQ(to_child_error, to_child + refused);
+    EXPECT_EQ(global_error, "assign b:7:0 globally" + refused);
+    EXPECT_EQ(result(query_errno), "ENOENT") << "b:7:0 must stay unassigned";
+    EXPECT_EQ(after, before) << kProcDevicesPath << " changed";
 }
 
 // ---- b:1:0 (ram0) assigned to a child user namespace for each test.
