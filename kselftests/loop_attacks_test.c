@@ -1,0 +1,1591 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loop_attacks_test - loop delegation under attack (issue 11)
+ *
+ * Every attack runs as an unprivileged user: uid 1000 on the host unshares
+ * a user and a mount namespace itself (mapping only its own uid, as
+ * `unshare -Urm` does), mounts its view on /dev and attacks from there.
+ * What the host does (its own losetup, ASSIGN, reading the registry) runs
+ * as real root in the test process. One test per attack of the issue, and
+ * a stress test of the host's losetup -f/-fP against two namespaces.
+ *
+ * After every test no loop device with an index at or above
+ * loop_index_base may be left, and the registry must list only its
+ * default entries.
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <linux/blktrace_api.h>
+#include <linux/hdreg.h>
+
+#include "helpers.h"
+
+#include "kselftest_harness.h"
+
+#define LOOP_BASE	1024		/* the module's loop_index_base */
+#define NS_LIMIT	8		/* the module's loop_limit */
+#define USER_LIMIT	16		/* loop_limit_per_user after the fix */
+#define UNPRIV		1000		/* the attacker's uid on the host */
+
+/* The namespace's images (0666) and the host's (0600: secrets). */
+#define IMG_NS		"/tmp/nsdev-atk-ns.img"		/* 64 MiB, no table */
+#define IMG_NS2P	"/tmp/nsdev-atk-ns-2p.img"	/* 64 MiB, 2 x 16 MiB */
+#define IMG_NS_STRESS	"/tmp/nsdev-atk-ns-stress%d.img"	/* per namespace */
+#define IMG_HOST	"/tmp/nsdev-atk-host.img"	/* secret at 0 */
+#define IMG_HOST2P	"/tmp/nsdev-atk-host-2p.img"	/* secret at p1's start */
+#define SECRET		"NSDEV-HOST-SECRET-DATA"
+#define MIB		(1024 * 1024)
+
+#ifndef BLKPBSZGET
+#define BLKPBSZGET	_IO(0x12, 123)
+#endif
+#ifndef BLKIOMIN
+#define BLKIOMIN	_IO(0x12, 120)
+#endif
+#ifndef BLKIOOPT
+#define BLKIOOPT	_IO(0x12, 121)
+#endif
+#ifndef BLKDISCARD
+#define BLKDISCARD	_IO(0x12, 119)
+#endif
+#ifndef BLKTRACESETUP
+#define BLKTRACESETUP	_IOWR(0x12, 115, struct blk_user_trace_setup)
+#endif
+#ifndef BLKTRACETEARDOWN
+#define BLKTRACETEARDOWN _IO(0x12, 118)
+#endif
+#ifndef BLKGETDISKSEQ
+#define BLKGETDISKSEQ	_IOR(0x12, 128, __u64)
+#endif
+
+/* --- state shared between the test process and its namespace children --- */
+
+struct stress_ns {
+	int ops, binds, bind_fail, detaches, adds, add_fail, races, race_kept;
+	int scans, opened, viol;
+	char first_viol[200];
+};
+
+struct shared {
+	/* open race (one round) */
+	int race_index, race_kept, race_legit, race_errno;
+	/* stress */
+	struct stress_ns ns[2];
+	int host_binds, host_high, host_refused, host_viol, host_overlap;
+	char host_first_viol[200];
+};
+
+static struct shared *shm;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --- the attacker: uid 1000 becomes root of its own user namespace ------ */
+
+/*
+ * uchild_start - fork a process that drops to uid/gid 1000, unshares a user
+ * and a mount namespace by itself (mapping "0 1000 1", setgroups denied
+ * first), makes its mounts private, mounts its view on /dev and serves
+ * nschild_call(). It dies with the caller. Return: 0 or a negative errno.
+ */
+static int uchild_start(struct nschild *c)
+{
+	int cmd[2], res[2], ret = 0;
+	char path[64], *status;
+	pid_t parent = getpid(), pid;
+
+	*c = (struct nschild){ .pid = -1, .cmd = -1, .res = -1, .userns = -1 };
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		close(cmd[1]);
+		close(res[0]);
+		if (setgroups(0, NULL) || setresgid(UNPRIV, UNPRIV, UNPRIV) ||
+		    setresuid(UNPRIV, UNPRIV, UNPRIV))
+			ret = -errno;
+		/* The uid change cleared both: set them again. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_DUMPABLE, 1);
+		if (getppid() != parent)
+			_exit(1);
+		if (!ret && unshare(CLONE_NEWUSER | CLONE_NEWNS))
+			ret = -errno;
+		if (!ret)
+			ret = write_file("/proc/self/setgroups", "deny");
+		if (!ret)
+			ret = write_file("/proc/self/uid_map", "0 1000 1\n");
+		if (!ret)
+			ret = write_file("/proc/self/gid_map", "0 1000 1\n");
+		if (!ret && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			ret = -errno;
+		if (!ret && mount("none", "/dev", FSTYPE, 0, NULL))
+			ret = -errno;
+		if (write(res[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
+			_exit(1);
+		nschild_serve(cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	c->cmd = cmd[1];
+	c->res = res[0];
+	c->pid = pid;
+	if (read_full(c->res, &ret, sizeof(ret)) != sizeof(ret))
+		ret = -ECHILD;
+	if (ret) {
+		waitpid(pid, NULL, 0);
+		c->pid = -1;
+		return ret;
+	}
+	/* Root inside, uid 1000 outside, and nothing more. */
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	status = slurp(path);
+	if (!status || !strstr(status, "\nUid:\t1000\t1000\t1000\t1000\n") ||
+	    !strstr(status, "\nGid:\t1000\t1000\t1000\t1000\n"))
+		ret = -EPERM;
+	free(status);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	c->userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (!ret && c->userns < 0)
+		ret = -errno;
+	return ret;
+}
+
+/* The inode number of @c's user namespace, as the registry prints it. */
+static unsigned long long userns_ino(struct nschild *c)
+{
+	struct stat st;
+
+	return fstat(c->userns, &st) ? 0 : st.st_ino;
+}
+
+static void uchild_kill(struct nschild *c)
+{
+	if (c->pid <= 0)
+		return;
+	kill(c->pid, SIGKILL);
+	waitpid(c->pid, NULL, 0);
+	close(c->cmd);
+	close(c->res);
+	if (c->userns >= 0)
+		close(c->userns);
+	c->pid = 0;
+}
+
+/* Send a call without waiting, to run two children at once. */
+static int nschild_send(struct nschild *c, nscall_fn fn, const char *arg)
+{
+	struct nscall call = { .fn = fn };
+
+	if (arg)
+		snprintf(call.arg, sizeof(call.arg), "%s", arg);
+	return write(c->cmd, &call, sizeof(call)) == sizeof(call) ? 0 : -EPIPE;
+}
+
+static int nschild_recv(struct nschild *c)
+{
+	int ret;
+
+	return read_full(c->res, &ret, sizeof(ret)) == sizeof(ret) ? ret : -EPIPE;
+}
+
+/* --- loop driver facts, host side ----------------------------------------- */
+
+static unsigned int part_shift(void)
+{
+	char *text = slurp("/sys/module/loop/parameters/max_part");
+	unsigned int max_part = 0, shift = 0;
+
+	if (text)
+		sscanf(text, "%u", &max_part);
+	free(text);
+	while (max_part >> shift)
+		shift++;
+	return shift;
+}
+
+static unsigned int loop_minor(int index)
+{
+	return index << part_shift();
+}
+
+static bool sys_exists(const char *fmt, int index)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), fmt, index);
+	return !access(path, F_OK);
+}
+
+#define loop_exists(n)	sys_exists("/sys/block/loop%d", n)
+#define loop_bound(n)	sys_exists("/sys/block/loop%d/loop/backing_file", n)
+
+/* The registry, parsed. */
+struct regline {
+	char type;
+	unsigned int maj, min;
+	char name[64];
+	unsigned long long owner, assigner;
+	char flags[64];
+};
+
+static int reg_read(struct regline *out, int max)
+{
+	char *text = slurp("/proc/nsdevtmpfs/devices"), *line, *save = NULL;
+	int n = 0;
+
+	if (!text)
+		return -errno;
+	for (line = strtok_r(text, "\n", &save); line && n < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct regline *r = &out[n];
+
+		if (sscanf(line, "%c %u:%u %63s %llu %llu %63s", &r->type, &r->maj,
+			   &r->min, r->name, &r->owner, &r->assigner, r->flags) == 7)
+			n++;
+	}
+	free(text);
+	return n;
+}
+
+#define REG_MAX	4096
+
+/* Does the registry list the whole loop device @index (b 7:MINOR)? */
+static bool reg_lists_loop(int index, unsigned long long owner)
+{
+	static struct regline reg[REG_MAX];
+	unsigned int minor = loop_minor(index);
+	int i, n = reg_read(reg, REG_MAX);
+
+	for (i = 0; i < n; i++)
+		if (reg[i].type == 'b' && reg[i].maj == 7 && reg[i].min == minor &&
+		    (!owner || reg[i].owner == owner))
+			return true;
+	return false;
+}
+
+/* How many owned registry entries are partitions of loop @index? */
+static int reg_owned_partitions_of(int index, char *which, size_t len)
+{
+	static struct regline reg[REG_MAX];
+	int i, n = reg_read(reg, REG_MAX), found = 0, k, p;
+
+	for (i = 0; i < n; i++)
+		if (reg[i].owner && sscanf(reg[i].name, "loop%dp%d", &k, &p) == 2 &&
+		    k == index) {
+			if (!found++ && which)
+				snprintf(which, len, "b %u:%u %s owner %llu %s", reg[i].maj,
+					 reg[i].min, reg[i].name, reg[i].owner, reg[i].flags);
+		}
+	return found;
+}
+
+/* One LOOP_CTL_* on the host's (the loop driver's) loop-control. */
+static int host_loopctl(unsigned long cmd, int n)
+{
+	int fd = open("/dev/loop-control", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, n);
+	ret = ret < 0 ? -errno : ret;
+	close(fd);
+	return ret;
+}
+
+/* Host: detach loop @n and, unless it is one of the boot's loop0..7, remove it. */
+static int host_detach_remove(int n)
+{
+	char path[32];
+	int fd, i, ret = 0;
+
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		ioctl(fd, LOOP_CLR_FD);
+		close(fd);
+	}
+	if (n < 8)
+		return 0;
+	/* 6.12+ may finish the clear after the close. */
+	for (i = 0; i < 200; i++) {
+		ret = host_loopctl(LOOP_CTL_REMOVE, n);
+		if (ret != -EBUSY)
+			break;
+		usleep(10 * 1000);
+	}
+	return ret == -ENODEV ? 0 : ret;
+}
+
+/* Host: bind @image to /dev/loopN (existing), with or without a partition scan. */
+static int host_bind(int n, const char *image, bool partscan)
+{
+	struct loop_config cfg = { 0 };
+	char path[32];
+	int fd, img, ret;
+
+	img = open(image, O_RDWR | O_CLOEXEC);
+	if (img < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		close(img);
+		return ret;
+	}
+	cfg.fd = img;
+	cfg.info.lo_flags = partscan ? LO_FLAGS_PARTSCAN : 0;
+	ret = ioctl(fd, LOOP_CONFIGURE, &cfg) ? -errno : 0;
+	close(fd);
+	close(img);
+	return ret;
+}
+
+/*
+ * The end of every test: within ~10 s no loop with an index at or above
+ * loop_index_base exists and the registry lists its default entries only.
+ * What is left is logged, and then cleared by force so that the next test
+ * starts clean.
+ */
+static void settle_and_check(struct __test_metadata *_metadata)
+{
+	static struct regline reg[REG_MAX];
+	char left[512], path[300], *file;
+	struct dirent *e;
+	double end = now() + 10;
+	int i, n, k, clean;
+	size_t len;
+	DIR *d;
+
+	for (;;) {
+		left[0] = '\0';
+		len = 0;
+		clean = 1;
+		d = opendir("/sys/block");
+		while (d && (e = readdir(d))) {
+			if (sscanf(e->d_name, "loop%d", &k) != 1 || k < LOOP_BASE)
+				continue;
+			clean = 0;
+			if (len < sizeof(left) - 40)
+				len += snprintf(left + len, sizeof(left) - len, " /sys/block/%s%s",
+						e->d_name, loop_bound(k) ? "(bound)" : "");
+		}
+		if (d)
+			closedir(d);
+		n = reg_read(reg, REG_MAX);
+		for (i = 0; i < n; i++) {
+			if (strstr(reg[i].flags, "default"))
+				continue;
+			clean = 0;
+			if (len < sizeof(left) - 80)
+				len += snprintf(left + len, sizeof(left) - len, " [%c %u:%u %s %s]",
+						reg[i].type, reg[i].maj, reg[i].min, reg[i].name,
+						reg[i].flags);
+		}
+		if (clean || now() > end)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(1, clean) {
+		TH_LOG("left 10 s after the test:%s", left);
+	}
+
+	/* Detach the host's loops bound to our images; remove loops >= base. */
+	d = opendir("/sys/block");
+	while (d && (e = readdir(d))) {
+		if (sscanf(e->d_name, "loop%d", &k) != 1)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", e->d_name);
+		file = slurp(path);
+		if ((file && strstr(file, "nsdev-atk-")) || k >= LOOP_BASE)
+			host_detach_remove(k);
+		free(file);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* --- functions run in a namespace child ----------------------------------- */
+
+static int ns_fd_list[64];
+static int ns_nfds;
+
+static void ns_keep(int fd)
+{
+	if (ns_nfds < (int)(sizeof(ns_fd_list) / sizeof(ns_fd_list[0])))
+		ns_fd_list[ns_nfds++] = fd;
+}
+
+static int ns_close_all(const char *arg)
+{
+	while (ns_nfds > 0)
+		close(ns_fd_list[--ns_nfds]);
+	return 0;
+}
+
+static int loopctl(unsigned long cmd, int n)
+{
+	int fd = open("/dev/loop-control", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, n);
+	ret = ret < 0 ? -errno : ret;
+	close(fd);
+	return ret;
+}
+
+/* "CMD N": one loop-control ioctl through the view. */
+static int ns_loopctl(const char *arg)
+{
+	unsigned long cmd;
+	int n;
+
+	if (sscanf(arg, "%lu %d", &cmd, &n) != 2)
+		return -EINVAL;
+	return loopctl(cmd, n);
+}
+
+static char *ctl_arg(unsigned long cmd, int n)
+{
+	static char buf[40];
+
+	snprintf(buf, sizeof(buf), "%lu %d", cmd, n);
+	return buf;
+}
+
+/* Is there a node /dev/ARG in the view? 1, 0 or -errno. */
+static int ns_exists_dev(const char *arg)
+{
+	char path[NSCALL_ARG_MAX + 8];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/%s", arg);
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}
+
+/*
+ * Open ARG (a path) and read its first 4 KiB: 1 if they start with the
+ * host's secret, 0 if they do not, or the negative errno of open/read.
+ */
+static int ns_read_secret(const char *arg)
+{
+	char buf[4096];
+	int fd, n;
+
+	fd = open(arg, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return n >= (int)strlen(SECRET) && !memcmp(buf, SECRET, strlen(SECRET));
+}
+
+/* GET_FREE, open and close: a delegated loop made once (and released). */
+static int ns_touch_one(const char *arg)
+{
+	char path[32];
+	int n = loopctl(LOOP_CTL_GET_FREE, 0), fd;
+
+	if (n < 0)
+		return n;
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * GET_FREE, open, LOOP_CONFIGURE with the image ARG ("PATH FLAGS"); the
+ * fd stays open (ns_keep). Return: the index, or a negative errno.
+ */
+static int ns_bind_new(const char *arg)
+{
+	struct loop_config cfg = { 0 };
+	char image[200], path[32];
+	unsigned int flags = 0;
+	int n, fd, img, ret;
+
+	if (sscanf(arg, "%199s %u", image, &flags) < 1)
+		return -EINVAL;
+	n = loopctl(LOOP_CTL_GET_FREE, 0);
+	if (n < 0)
+		return n;
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	img = open(image, ((flags & LO_FLAGS_READ_ONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (img < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	cfg.fd = img;
+	cfg.info.lo_flags = flags;
+	ret = ioctl(fd, LOOP_CONFIGURE, &cfg) ? -errno : 0;
+	close(img);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	ns_keep(fd);
+	return n;
+}
+
+/* --- 1. host partitions through a low number ------------------------------- */
+
+FIXTURE(atk) {
+	int unused;
+};
+
+FIXTURE_SETUP(atk)
+{
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shm);
+	memset(shm, 0, sizeof(*shm));
+	ASSERT_EQ(0, sh("set -e; cd /tmp; "
+			"for f in " IMG_NS " " IMG_NS2P " " IMG_HOST " " IMG_HOST2P "; do "
+			"truncate -s 64M $f; done; "
+			"chmod 666 " IMG_NS " " IMG_NS2P "; chmod 600 " IMG_HOST " " IMG_HOST2P "; "
+			"for f in " IMG_NS2P " " IMG_HOST2P "; do "
+			"printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q $f; done; "
+			"for i in $(seq 64); do printf " SECRET "; done | "
+			"dd of=" IMG_HOST " conv=notrunc status=none; "
+			"for i in $(seq 64); do printf " SECRET "; done | "
+			"dd of=" IMG_HOST2P " bs=1M seek=1 conv=notrunc status=none"));
+}
+
+FIXTURE_TEARDOWN(atk)
+{
+	settle_and_check(_metadata);
+	sh("rm -f /tmp/nsdev-atk-*");
+	munmap(shm, sizeof(*shm));
+}
+
+/* A loop number below the base that no device uses, from @from up. */
+static int unused_low(int from)
+{
+	while (from < LOOP_BASE && loop_exists(from))
+		from++;
+	return from;
+}
+
+TEST_F_TIMEOUT(atk, low_number_gets_host_partitions, 120)
+{
+	unsigned long long ino;
+	char node[64], which[200] = "";
+	struct nschild a;
+	int low, ret, seen, got;
+
+	ASSERT_EQ(0, uchild_start(&a));
+	ino = userns_ino(&a);
+	/* Any delegated loop, once: the module then watches the block class. */
+	ASSERT_EQ(0, nschild_call(&a, ns_touch_one, NULL));
+
+	low = unused_low(20);
+	ret = nschild_call(&a, ns_loopctl, ctl_arg(LOOP_CTL_ADD, low));
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("the namespace's LOOP_CTL_ADD %d (below loop_index_base) answered %d",
+		       low, ret);
+	}
+	/* The host's losetup -P makes that number and scans its partitions. */
+	ASSERT_EQ(low, host_loopctl(LOOP_CTL_ADD, low));
+	ASSERT_EQ(0, host_bind(low, IMG_HOST2P, true));
+	ASSERT_TRUE(sys_exists("/sys/class/block/loop%dp1", low));
+
+	snprintf(node, sizeof(node), "loop%dp1", low);
+	seen = nschild_call(&a, ns_exists_dev, node);
+	EXPECT_EQ(0, seen) {
+		TH_LOG("the namespace's view shows the host's /dev/%s", node);
+	}
+	snprintf(node, sizeof(node), "/dev/loop%dp1", low);
+	got = nschild_call(&a, ns_read_secret, node);
+	EXPECT_GT(0, got) {
+		TH_LOG("the namespace opened the host's %s: %s", node,
+		       got == 1 ? "and read the host's secret through it" : "(no secret read)");
+	}
+	EXPECT_EQ(0, reg_owned_partitions_of(low, which, sizeof(which))) {
+		TH_LOG("registry: a partition of the host's loop%d is a namespace's "
+		       "(namespace %llu): %s", low, ino, which);
+	}
+
+	EXPECT_EQ(0, host_detach_remove(low));
+	uchild_kill(&a);
+}
+
+/* --- 2. an open racing the release ---------------------------------------- */
+
+struct race {
+	char path[64];
+	int go;
+	int kept, legit, err;
+};
+
+/* Thread X: open the node until the number is gone, or it got a stale fd. */
+static void *race_x(void *p)
+{
+	struct race *r = p;
+	struct stat st;
+	int fd;
+
+	while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
+		;
+	for (;;) {
+		fd = open(r->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			r->err = errno;
+			break;
+		}
+		/*
+		 * While X holds an fd the module cannot release the number, so
+		 * if its node is gone now, X's open came after the release.
+		 */
+		if (stat(r->path, &st) && errno == ENOENT) {
+			r->kept = fd;
+			break;
+		}
+		close(fd);
+		if (++r->legit > 100000)
+			break;
+	}
+	return NULL;
+}
+
+struct race_result {
+	int index, kept, legit, err;
+};
+
+/*
+ * One round: GET_FREE -> N; Y (this thread) opens /dev/loopN without
+ * binding it and closes it, which releases the number, while X spins on
+ * open. Fills @out; the stale fd, if any, is kept (ns_keep(); out->kept).
+ * Return: 0 or a negative errno.
+ */
+static int race_round(struct race_result *out)
+{
+	struct race r = { .kept = -1 };
+	pthread_t x;
+	int n, y, i, spin;
+
+	n = loopctl(LOOP_CTL_GET_FREE, 0);
+	if (n < 0)
+		return n;
+	snprintf(r.path, sizeof(r.path), "/dev/loop%d", n);
+	y = open(r.path, O_RDWR | O_CLOEXEC);
+	if (y < 0)
+		return -errno;
+	if (pthread_create(&x, NULL, race_x, &r)) {
+		close(y);
+		return -EAGAIN;
+	}
+	__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
+	/* A varying head start for X, so the rounds sweep the window. */
+	spin = rand() % 200000;
+	for (i = 0; i < spin; i++)
+		__asm__ volatile("" ::: "memory");
+	close(y);
+	pthread_join(x, NULL);
+	out->index = n;
+	out->kept = r.kept >= 0;
+	out->legit = r.legit;
+	out->err = r.err;
+	if (r.kept >= 0)
+		ns_keep(r.kept);
+	return 0;
+}
+
+static int ns_race_round(const char *arg)
+{
+	struct race_result res;
+	int ret = race_round(&res);
+
+	shm->race_index = res.index;
+	shm->race_kept = res.kept;
+	shm->race_legit = res.legit;
+	shm->race_errno = res.err;
+	return ret;
+}
+
+#define RACE_ROUNDS	2000
+#define RACE_SECONDS	50
+
+TEST_F_TIMEOUT(atk, open_races_the_release, 240)
+{
+	int rounds = 0, wins = 0, stale = 0, ret, n, errs[4] = { 0 };
+	double end = now() + RACE_SECONDS;
+	struct nschild a;
+
+	ASSERT_EQ(0, uchild_start(&a));
+	srand(getpid());
+	while (rounds < RACE_ROUNDS && now() < end) {
+		ret = nschild_call(&a, ns_race_round, NULL);
+		ASSERT_EQ(0, ret) {
+			TH_LOG("round %d: %d", rounds, ret);
+		}
+		rounds++;
+		n = shm->race_index;
+		if (shm->race_errno == ENOENT)
+			errs[0]++;
+		else if (shm->race_errno == ENXIO)
+			errs[1]++;
+		else if (!shm->race_kept)
+			errs[2]++;
+		if (shm->race_kept) {
+			stale++;
+			/* X holds an fd: on a device that no registry entry covers? */
+			if (loop_exists(n) && !reg_lists_loop(n, 0)) {
+				if (!wins)
+					TH_LOG("round %d: the namespace holds an fd on loop%d, "
+					       "which exists (%s) and is not in the registry",
+					       rounds, n, loop_bound(n) ? "bound" : "unbound");
+				wins++;
+			}
+		}
+		nschild_call(&a, ns_close_all, NULL);
+		/* What the kernel re-created, nobody owns: the host removes it. */
+		if (loop_exists(n) && !reg_lists_loop(n, 0))
+			host_detach_remove(n);
+	}
+	TH_LOG("%d rounds, %d wins (stale fds %d); X's last open after the release: "
+	       "ENOENT %d, ENXIO %d, other %d", rounds, wins, stale, errs[0], errs[1], errs[2]);
+	EXPECT_EQ(0, wins);
+	EXPECT_GE(rounds, 50);
+	uchild_kill(&a);
+}
+
+/* --- 3. ASSIGN of a loop device ------------------------------------------ */
+
+TEST_F(atk, assigned_loop_is_taken_by_host_losetup)
+{
+	struct nschild a;
+	char *text, path[32];
+	int k = -1, got = -1, ret, r;
+
+	ASSERT_EQ(0, uchild_start(&a));
+	/* The loop the host's losetup -f takes next (loop0 in a fresh VM). */
+	ASSERT_EQ(0, sh("losetup -f > /tmp/nsdev-atk-next"));
+	text = slurp("/tmp/nsdev-atk-next");
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(1, sscanf(text, "/dev/loop%d", &k));
+	free(text);
+
+	/* The README tour: nsdevctl assign /dev/loopK --ns A. */
+	ret = assign_blk(makedev(7, loop_minor(k)), a.userns);
+	EXPECT_EQ(-EOPNOTSUPP, ret) {
+		TH_LOG("ASSIGN of the unbound /dev/loop%d answered %d", k, ret);
+	}
+	/* The host's losetup -f binds a host image. */
+	ASSERT_EQ(0, sh("losetup -f --show " IMG_HOST " > /tmp/nsdev-atk-got"));
+	text = slurp("/tmp/nsdev-atk-got");
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(1, sscanf(text, "/dev/loop%d", &got));
+	free(text);
+	if (got != k)
+		TH_LOG("the host's losetup -f took loop%d, not the assigned loop%d", got, k);
+
+	snprintf(path, sizeof(path), "/dev/loop%d", k);
+	r = nschild_call(&a, ns_read_secret, path);
+	EXPECT_NE(1, r) {
+		TH_LOG("the namespace read the host's secret through its %s", path);
+	}
+	if (r != 1)
+		TH_LOG("the namespace's open/read of %s: %d", path, r);
+
+	EXPECT_EQ(0, host_detach_remove(got));
+	if (!ret)
+		revoke_blk(makedev(7, loop_minor(k)));
+	uchild_kill(&a);
+}
+
+/* --- 4. block ioctls on delegated loops and their partitions ------------- */
+
+static int ns_whole = -1, ns_part = -1, ns_index = -1;
+
+/* In the namespace: losetup -fP IMG_NS2P, keep the loop and its p1 open. */
+static int ns_setup_2p(const char *arg)
+{
+	char path[40];
+	int n = ns_bind_new(IMG_NS2P " 8");	/* LO_FLAGS_PARTSCAN */
+
+	if (n < 0)
+		return n;
+	ns_whole = ns_fd_list[ns_nfds - 1];
+	ns_index = n;
+	snprintf(path, sizeof(path), "/dev/loop%dp1", n);
+	ns_part = open(path, O_RDWR | O_CLOEXEC);
+	if (ns_part < 0)
+		return -errno;
+	ns_keep(ns_part);
+	return n;
+}
+
+enum {
+	OP_TRACE, OP_GETSIZE64, OP_SSZGET, OP_PBSZGET, OP_ROGET, OP_IOMIN, OP_IOOPT,
+	OP_GETGEO, OP_FLSBUF, OP_DISCARD, OP_SET_STATUS64, OP_CHANGE_FD, OP_CLR_FD,
+	OP_GETDISKSEQ,
+};
+
+static const char * const op_names[] = {
+	"BLKTRACESETUP", "BLKGETSIZE64", "BLKSSZGET", "BLKPBSZGET", "BLKROGET",
+	"BLKIOMIN", "BLKIOOPT", "HDIO_GETGEO", "BLKFLSBUF", "BLKDISCARD",
+	"LOOP_SET_STATUS64", "LOOP_CHANGE_FD", "LOOP_CLR_FD", "BLKGETDISKSEQ",
+};
+
+/* One ioctl on an open block device: 0 or -errno (BLKTRACE torn down). */
+static int do_op(int fd, int op)
+{
+	struct blk_user_trace_setup buts = {
+		.act_mask = 0xffff, .buf_size = 4096, .buf_nr = 2,
+	};
+	struct loop_info64 info;
+	struct hd_geometry geo;
+	unsigned long long u64, range[2] = { 40ULL * MIB, MIB };
+	int i, ret, img;
+
+	switch (op) {
+	case OP_TRACE:
+		ret = ioctl(fd, BLKTRACESETUP, &buts) ? -errno : 0;
+		if (!ret)
+			ioctl(fd, BLKTRACETEARDOWN);
+		return ret;
+	case OP_GETSIZE64:
+		return ioctl(fd, BLKGETSIZE64, &u64) ? -errno : 0;
+	case OP_SSZGET:
+		return ioctl(fd, BLKSSZGET, &i) ? -errno : 0;
+	case OP_PBSZGET:
+		return ioctl(fd, BLKPBSZGET, &i) ? -errno : 0;
+	case OP_ROGET:
+		return ioctl(fd, BLKROGET, &i) ? -errno : 0;
+	case OP_IOMIN:
+		return ioctl(fd, BLKIOMIN, &i) ? -errno : 0;
+	case OP_IOOPT:
+		return ioctl(fd, BLKIOOPT, &i) ? -errno : 0;
+	case OP_GETGEO:
+		return ioctl(fd, HDIO_GETGEO, &geo) ? -errno : 0;
+	case OP_FLSBUF:
+		return ioctl(fd, BLKFLSBUF, 0) ? -errno : 0;
+	case OP_DISCARD:
+		return ioctl(fd, BLKDISCARD, range) ? -errno : 0;
+	case OP_SET_STATUS64:
+		/* The loop's own status, unchanged, set through @fd. */
+		if (ioctl(ns_whole, LOOP_GET_STATUS64, &info))
+			return -1000 - errno;
+		return ioctl(fd, LOOP_SET_STATUS64, &info) ? -errno : 0;
+	case OP_CHANGE_FD:
+		img = open(IMG_NS2P, O_RDONLY | O_CLOEXEC);
+		if (img < 0)
+			return -1000 - errno;
+		ret = ioctl(fd, LOOP_CHANGE_FD, img) ? -errno : 0;
+		close(img);
+		return ret;
+	case OP_CLR_FD:
+		return ioctl(fd, LOOP_CLR_FD, 0) ? -errno : 0;
+	case OP_GETDISKSEQ:
+		return ioctl(fd, BLKGETDISKSEQ, &u64) ? -errno : 0;
+	}
+	return -EINVAL;
+}
+
+/* "w OP" or "p OP": the ioctl on the whole loop or on its p1. */
+static int ns_op(const char *arg)
+{
+	char which;
+	int op;
+
+	if (sscanf(arg, "%c %d", &which, &op) != 2)
+		return -EINVAL;
+	return do_op(which == 'w' ? ns_whole : ns_part, op);
+}
+
+/* The loop driver's own answer to @op on one of the host's loops. */
+static int host_op(int op)
+{
+	int fd = open("/dev/loop0", O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = do_op(fd, op);
+	close(fd);
+	return ret;
+}
+
+static char *op_arg(char which, int op)
+{
+	static char buf[16];
+
+	snprintf(buf, sizeof(buf), "%c %d", which, op);
+	return buf;
+}
+
+TEST_F_TIMEOUT(atk, block_ioctls_on_loops_and_partitions, 120)
+{
+	static const int allowed[] = {
+		OP_GETSIZE64, OP_SSZGET, OP_PBSZGET, OP_ROGET, OP_IOMIN, OP_IOOPT,
+		OP_GETDISKSEQ,
+	};
+	static const int loop_ops[] = { OP_SET_STATUS64, OP_CHANGE_FD, OP_CLR_FD };
+	struct nschild a;
+	int n, i, w, ret, geo;
+	char which;
+
+	ASSERT_EQ(0, uchild_start(&a));
+	n = nschild_call(&a, ns_setup_2p, NULL);
+	ASSERT_LE(LOOP_BASE, n) {
+		TH_LOG("losetup -fP in the namespace: %d", n);
+	}
+
+	/* BLKTRACESETUP: refused on the loop and on its partition. */
+	for (w = 0; w < 2; w++) {
+		which = w ? 'p' : 'w';
+		ret = nschild_call(&a, ns_op, op_arg(which, OP_TRACE));
+		EXPECT_TRUE(ret == -ENOTTY || ret == -ENOENT) {
+			TH_LOG("BLKTRACESETUP on /dev/loop%d%s answered %d%s", n,
+			       w ? "p1" : "", ret, ret ? "" : " (a trace was set up)");
+		}
+	}
+	/* What losetup, mkfs, fsck and fio need keeps working, on both. */
+	for (w = 0; w < 2; w++) {
+		which = w ? 'p' : 'w';
+		for (i = 0; i < (int)(sizeof(allowed) / sizeof(allowed[0])); i++) {
+			ret = nschild_call(&a, ns_op, op_arg(which, allowed[i]));
+			EXPECT_EQ(0, ret) {
+				TH_LOG("%s on /dev/loop%d%s answered %d", op_names[allowed[i]],
+				       n, w ? "p1" : "", ret);
+			}
+		}
+		/* The loop driver has no getgeo: the host's own answer is the bar. */
+		geo = host_op(OP_GETGEO);
+		ret = nschild_call(&a, ns_op, op_arg(which, OP_GETGEO));
+		EXPECT_EQ(geo, ret) {
+			TH_LOG("HDIO_GETGEO on /dev/loop%d%s answered %d, the host's loop0 %d",
+			       n, w ? "p1" : "", ret, geo);
+		}
+		ret = nschild_call(&a, ns_op, op_arg(which, OP_FLSBUF));
+		EXPECT_TRUE(ret == 0 || ret == -EACCES) {
+			TH_LOG("BLKFLSBUF on /dev/loop%d%s answered %d", n, w ? "p1" : "", ret);
+		}
+	}
+	ret = nschild_call(&a, ns_op, op_arg('w', OP_DISCARD));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("BLKDISCARD on /dev/loop%d answered %d", n, ret);
+	}
+	/* Loop ioctls through the partition's node: refused (LOOP_CLR_FD last). */
+	for (i = 0; i < (int)(sizeof(loop_ops) / sizeof(loop_ops[0])); i++) {
+		ret = nschild_call(&a, ns_op, op_arg('p', loop_ops[i]));
+		EXPECT_EQ(-ENOTTY, ret) {
+			TH_LOG("%s on /dev/loop%dp1 answered %d", op_names[loop_ops[i]], n, ret);
+		}
+	}
+	nschild_call(&a, ns_op, op_arg('w', OP_CLR_FD));
+	nschild_call(&a, ns_close_all, NULL);
+	uchild_kill(&a);
+}
+
+/* --- 5. a loop backed by its own partition -------------------------------- */
+
+/* In the namespace: bind ARG's kind of backing to a new loop Y. */
+static int ns_bind_backing(const char *arg)
+{
+	struct loop_config cfg = { 0 };
+	char path[40], backing[40];
+	int n, fd, b, ret;
+	char cmd;
+
+	if (sscanf(arg, "%c %39s", &cmd, backing) != 2)
+		return -EINVAL;
+	n = loopctl(LOOP_CTL_GET_FREE, 0);
+	if (n < 0)
+		return -10000 + n;
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -10000 - errno;
+	b = open(backing, O_RDONLY | O_CLOEXEC);
+	if (b < 0) {
+		close(fd);
+		return -20000 - errno;
+	}
+	if (cmd == 'c') {
+		cfg.fd = b;
+		cfg.info.lo_flags = LO_FLAGS_READ_ONLY;
+		ret = ioctl(fd, LOOP_CONFIGURE, &cfg) ? -errno : 0;
+	} else {
+		ret = ioctl(fd, LOOP_SET_FD, b) ? -errno : 0;
+	}
+	close(b);
+	/* Accepted (today): clear it again; no I/O was done on it. */
+	if (!ret)
+		ioctl(fd, LOOP_CLR_FD, 0);
+	close(fd);
+	return ret;
+}
+
+/* Shrink loop X to 8 MiB (its partitions stay). */
+static int ns_shrink(const char *arg)
+{
+	struct loop_info64 info;
+
+	if (ioctl(ns_whole, LOOP_GET_STATUS64, &info))
+		return -errno;
+	info.lo_sizelimit = 8 * MIB;
+	return ioctl(ns_whole, LOOP_SET_STATUS64, &info) ? -errno : 0;
+}
+
+/* LOOP_CHANGE_FD(X, ARG): X's new backing file. */
+static int ns_change_fd(const char *arg)
+{
+	int b = open(arg, O_RDONLY | O_CLOEXEC), ret;
+
+	if (b < 0)
+		return -10000 - errno;
+	ret = ioctl(ns_whole, LOOP_CHANGE_FD, b) ? -errno : 0;
+	close(b);
+	return ret;
+}
+
+/* The loop ns_bind_new() bound last is X (ns_whole). */
+static int ns_take_whole(const char *arg)
+{
+	ns_whole = ns_fd_list[ns_nfds - 1];
+	return 0;
+}
+
+/* In the namespace: bind a loop (kept open by nobody) and let the namespace die. */
+static int ns_bind_and_leave(const char *arg)
+{
+	int n = ns_bind_new(IMG_NS " 0");
+
+	if (n >= 0)
+		ns_close_all(NULL);
+	return n;
+}
+
+TEST_F_TIMEOUT(atk, loop_backed_by_its_own_partition, 120)
+{
+	struct nschild a, b;
+	char arg[64], p1[32], whole[32];
+	int x, ret, n, i;
+
+	ASSERT_EQ(0, uchild_start(&a));
+	/* X: read-only, partition scan, p1 is 16 MiB. */
+	x = nschild_call(&a, ns_bind_new, IMG_NS2P " 9");  /* READ_ONLY | PARTSCAN */
+	ASSERT_LE(LOOP_BASE, x);
+	ASSERT_EQ(0, nschild_call(&a, ns_take_whole, NULL));
+	snprintf(p1, sizeof(p1), "/dev/loop%dp1", x);
+	snprintf(whole, sizeof(whole), "/dev/loop%d", x);
+	ASSERT_EQ(1, nschild_call(&a, ns_exists_dev, p1 + 5));
+
+	/*
+	 * Another delegated loop backed by X's partition or by X itself, with
+	 * LOOP_CONFIGURE and LOOP_SET_FD. X is bound to a plain file now, so
+	 * nothing waits on itself if one is accepted (it is cleared at once).
+	 */
+	snprintf(arg, sizeof(arg), "c %s", p1);
+	ret = nschild_call(&a, ns_bind_backing, arg);
+	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_CONFIGURE(Y, %s) answered %d", p1, ret);
+	snprintf(arg, sizeof(arg), "s %s", p1);
+	ret = nschild_call(&a, ns_bind_backing, arg);
+	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_SET_FD(Y, %s) answered %d", p1, ret);
+	snprintf(arg, sizeof(arg), "c %s", whole);
+	ret = nschild_call(&a, ns_bind_backing, arg);
+	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_CONFIGURE(Y, %s) answered %d", whole, ret);
+	snprintf(arg, sizeof(arg), "s %s", whole);
+	ret = nschild_call(&a, ns_bind_backing, arg);
+	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_SET_FD(Y, %s) answered %d", whole, ret);
+
+	/* X shrinks to 8 MiB: p1 (16 MiB) now matches its size for CHANGE_FD. */
+	ASSERT_EQ(0, nschild_call(&a, ns_shrink, NULL));
+	ASSERT_EQ(1, nschild_call(&a, ns_exists_dev, p1 + 5));
+	ret = nschild_call(&a, ns_change_fd, p1);
+	EXPECT_EQ(-EBADF, ret) {
+		TH_LOG("LOOP_CHANGE_FD(%s, %s) answered %d%s", whole, p1, ret,
+		       ret ? "" : ": the loop is backed by its own partition");
+	}
+	if (!ret) {
+		/*
+		 * Do no I/O on X. Back to the image (its size matches under the
+		 * 8 MiB limit too): that breaks the cycle, whose partition scan
+		 * finds p1 still open and reads nothing.
+		 */
+		ret = nschild_call(&a, ns_change_fd, IMG_NS2P);
+		if (ret)
+			TH_LOG("could not undo the cycle (LOOP_CHANGE_FD back: %d): "
+			       "loop%d stays bound to itself", ret, x);
+	}
+	nschild_call(&a, ns_op, op_arg('w', OP_CLR_FD));
+	nschild_call(&a, ns_close_all, NULL);
+	uchild_kill(&a);
+
+	/* Another namespace's full cycle still works, the reaper included. */
+	ASSERT_EQ(0, uchild_start(&b));
+	n = nschild_call(&b, ns_bind_and_leave, NULL);
+	EXPECT_LE(LOOP_BASE, n);
+	EXPECT_TRUE(loop_bound(n));
+	uchild_kill(&b);
+	for (i = 0; i < 100 && loop_exists(n); i++)
+		usleep(100 * 1000);
+	EXPECT_FALSE(loop_exists(n)) {
+		TH_LOG("loop%d of a dead namespace still exists after 10 s", n);
+	}
+}
+
+/* --- 6. autoclear set, then cleared --------------------------------------- */
+
+/* Bind with AUTOCLEAR, clear AUTOCLEAR again, close. Return: the index. */
+static int ns_autoclear_flip(const char *arg)
+{
+	struct loop_config cfg = { 0 };
+	struct loop_info64 info = { 0 };
+	char path[32];
+	int n, fd, img, ret = 0;
+
+	n = loopctl(LOOP_CTL_GET_FREE, 0);
+	if (n < 0)
+		return n;
+	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -10000 - errno;
+	img = open(IMG_NS, O_RDWR | O_CLOEXEC);
+	cfg.fd = img;
+	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+	if (ioctl(fd, LOOP_CONFIGURE, &cfg))
+		ret = -20000 - errno;
+	else if (ioctl(fd, LOOP_GET_STATUS64, &info))
+		ret = -30000 - errno;
+	info.lo_flags &= ~LO_FLAGS_AUTOCLEAR;
+	if (!ret && ioctl(fd, LOOP_SET_STATUS64, &info))
+		ret = -40000 - errno;
+	close(img);
+	close(fd);
+	return ret ? ret : n;
+}
+
+TEST_F_TIMEOUT(atk, autoclear_cleared_leaks_bound_loops, 120)
+{
+	int got[10], i, k, leaked = 0, left = 0, removed;
+	unsigned long long ino;
+	struct nschild a;
+
+	ASSERT_EQ(0, uchild_start(&a));
+	ino = userns_ino(&a);
+	for (i = 0; i < 10; i++) {
+		got[i] = nschild_call(&a, ns_autoclear_flip, NULL);
+		if (i < NS_LIMIT) {
+			EXPECT_LE(LOOP_BASE, got[i]) TH_LOG("round %d: %d", i + 1, got[i]);
+		} else {
+			EXPECT_EQ(-EDQUOT, got[i]) {
+				TH_LOG("round %d: GET_FREE gave loop%d beyond the quota of %d",
+				       i + 1, got[i], NS_LIMIT);
+			}
+		}
+		if (got[i] < LOOP_BASE)
+			continue;
+		/* Bound means owned and counted; or it is gone. */
+		for (k = 0; k < 10; k++) {
+			if (!loop_bound(got[i]) || reg_lists_loop(got[i], ino))
+				break;
+			usleep(100 * 1000);
+		}
+		if (loop_bound(got[i]) && !reg_lists_loop(got[i], ino)) {
+			if (!leaked) {
+				removed = host_loopctl(LOOP_CTL_REMOVE, got[i]);
+				TH_LOG("loop%d is bound (/sys/block/loop%d/loop/backing_file) and not "
+				       "in the registry; the host's LOOP_CTL_REMOVE: %d",
+				       got[i], got[i], removed);
+			}
+			leaked++;
+		}
+	}
+	EXPECT_EQ(0, leaked) TH_LOG("%d bound loops owned by nobody", leaked);
+
+	/* The namespace dies: every one of them is detached and removed. */
+	uchild_kill(&a);
+	for (k = 0; k < 100; k++) {
+		for (i = 0, left = 0; i < 10; i++)
+			left += got[i] >= LOOP_BASE && loop_exists(got[i]);
+		if (!left)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(0, left) {
+		TH_LOG("%d of the namespace's loops still exist 10 s after it died", left);
+	}
+	for (i = 0; i < 10; i++)
+		if (got[i] >= LOOP_BASE && loop_exists(got[i]))
+			TH_LOG("loop%d: %s", got[i], loop_bound(got[i]) ? "bound" : "unbound");
+}
+
+/* --- 7. quota multiplied by sibling namespaces ---------------------------- */
+
+/* GET_FREE + open (kept) until an error. Return: count * 1000 + errno. */
+static int ns_fill(const char *arg)
+{
+	char path[32];
+	int n, fd, count = 0;
+
+	for (;;) {
+		n = loopctl(LOOP_CTL_GET_FREE, 0);
+		if (n < 0)
+			return count * 1000 - n;
+		snprintf(path, sizeof(path), "/dev/loop%d", n);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return count * 1000 + errno;
+		ns_keep(fd);
+		count++;
+		if (count > 64)
+			return count * 1000;
+	}
+}
+
+TEST_F_TIMEOUT(atk, quota_per_user_across_siblings, 120)
+{
+	struct nschild c[4];
+	char *param;
+	int i, ret, total = 0, limit = -1;
+
+	param = slurp("/sys/module/nsdevtmpfs/parameters/loop_limit_per_user");
+	if (param)
+		sscanf(param, "%d", &limit);
+	free(param);
+	EXPECT_EQ(USER_LIMIT, limit) {
+		TH_LOG("loop_limit_per_user: %s", limit < 0 ? "no such parameter" : "not 16");
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, uchild_start(&c[i]));
+	for (i = 0; i < 4; i++) {
+		ret = nschild_call(&c[i], ns_fill, NULL);
+		TH_LOG("sibling %d of uid 1000: %d loops, then errno %d", i, ret / 1000,
+		       ret % 1000);
+		EXPECT_EQ(EDQUOT, ret % 1000);
+		total += ret / 1000;
+	}
+	EXPECT_EQ(USER_LIMIT, total) {
+		TH_LOG("uid 1000 holds %d loops with 4 sibling namespaces", total);
+	}
+	for (i = 0; i < 4; i++)
+		uchild_kill(&c[i]);
+}
+
+/* --- 8. the host's losetup -f/-fP against two namespaces ----------------- */
+
+#define STRESS_SECONDS	35
+
+struct held {
+	int fd, index;
+	unsigned long long seq;
+};
+
+static void stress_viol(struct stress_ns *s, const char *fmt, const char *a, const char *b)
+{
+	if (!s->viol++)
+		snprintf(s->first_viol, sizeof(s->first_viol), fmt, a, b);
+}
+
+/* Is the loop behind @fd (node @name, disk @k) ours? Else a violation. */
+static void stress_check_fd(struct stress_ns *s, int fd, const char *name, int k,
+			    const char *mine, struct held *held, int nheld)
+{
+	char path[96], *backing;
+	unsigned long long seq;
+	int i;
+
+	snprintf(path, sizeof(path), "/sys/block/loop%d/loop/backing_file", k);
+	backing = slurp(path);
+	if (backing && !strstr(backing, mine))
+		stress_viol(s, "opened %s, bound to %s", name, backing);
+	free(backing);
+	if (ioctl(fd, BLKGETDISKSEQ, &seq))
+		return;
+	for (i = 0; i < nheld; i++)
+		if (held[i].index == k && held[i].seq != seq)
+			stress_viol(s, "%s is not the disk this namespace bound (%s)", name,
+				    "diskseq differs");
+}
+
+/* Open every loop node of the view and check what it is. */
+static void stress_scan(struct stress_ns *s, const char *mine, struct held *held, int nheld)
+{
+	char path[300];
+	struct dirent *e;
+	int k, p, fd;
+	DIR *d;
+
+	s->scans++;
+	d = opendir("/dev");
+	while (d && (e = readdir(d))) {
+		/* loopK and loopKpJ; not loop-control */
+		if (sscanf(e->d_name, "loop%d", &k) != 1)
+			continue;
+		sscanf(e->d_name, "loop%dp%d", &k, &p);
+		snprintf(path, sizeof(path), "/dev/%s", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		s->opened++;
+		stress_check_fd(s, fd, path, k, mine, held, nheld);
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void held_drop(struct held *h)
+{
+	ioctl(h->fd, LOOP_CLR_FD, 0);
+	close(h->fd);
+}
+
+/* "SLOT": a namespace's part of the stress. */
+static int ns_stress(const char *arg)
+{
+	struct held held[4], stale[2];
+	struct race_result rr;
+	int slot, img, nheld = 0, nstale = 0, i, n, fd;
+	struct loop_config cfg = { 0 };
+	struct stress_ns *s;
+	char mine[64], path[40];
+	double end;
+
+	if (sscanf(arg, "%d", &slot) != 1 || slot < 0 || slot > 1)
+		return -EINVAL;
+	s = &shm->ns[slot];
+	snprintf(mine, sizeof(mine), IMG_NS_STRESS, slot);
+	img = open(mine, O_RDWR | O_CLOEXEC);
+	if (img < 0)
+		return -errno;
+	srand(getpid());
+	end = now() + STRESS_SECONDS;
+	while (now() < end) {
+		s->ops++;
+		switch (rand() % 6) {
+		case 0:
+		case 1:		/* losetup -f / -fP */
+			if (nheld == 4) {
+				held_drop(&held[0]);
+				memmove(held, held + 1, sizeof(held[0]) * --nheld);
+			}
+			n = loopctl(LOOP_CTL_GET_FREE, 0);
+			if (n < 0) {
+				s->bind_fail++;
+				break;
+			}
+			snprintf(path, sizeof(path), "/dev/loop%d", n);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			if (fd < 0) {
+				s->bind_fail++;
+				break;
+			}
+			cfg.fd = img;
+			cfg.info.lo_flags = rand() % 2 ? LO_FLAGS_PARTSCAN : 0;
+			if (ioctl(fd, LOOP_CONFIGURE, &cfg)) {
+				s->bind_fail++;
+				close(fd);
+				break;
+			}
+			s->binds++;
+			held[nheld].fd = fd;
+			held[nheld].index = n;
+			held[nheld].seq = 0;
+			ioctl(fd, BLKGETDISKSEQ, &held[nheld].seq);
+			nheld++;
+			break;
+		case 2:		/* losetup -d */
+			if (nheld) {
+				held_drop(&held[nheld - 1]);
+				nheld--;
+				s->detaches++;
+			}
+			break;
+		case 3:		/* LOOP_CTL_ADD of a number >= the base; open it or remove it */
+			n = LOOP_BASE + 64 + rand() % 64;
+			if (loopctl(LOOP_CTL_ADD, n) != n) {
+				s->add_fail++;
+				break;
+			}
+			s->adds++;
+			if (rand() % 2) {
+				snprintf(path, sizeof(path), "/dev/loop%d", n);
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+				if (fd >= 0) {
+					stress_check_fd(s, fd, path, n, mine, held, nheld);
+					close(fd);
+				}
+			} else {
+				loopctl(LOOP_CTL_REMOVE, n);
+			}
+			break;
+		default:	/* an open racing the release; a stale fd is kept a while */
+			if (race_round(&rr))
+				break;
+			s->races++;
+			if (rr.kept && ns_nfds > 0) {
+				s->race_kept++;
+				if (nstale == 2) {
+					close(stale[0].fd);
+					stale[0] = stale[1];
+					nstale--;
+				}
+				stale[nstale].fd = ns_fd_list[--ns_nfds];
+				stale[nstale].index = rr.index;
+				stale[nstale].seq = 0;
+				nstale++;
+			}
+			break;
+		}
+		stress_scan(s, mine, held, nheld);
+		/* Whatever a stale fd now reaches must not be the host's. */
+		for (i = 0; i < nstale; i++) {
+			snprintf(path, sizeof(path), "stale fd on loop%d", stale[i].index);
+			stress_check_fd(s, stale[i].fd, path, stale[i].index, mine, NULL, 0);
+		}
+	}
+	for (i = 0; i < nstale; i++)
+		close(stale[i].fd);
+	while (nheld)
+		held_drop(&held[--nheld]);
+	close(img);
+	return 0;
+}
+
+/* The host's part: losetup -f / -fP in a loop, keeping what it binds. */
+static void host_stress(void)
+{
+	static struct regline reg[REG_MAX];
+	int mine[32], nmine = 0, i, j, n, k, d, p, ctl, dev, img, round = 0;
+	struct loop_config cfg = { 0 };
+	double end = now() + STRESS_SECONDS;
+	char path[32];
+
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	img = open(IMG_HOST2P, O_RDWR | O_CLOEXEC);
+	if (ctl < 0 || img < 0)
+		_exit(1);
+	while (now() < end) {
+		n = ioctl(ctl, LOOP_CTL_GET_FREE);
+		if (n < 0) {
+			shm->host_refused++;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/dev/loop%d", n);
+		dev = open(path, O_RDWR | O_CLOEXEC);
+		if (dev < 0) {
+			shm->host_refused++;
+			continue;
+		}
+		cfg.fd = img;
+		cfg.info.lo_flags = round++ % 2 ? LO_FLAGS_PARTSCAN : 0;
+		if (ioctl(dev, LOOP_CONFIGURE, &cfg)) {
+			shm->host_refused++;
+			close(dev);
+			continue;
+		}
+		close(dev);
+		shm->host_binds++;
+		shm->host_high += n >= LOOP_BASE;
+		mine[nmine++] = n;
+		/* No partition of a disk the host has bound is a namespace's. */
+		k = reg_read(reg, REG_MAX);
+		for (i = 0; i < k; i++) {
+			if (!reg[i].owner)
+				continue;
+			for (j = 0; j < nmine; j++) {
+				char name[32];
+
+				snprintf(name, sizeof(name), "loop%d", mine[j]);
+				if (sscanf(reg[i].name, "loop%dp%d", &d, &p) == 2 && d == mine[j]) {
+					if (!shm->host_viol++)
+						snprintf(shm->host_first_viol,
+							 sizeof(shm->host_first_viol),
+							 "%s (host-bound loop%d) owner %llu",
+							 reg[i].name, mine[j], reg[i].owner);
+				} else if (!strcmp(reg[i].name, name)) {
+					shm->host_overlap++;
+				}
+			}
+		}
+		/* Keep loop0..7 bound; let the rest go now and then. */
+		if (nmine == (int)(sizeof(mine) / sizeof(mine[0])) - 8) {
+			for (i = 0, j = 0; i < nmine; i++) {
+				if (mine[i] < 8)
+					mine[j++] = mine[i];
+				else
+					host_detach_remove(mine[i]);
+			}
+			nmine = j;
+		}
+	}
+	for (i = 0; i < nmine; i++)
+		host_detach_remove(mine[i]);
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(atk, host_losetup_against_namespaces, 300)
+{
+	struct nschild ns[2];
+	int i, status, ret[2];
+	pid_t host;
+
+	ASSERT_EQ(0, sh("for i in 0 1; do f=$(printf " IMG_NS_STRESS " $i); "
+			"truncate -s 64M $f && chmod 666 $f && "
+			"printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q $f || exit 1; done"));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, uchild_start(&ns[i]));
+	host = fork();
+	ASSERT_LE(0, host);
+	if (host == 0)
+		host_stress();
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, nschild_send(&ns[i], ns_stress, i ? "1" : "0"));
+	for (i = 0; i < 2; i++)
+		ret[i] = nschild_recv(&ns[i]);
+	ASSERT_EQ(host, waitpid(host, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	for (i = 0; i < 2; i++) {
+		struct stress_ns *s = &shm->ns[i];
+
+		EXPECT_EQ(0, ret[i]);
+		TH_LOG("namespace %d: %d ops: %d binds (%d failed), %d detaches, %d ADDs "
+		       "(%d failed), %d open races (%d stale fds), %d scans opened %d nodes",
+		       i, s->ops, s->binds, s->bind_fail, s->detaches, s->adds, s->add_fail,
+		       s->races, s->race_kept, s->scans, s->opened);
+		EXPECT_EQ(0, s->viol) {
+			TH_LOG("namespace %d: %d violations, first: %s", i, s->viol, s->first_viol);
+		}
+	}
+	TH_LOG("host: %d binds (%d at or above loop_index_base), %d refused; "
+	       "registry listed a host-bound whole disk as a namespace's %d times",
+	       shm->host_binds, shm->host_high, shm->host_refused, shm->host_overlap);
+	EXPECT_EQ(0, shm->host_viol) {
+		TH_LOG("%d times a partition of a host-bound disk was a namespace's; first: %s",
+		       shm->host_viol, shm->host_first_viol);
+	}
+	EXPECT_LT(0, shm->host_binds);
+	for (i = 0; i < 2; i++)
+		uchild_kill(&ns[i]);
+}
+
+TEST_HARNESS_MAIN
