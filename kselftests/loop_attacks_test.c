@@ -945,7 +945,6 @@ TEST_F_TIMEOUT(atk, block_ioctls_on_loops_and_partitions, 120)
 {
 	static const int allowed[] = {
 		OP_GETSIZE64, OP_SSZGET, OP_PBSZGET, OP_ROGET, OP_IOMIN, OP_IOOPT,
-		OP_GETDISKSEQ,
 	};
 	static const int loop_ops[] = { OP_SET_STATUS64, OP_CHANGE_FD, OP_CLR_FD };
 	struct nschild a;
