@@ -123,6 +123,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	struct nsdev_ns *caller, *target = NULL;
 	char name[NSDEVTMPFS_NAME_MAX];
 	struct nsdevtmpfs_assign arg;
+	struct nsdev_sync sync;
 	struct nsdev_device *dev;
 	bool tracked, loopdev;
 	umode_t mode;
@@ -161,6 +162,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	loopdev = nsdev_is_loop_device(arg.type, devt, name);
 
 	mutex_lock(&nsdev_registry_lock);
+	nsdev_sync_begin(&sync);
 	ret = -ENOMEM;
 	caller = nsdev_ns_get(current_user_ns());
 	if (!caller)
@@ -189,7 +191,9 @@ out_target:
 out_caller:
 	nsdev_ns_put(caller);
 out_unlock:
+	nsdev_sync_end();
 	mutex_unlock(&nsdev_registry_lock);
+	nsdev_sync_wait(&sync);
 out_userns:
 	if (target_userns)
 		put_user_ns(target_userns);
@@ -199,6 +203,7 @@ out_userns:
 static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 {
 	struct nsdevtmpfs_revoke arg;
+	struct nsdev_sync sync;
 	struct nsdev_ns *caller;
 	dev_t devt;
 	int ret;
@@ -215,6 +220,7 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 		return -EPERM;
 
 	mutex_lock(&nsdev_registry_lock);
+	nsdev_sync_begin(&sync);
 	caller = nsdev_ns_get(current_user_ns());
 	if (caller) {
 		ret = nsdev_revoke(arg.type, devt, caller);
@@ -222,7 +228,9 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 	} else {
 		ret = -ENOMEM;
 	}
+	nsdev_sync_end();
 	mutex_unlock(&nsdev_registry_lock);
+	nsdev_sync_wait(&sync);
 	return ret;
 }
 

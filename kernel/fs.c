@@ -13,10 +13,12 @@
  * node; nodes are made here, from the registry, when the view is filled
  * and whenever the registry changes what the namespace may see.
  *
- * Locking: nsdev_ns::sb (which view is mounted) is protected by
- * nsdev_registry_lock; the tree by the VFS's directory inode locks. Kernel
- * updates of a tree take the registry lock first, then directory locks one
- * level at a time.
+ * Locking: nsdev_ns::sb (which view is mounted) and a view's queue of
+ * changes are protected by nsdev_registry_lock; the tree by the VFS's
+ * directory inode locks. Kernel updates of a mounted tree take directory
+ * locks one level at a time and never hold the registry lock meanwhile
+ * (see "Updating views"); only a tree still being filled, which nobody
+ * else can reach, is filled under it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,8 +27,11 @@
 #include <linux/fsnotify.h>
 #include <linux/module.h>
 #include <linux/namei.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <uapi/linux/nsdevtmpfs.h>
 
@@ -323,8 +328,41 @@ static struct dentry *nsdev_walk_parent(struct super_block *sb, char *path,
 	return dir;
 }
 
+/**
+ * struct nsdev_view_op - a pending change of a view's tree
+ * @node:  in nsdev_ns::view_ops
+ * @type:  NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @devt:  the device
+ * @mode:  its node's permission bits
+ * @flags: its NSDEV_DEV_* flags
+ * @show:  add the node (true) or remove it
+ * @name:  the node's path in the view
+ *
+ * A copy, not the registry's entry, which may be gone when it is applied.
+ */
+struct nsdev_view_op {
+	struct list_head node;
+	u32 type;
+	dev_t devt;
+	umode_t mode;
+	unsigned int flags;
+	bool show;
+	char name[NSDEVTMPFS_NAME_MAX];
+};
+
+static void nsdev_view_op_fill(struct nsdev_view_op *op,
+			       const struct nsdev_device *dev, bool show)
+{
+	op->type = dev->type;
+	op->devt = dev->devt;
+	op->mode = dev->mode;
+	op->flags = dev->flags;
+	op->show = show;
+	strscpy(op->name, dev->name, sizeof(op->name));
+}
+
 static void nsdev_view_add(struct super_block *sb,
-			   const struct nsdev_device *dev)
+			   const struct nsdev_view_op *dev)
 {
 	umode_t type = dev->type == NSDEVTMPFS_BLK ? S_IFBLK : S_IFCHR;
 	char path[NSDEVTMPFS_NAME_MAX];
@@ -362,7 +400,7 @@ static void nsdev_view_add(struct super_block *sb,
  * opened any more (nsdev_node_permission()).
  */
 static void nsdev_view_remove(struct super_block *sb,
-			      const struct nsdev_device *dev)
+			      const struct nsdev_view_op *dev)
 {
 	char path[NSDEVTMPFS_NAME_MAX];
 	struct dentry *dir, *child;
@@ -392,26 +430,180 @@ static void nsdev_view_remove(struct super_block *sb,
 	dput(dir);
 }
 
+/*
+ * Updating views. A view's owner can hold its directory locks as long as it
+ * likes (a getdents64 into a buffer whose page fault never completes), so
+ * nothing that holds nsdev_registry_lock, or runs for the host (a block
+ * device's hotplug callback), may wait for them. Registry changes queue
+ * their effect on each mounted view under the registry lock; the view's
+ * own work item, on an unbound workqueue, applies the queue with only the
+ * tree's locks held, and a stuck view stalls nothing but its own work
+ * item. A call that should show its effect before it returns waits for the
+ * views it changed afterwards, holding no lock of the module: its own
+ * namespace's view as long as it takes (killably), another namespace's
+ * view a second at most (nsdev_sync_wait()).
+ */
+static struct workqueue_struct *nsdev_view_wq;
+
+/* The sync context of the registry change in progress (registry lock). */
+static struct nsdev_sync *nsdev_cur_sync;
+
+static void nsdev_sync_note(struct nsdev_ns *ns)
+{
+	struct nsdev_sync *sync = nsdev_cur_sync;
+	unsigned int i;
+
+	if (!sync)
+		return;
+	for (i = 0; i < sync->n; i++) {
+		if (sync->ns[i] == ns) {
+			sync->seq[i] = ns->view_queued;
+			return;
+		}
+	}
+	if (sync->n == ARRAY_SIZE(sync->ns))
+		return;		/* global changes: the rest catch up */
+	ns->users++;
+	sync->ns[sync->n] = ns;
+	sync->seq[sync->n++] = ns->view_queued;
+}
+
+/**
+ * nsdev_sync_begin - collect the views the following changes touch
+ * @sync: on the caller's stack
+ *
+ * Caller holds nsdev_registry_lock until nsdev_sync_end(), then calls
+ * nsdev_sync_wait() without it.
+ */
+void nsdev_sync_begin(struct nsdev_sync *sync)
+{
+	lockdep_assert_held(&nsdev_registry_lock);
+	sync->n = 0;
+	nsdev_cur_sync = sync;
+}
+
+void nsdev_sync_end(void)
+{
+	lockdep_assert_held(&nsdev_registry_lock);
+	nsdev_cur_sync = NULL;
+}
+
+static void nsdev_view_wait(struct nsdev_ns *ns, u64 seq)
+{
+	long timeout = ns->userns == current_user_ns() ? MAX_SCHEDULE_TIMEOUT : HZ;
+
+	/* The module's own workers (reaper, poller) never wait for a view. */
+	if (current->flags & PF_KTHREAD)
+		return;
+	wait_event_killable_timeout(ns->view_wait,
+				    READ_ONCE(ns->view_done) >= seq, timeout);
+}
+
+/**
+ * nsdev_sync_wait - wait until the views @sync noted show the changes
+ * @sync: filled between nsdev_sync_begin() and nsdev_sync_end()
+ *
+ * Takes nsdev_registry_lock to drop the record users it holds. Kernel
+ * threads do not wait.
+ */
+void nsdev_sync_wait(struct nsdev_sync *sync)
+{
+	unsigned int i;
+
+	for (i = 0; i < sync->n; i++)
+		nsdev_view_wait(sync->ns[i], sync->seq[i]);
+	if (!sync->n)
+		return;
+	mutex_lock(&nsdev_registry_lock);
+	for (i = 0; i < sync->n; i++)
+		nsdev_ns_put(sync->ns[i]);
+	mutex_unlock(&nsdev_registry_lock);
+}
+
+/**
+ * nsdev_view_settle - wait until the view of @inode shows what was queued
+ * @inode: an inode of a view (its superblock is alive: the caller has it
+ *         open)
+ *
+ * For a partition scan, which changes the view from the block class's
+ * callback: the call that caused it waits for its own view afterwards.
+ */
+void nsdev_view_settle(struct inode *inode)
+{
+	struct nsdev_ns *ns = nsdev_sb_ns(inode->i_sb);
+
+	nsdev_view_wait(ns, READ_ONCE(ns->view_queued));
+}
+
 /**
  * nsdev_view_update - show or hide a device in a mounted view
- * @sb:   the view
+ * @ns:   the view's namespace record (@ns->sb is set)
  * @dev:  the device
  * @show: whether it is now visible
  *
- * Caller holds nsdev_registry_lock, which keeps @sb alive (nsdev_kill_sb()
- * takes it before the superblock goes). Failures to allocate leave the node
- * out: the open-time check is what enforces ownership, the tree is a
- * convenience.
+ * Caller holds nsdev_registry_lock. The change is queued, and applied by
+ * the view's work item; a pending change of the same node is replaced.
+ * Failures to allocate leave the node out: the open-time check is what
+ * enforces ownership, the tree is a convenience.
  */
-void nsdev_view_update(struct super_block *sb, const struct nsdev_device *dev,
+void nsdev_view_update(struct nsdev_ns *ns, const struct nsdev_device *dev,
 		       bool show)
 {
+	struct nsdev_view_op *op;
+
 	lockdep_assert_held(&nsdev_registry_lock);
 
-	if (show)
-		nsdev_view_add(sb, dev);
-	else
-		nsdev_view_remove(sb, dev);
+	list_for_each_entry(op, &ns->view_ops, node) {
+		if (op->type == dev->type && op->devt == dev->devt &&
+		    !strcmp(op->name, dev->name)) {
+			nsdev_view_op_fill(op, dev, show);
+			goto queued;
+		}
+	}
+	op = kmalloc(sizeof(*op), GFP_KERNEL_ACCOUNT);
+	if (!op)
+		return;
+	nsdev_view_op_fill(op, dev, show);
+	list_add_tail(&op->node, &ns->view_ops);
+queued:
+	ns->view_queued++;
+	nsdev_sync_note(ns);
+	queue_work(nsdev_view_wq, &ns->view_work);
+}
+
+static void nsdev_view_work_fn(struct work_struct *work)
+{
+	struct nsdev_ns *ns = container_of(work, struct nsdev_ns, view_work);
+	struct nsdev_view_op *op, *tmp;
+	struct super_block *sb;
+	LIST_HEAD(ops);
+	u64 seq;
+
+	mutex_lock(&nsdev_registry_lock);
+	sb = ns->sb;
+	list_splice_init(&ns->view_ops, &ops);
+	seq = ns->view_queued;
+	mutex_unlock(&nsdev_registry_lock);
+
+	/* No module lock held: only this view's tree locks (see above). */
+	list_for_each_entry_safe(op, tmp, &ops, node) {
+		if (sb && op->show)
+			nsdev_view_add(sb, op);
+		else if (sb)
+			nsdev_view_remove(sb, op);
+		list_del(&op->node);
+		kfree(op);
+	}
+	WRITE_ONCE(ns->view_done, seq);
+	wake_up_all(&ns->view_wait);
+}
+
+/* nsdev_view_init - set up a new record's view queue (registry lock) */
+void nsdev_view_init(struct nsdev_ns *ns)
+{
+	INIT_LIST_HEAD(&ns->view_ops);
+	INIT_WORK(&ns->view_work, nsdev_view_work_fn);
+	init_waitqueue_head(&ns->view_wait);
 }
 
 /* The default directories and symlinks of every view (SPEC §2). */
@@ -432,6 +624,7 @@ static int nsdev_populate(struct super_block *sb)
 {
 	struct dentry *root = sb->s_root, *child;
 	struct inode *dir = d_inode(root), *inode;
+	struct nsdev_view_op *op;
 	struct nsdev_device *dev;
 	int i, ret = 0;
 
@@ -456,9 +649,20 @@ static int nsdev_populate(struct super_block *sb)
 	if (ret)
 		return ret;
 
-	list_for_each_entry(dev, &nsdev_device_list, node)
-		if (nsdev_device_visible_to(dev, nsdev_sb_ns(sb)))
-			nsdev_view_add(sb, dev);
+	/*
+	 * Under the registry lock, but nobody else can reach this tree's
+	 * locks before the mount is done.
+	 */
+	op = kmalloc(sizeof(*op), GFP_KERNEL);
+	if (!op)
+		return -ENOMEM;
+	list_for_each_entry(dev, &nsdev_device_list, node) {
+		if (nsdev_device_visible_to(dev, nsdev_sb_ns(sb))) {
+			nsdev_view_op_fill(op, dev, true);
+			nsdev_view_add(sb, op);
+		}
+	}
+	kfree(op);
 	return 0;
 }
 
@@ -578,6 +782,21 @@ static void nsdev_kill_sb(struct super_block *sb)
 		ns->sb = NULL;
 	mutex_unlock(&nsdev_registry_lock);
 
+	/* Updates of this tree are done, or will find no view. */
+	if (ns) {
+		struct nsdev_view_op *op, *tmp;
+
+		cancel_work_sync(&ns->view_work);
+		mutex_lock(&nsdev_registry_lock);
+		list_for_each_entry_safe(op, tmp, &ns->view_ops, node) {
+			list_del(&op->node);
+			kfree(op);
+		}
+		WRITE_ONCE(ns->view_done, ns->view_queued);
+		mutex_unlock(&nsdev_registry_lock);
+		wake_up_all(&ns->view_wait);
+	}
+
 	nsdev_kill_litter_super(sb);
 
 	if (ns) {
@@ -597,12 +816,21 @@ static struct file_system_type nsdev_fs_type = {
 
 int __init nsdev_fs_init(void)
 {
-	return register_filesystem(&nsdev_fs_type);
+	int ret;
+
+	nsdev_view_wq = alloc_workqueue("nsdevtmpfs_views", WQ_UNBOUND, 0);
+	if (!nsdev_view_wq)
+		return -ENOMEM;
+	ret = register_filesystem(&nsdev_fs_type);
+	if (ret)
+		destroy_workqueue(nsdev_view_wq);
+	return ret;
 }
 
 void nsdev_fs_exit(void)
 {
 	unregister_filesystem(&nsdev_fs_type);
+	destroy_workqueue(nsdev_view_wq);
 }
 
 MODULE_ALIAS_FS("nsdevtmpfs");

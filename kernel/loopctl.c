@@ -377,9 +377,14 @@ static struct nsdev_loop *nsdev_loop_of_inode(struct inode *inode)
 /* The number leaves the registry: its nodes and quota go. */
 static void nsdev_loop_unregister(struct nsdev_loop *loop)
 {
+	struct nsdev_sync sync;
+
 	mutex_lock(&nsdev_registry_lock);
+	nsdev_sync_begin(&sync);
 	nsdev_loop_unreserve(loop->devt);
+	nsdev_sync_end();
 	mutex_unlock(&nsdev_registry_lock);
+	nsdev_sync_wait(&sync);
 }
 
 /* ...and then the table, once no device of that number is ours any more. */
@@ -688,6 +693,8 @@ static int nsdev_loop_file_release(struct inode *inode, struct file *file)
 		mutex_unlock(&loop->lock);
 		nsdev_loop_put(loop);
 	}
+	/* A detach removes the partitions from the view before close returns. */
+	nsdev_view_settle(inode);
 	return ret;
 }
 
@@ -862,6 +869,9 @@ static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 	}
 	mutex_unlock(&loop->lock);
 	nsdev_loop_put(loop);
+	/* Partitions a scan made are in the view when the call returns. */
+	if (!ret)
+		nsdev_view_settle(file_inode(file));
 	return ret;
 }
 
@@ -981,6 +991,7 @@ void nsdev_loop_reclaim(struct nsdev_ns *ns)
 /* Reserve @index for the caller's namespace. */
 static long nsdev_loop_reserve_index(unsigned int index)
 {
+	struct nsdev_sync sync;
 	struct nsdev_loop *loop;
 	struct nsdev_ns *ns;
 	char name[24];
@@ -1005,11 +1016,14 @@ static long nsdev_loop_reserve_index(unsigned int index)
 
 	snprintf(name, sizeof(name), "loop%u", index);
 	mutex_lock(&nsdev_registry_lock);
+	nsdev_sync_begin(&sync);
 	ns = nsdev_ns_get(current_user_ns());
 	ret = ns ? nsdev_loop_reserve(ns, loop->devt, name) : -ENOMEM;
 	if (ns)
 		nsdev_ns_put(ns);
+	nsdev_sync_end();
 	mutex_unlock(&nsdev_registry_lock);
+	nsdev_sync_wait(&sync);
 
 	if (ret) {
 		/* Others may have found the entry meanwhile: drop, not free. */

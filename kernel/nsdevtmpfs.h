@@ -36,8 +36,15 @@ int nsdev_registry_add_default(u32 type, dev_t devt, const char *name,
 /* fs.c */
 int __init nsdev_fs_init(void);
 void nsdev_fs_exit(void);
-void nsdev_view_update(struct super_block *sb, const struct nsdev_device *dev,
+struct nsdev_ns;
+struct nsdev_sync;
+void nsdev_view_init(struct nsdev_ns *ns);
+void nsdev_view_update(struct nsdev_ns *ns, const struct nsdev_device *dev,
 		       bool show);
+void nsdev_view_settle(struct inode *inode);
+void nsdev_sync_begin(struct nsdev_sync *sync);
+void nsdev_sync_end(void);
+void nsdev_sync_wait(struct nsdev_sync *sync);
 bool nsdev_node_visible(struct inode *inode);
 
 /* control.c */
@@ -50,7 +57,6 @@ int __init nsdev_loopctl_init(void);
 void nsdev_loopctl_exit(void);
 const struct file_operations *nsdev_blk_node_fops(unsigned int flags);
 bool nsdev_loop_holds_disk(dev_t devt, const struct gendisk *disk);
-struct nsdev_ns;
 void nsdev_loop_reclaim(struct nsdev_ns *ns);
 
 /* blkfilter.c */

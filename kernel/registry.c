@@ -65,6 +65,7 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 		return NULL;
 	ns->userns = get_user_ns(userns);
 	ns->users = 1;
+	nsdev_view_init(ns);
 	ns->loop_limit = nsdev_default_loop_limit;
 	hash_add(nsdev_ns_table, &ns->hash, (unsigned long)userns);
 	list_add_tail(&ns->node, &nsdev_ns_list);
@@ -211,14 +212,14 @@ static void nsdev_publish(struct nsdev_device *dev)
 			bool now = nsdev_owner_visible_to(new, ns);
 
 			if (ns->sb && was != now)
-				nsdev_view_update(ns->sb, dev, now);
+				nsdev_view_update(ns, dev, now);
 		}
 		return;
 	}
 	if (old && old->sb)
-		nsdev_view_update(old->sb, dev, false);
+		nsdev_view_update(old, dev, false);
 	if (new && new->sb)
-		nsdev_view_update(new->sb, dev, true);
+		nsdev_view_update(new, dev, true);
 }
 
 static struct nsdev_device *nsdev_device_new(u32 type, dev_t devt,

@@ -31,6 +31,8 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <uapi/linux/nsdevtmpfs.h>
 
@@ -54,7 +56,14 @@ extern struct mutex nsdev_registry_lock;
  * @limit_set:  @loop_limit was set explicitly (SET_LIMIT holds a user)
  * @live:       scratch for the reaper: a task's credentials are in the
  *              namespace or below it (lifecycle.c)
- * @idle:       reaper passes in a row that found no task and no view
+ * @idle:       since when (jiffies) the reaper has found no task and no
+ *              view, or 0
+ * @view_ops:   changes of the view's tree not applied yet (fs.c)
+ * @view_work:  applies them
+ * @view_queued: changes queued so far
+ * @view_done:  @view_queued when the work last finished (WRITE_ONCE,
+ *              read locklessly by waiters)
+ * @view_wait:  waiters for @view_done
  *
  * All fields but @userns are protected by nsdev_registry_lock.
  */
@@ -68,7 +77,24 @@ struct nsdev_ns {
 	unsigned int loop_limit;
 	bool limit_set;
 	bool live;
-	unsigned int idle;
+	unsigned long idle;
+	struct list_head view_ops;
+	struct work_struct view_work;
+	u64 view_queued;
+	u64 view_done;
+	wait_queue_head_t view_wait;
+};
+
+/**
+ * struct nsdev_sync - the views a registry change touched (fs.c)
+ * @n:   entries used
+ * @ns:  records, each with a user held
+ * @seq: the view's nsdev_ns::view_queued after the change
+ */
+struct nsdev_sync {
+	unsigned int n;
+	struct nsdev_ns *ns[4];
+	u64 seq[4];
 };
 
 /**

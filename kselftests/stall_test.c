@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stall_test - one namespace that stalls its own view stalls nobody else
+ *
+ * A view's owner can hold its view's directory lock as long as it likes:
+ * here a getdents64 on the view's root into a buffer whose page fault a
+ * userfaultfd never answers (vm.unprivileged_userfaultfd=1 lets any
+ * namespace root do that; a FUSE file it serves would do as well). It then
+ * changes its own view (LOOP_CTL_ADD). That call may wait for its own
+ * view, but another namespace must still mount, allocate and read /proc,
+ * and the host's losetup -fP must still complete (its partitions' hotplug
+ * callbacks run under the block class's lock).
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <linux/userfaultfd.h>
+
+#include "helpers.h"
+
+#include "kselftest_harness.h"
+
+#define IMG_PART	"/tmp/nsdev-stall-img"
+#define LIMIT_MS	5000	/* what "does not hang" means under TCG + KASAN */
+
+static int uffd_ready[2];
+
+static void *uffd_watch(void *arg)
+{
+	struct uffd_msg msg;
+	int uffd = *(int *)arg;
+
+	if (read(uffd, &msg, sizeof(msg)) == sizeof(msg))
+		(void)!write(uffd_ready[1], "f", 1);
+	pause();	/* and never answer */
+	return NULL;
+}
+
+/*
+ * In A: fork a process of A that stalls in getdents64 on the view's root
+ * with the directory locked. Return: its pid, once its fault is pending.
+ */
+static int ns_stall_view(const char *arg)
+{
+	char byte;
+	pid_t pid;
+
+	if (pipe2(uffd_ready, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		struct uffdio_api api = { .api = UFFD_API };
+		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+		long page = sysconf(_SC_PAGESIZE);
+		pthread_t watcher;
+		int uffd, dir;
+		void *buf;
+
+		uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+		buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		dir = open(VIEW, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (uffd < 0 || buf == MAP_FAILED || dir < 0 ||
+		    ioctl(uffd, UFFDIO_API, &api))
+			_exit(1);
+		reg.range.start = (unsigned long)buf;
+		reg.range.len = page;
+		if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+		    pthread_create(&watcher, NULL, uffd_watch, &uffd))
+			_exit(2);
+		syscall(__NR_getdents64, dir, buf, page);
+		_exit(3);
+	}
+	close(uffd_ready[1]);
+	if (pid < 0 || read(uffd_ready[0], &byte, 1) != 1)
+		pid = -ECHILD;
+	close(uffd_ready[0]);
+	return pid;
+}
+
+/* In A: LOOP_CTL_ADD @arg through the view, from a process of its own. */
+static int ns_add_async(const char *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(VIEW "/loop-control", O_RDWR | O_CLOEXEC);
+
+		_exit(fd >= 0 && ioctl(fd, LOOP_CTL_ADD, atoi(arg)) == atoi(arg) ? 0 : 1);
+	}
+	return pid;
+}
+
+/* In A: reap a process of A (up to 30 s). Return: its exit status, or -1. */
+static int ns_reap(const char *arg)
+{
+	int status, ms;
+
+	for (ms = 0; ms < 30000; ms += 10) {
+		if (waitpid(atoi(arg), &status, WNOHANG) == atoi(arg))
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		usleep(10 * 1000);
+	}
+	return -1;
+}
+
+static int ns_remove(const char *arg)
+{
+	int fd = open(VIEW "/loop-control", O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, LOOP_CTL_REMOVE, atoi(arg)) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* In B: GET_FREE, REMOVE and a read of /proc through a fresh view. */
+static int ns_allocate_and_read(const char *arg)
+{
+	char *devices;
+	int fd, n;
+
+	fd = open(VIEW "/loop-control", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = ioctl(fd, LOOP_CTL_GET_FREE);
+	if (n < 0 || ioctl(fd, LOOP_CTL_REMOVE, n)) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	devices = slurp("/proc/nsdevtmpfs/devices");
+	if (!devices)
+		return -errno;
+	free(devices);
+	return 0;
+}
+
+/* Host: a new namespace mounts its view, allocates and reads /proc. */
+static int other_namespace(void)
+{
+	struct nschild b;
+	int ret;
+
+	ret = nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT);
+	if (!ret)
+		ret = nschild_call(&b, ns_mount_view, NULL);
+	if (!ret)
+		ret = nschild_call(&b, ns_allocate_and_read, NULL);
+	nschild_stop(&b);
+	return ret;
+}
+
+static int host_proc(void)
+{
+	char *devices = slurp("/proc/nsdevtmpfs/devices");
+
+	free(devices);
+	return devices ? 0 : -ENOENT;
+}
+
+static int host_losetup(void)
+{
+	return sh("d=$(losetup -fP --show " IMG_PART ") && test -b ${d}p1 && "
+		  "losetup -d $d") ? -EIO : 0;
+}
+
+/*
+ * Run @fn in a forked process: its result, or -ETIMEDOUT when it did not
+ * finish within LIMIT_MS (it is left behind, stuck). *@ms gets the time.
+ */
+static int timed(int (*fn)(void), int *ms)
+{
+	int status, waited;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(-fn() & 0xff);
+	for (waited = 0; waited < LIMIT_MS; waited += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			*ms = waited;
+			return WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
+		}
+		usleep(10 * 1000);
+	}
+	*ms = waited;
+	return -ETIMEDOUT;
+}
+
+FIXTURE(stall) {
+};
+
+FIXTURE_SETUP(stall)
+{
+}
+
+FIXTURE_TEARDOWN(stall)
+{
+}
+
+TEST_F_TIMEOUT(stall, a_stalled_view_stalls_only_its_namespace, 300)
+{
+	char *sysctl = slurp("/proc/sys/vm/unprivileged_userfaultfd");
+	int ms, adder, staller;
+	struct nschild a;
+	char pid[16];
+
+	ASSERT_NE(NULL, sysctl);
+	ASSERT_EQ(0, write_file("/proc/sys/vm/unprivileged_userfaultfd", "1"));
+	ASSERT_EQ(0, sh("truncate -s 64M " IMG_PART " && "
+			"printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q " IMG_PART));
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	/* A block device in the registry: the block class's hotplug is watched. */
+	ASSERT_EQ(0, assign_blk(RAM(1), a.userns));
+
+	staller = nschild_call(&a, ns_stall_view, NULL);
+	ASSERT_GT(staller, 0) {
+		TH_LOG("could not stall a getdents64 on A's view: %d", staller);
+	}
+	/* A changes its own view: this call may wait, for A's view only. */
+	adder = nschild_call(&a, ns_add_async, "2000");
+	ASSERT_GT(adder, 0);
+	usleep(300 * 1000);
+
+	EXPECT_EQ(0, timed(other_namespace, &ms)) {
+		TH_LOG("another namespace could not mount, allocate or read /proc");
+	}
+	TH_LOG("another namespace: mount, GET_FREE, REMOVE, /proc read in %d ms", ms);
+	EXPECT_EQ(0, timed(host_proc, &ms));
+	TH_LOG("the host's /proc/nsdevtmpfs read in %d ms", ms);
+	EXPECT_EQ(0, timed(host_losetup, &ms)) {
+		TH_LOG("the host's losetup -fP did not complete");
+	}
+	TH_LOG("the host's losetup -fP and -d in %d ms", ms);
+
+	/* Let A go: its own call completes once its view is free. */
+	kill(staller, SIGKILL);
+	snprintf(pid, sizeof(pid), "%d", staller);
+	nschild_call(&a, ns_reap, pid);
+	snprintf(pid, sizeof(pid), "%d", adder);
+	EXPECT_EQ(0, nschild_call(&a, ns_reap, pid)) {
+		TH_LOG("A's LOOP_CTL_ADD failed once its view was free");
+	}
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop2000"));
+	EXPECT_EQ(0, nschild_call(&a, ns_remove, "2000"));
+	EXPECT_EQ(0, revoke_blk(RAM(1)));
+	EXPECT_EQ(0, nschild_stop(&a));
+	write_file("/proc/sys/vm/unprivileged_userfaultfd", sysctl);
+	free(sysctl);
+	unlink(IMG_PART);
+}
+
+TEST_HARNESS_MAIN
