@@ -17,7 +17,7 @@
  *  3. either its reference count is at most the registry's own reference
  *     plus one per delegated loop it owns (a bound loop's backing file may
  *     carry a credential of the namespace), or 1 and 2 have held for
- *     NSDEV_REAP_GRACE runs in a row.
+ *     NSDEV_REAP_GRACE (five seconds, counted in time, not reaper runs).
  * Why this is safe: a namespace can only gain a task through setns() on an
  * nsfs file, or through a task already in it or below (1). With 3's first
  * form, nothing else can be holding it: an nsfs file, a child namespace, a
@@ -42,6 +42,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -54,7 +55,7 @@
 
 #define NSDEV_REAP_PERIOD	HZ
 #define NSDEV_REAP_PASSES	8	/* nesting levels freed per run */
-#define NSDEV_REAP_GRACE	5	/* runs without task or view: dead */
+#define NSDEV_REAP_GRACE	(5 * HZ)	/* without task or view: dead */
 
 static void nsdev_reap_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(nsdev_reap_work, nsdev_reap_work_fn);
@@ -91,7 +92,13 @@ static bool nsdev_ns_dead(struct nsdev_ns *ns)
 		ns->idle = 0;
 		return false;
 	}
-	if (++ns->idle >= NSDEV_REAP_GRACE)
+	/*
+	 * Time, not reaper runs: anyone can make the reaper run (a GET_FREE
+	 * at its quota does), nobody can make the grace shorter.
+	 */
+	if (!ns->idle)
+		ns->idle = jiffies | 1;
+	if (time_after_eq(jiffies, ns->idle + NSDEV_REAP_GRACE))
 		return true;
 	return nsdev_userns_refs(ns->userns) <= 1 + nsdev_ns_loops_owned(ns);
 }

@@ -28,7 +28,10 @@
  *          4095 or a minor above 1048575 (dev_t is 12:20 bits), or a
  *          namespace fd that is not a user namespace (or not nsfs at all)
  *  EBADF   the namespace fd is not open
- *  ENODEV  no such device (char/block major:minor not registered)
+ *  ENODEV  no such device (char/block major:minor not registered); told
+ *          only to the initial namespace: elsewhere QUERY answers ENOENT,
+ *          and ASSIGN of a device the caller's namespace does not own
+ *          answers EPERM before the device is looked up
  *  EPERM   the caller may not do this (see above)
  *  EBUSY   ASSIGN of a device already assigned elsewhere
  *  EOPNOTSUPP ASSIGN of a loop device or a partition of one (other than a
