@@ -8,7 +8,9 @@
  * someone who could open the device) must keep working. Add new routes
  * here as they are thought of.
  */
+#include <dirent.h>
 #include <sys/socket.h>
+#include <linux/uinput.h>
 
 #include "helpers.h"
 
@@ -396,6 +398,114 @@ TEST(namespace_roots_cannot_overstep)
 	EXPECT_EQ(0, revoke_blk(RAM(0)));
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+/*
+ * Permission before existence: a namespace root learns nothing about which
+ * devices exist from ASSIGN or QUERY of devices it does not own.
+ */
+TEST(namespace_roots_cannot_probe_for_devices)
+{
+	struct nschild a, b;
+	char buf[64];
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	/* ram1 exists, 1:999 does not: the same answer for both. */
+	snprintf(buf, sizeof(buf), "1:1 %d 0", b.userns);
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
+	snprintf(buf, sizeof(buf), "1:999 %d 0", b.userns);
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf)) {
+		TH_LOG("ASSIGN of a device that does not exist told A so");
+	}
+	EXPECT_EQ(-ENOENT, nschild_call(&a, ns_query, "1:1"));
+	EXPECT_EQ(-ENOENT, nschild_call(&a, ns_query, "1:999")) {
+		TH_LOG("QUERY of a device that does not exist told A so");
+	}
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+/* A uinput device with one key; its fd (closing it destroys the device). */
+static int uinput_make(char *event, size_t len, dev_t *devt)
+{
+	struct uinput_setup setup = { .id.bustype = BUS_VIRTUAL };
+	char sysname[64], path[160], *text;
+	unsigned int maj, min, n = 0;
+	DIR *dir;
+	struct dirent *e;
+	int fd;
+
+	fd = open("/dev/uinput", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(setup.name, sizeof(setup.name), "nsdevtmpfs-test");
+	if (ioctl(fd, UI_SET_EVBIT, EV_KEY) || ioctl(fd, UI_SET_KEYBIT, KEY_A) ||
+	    ioctl(fd, UI_DEV_SETUP, &setup) || ioctl(fd, UI_DEV_CREATE) ||
+	    ioctl(fd, UI_GET_SYSNAME(sizeof(sysname)), sysname) < 0) {
+		close(fd);
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "/sys/devices/virtual/input/%s", sysname);
+	dir = opendir(path);
+	while (dir && (e = readdir(dir)))
+		if (sscanf(e->d_name, "event%u", &n) == 1)
+			break;
+	if (dir)
+		closedir(dir);
+	snprintf(path, sizeof(path), "/sys/devices/virtual/input/%s/event%u/dev",
+		 sysname, n);
+	text = slurp(path);
+	if (!text || sscanf(text, "%u:%u", &maj, &min) != 2) {
+		free(text);
+		close(fd);
+		return -ENODEV;
+	}
+	free(text);
+	*devt = makedev(maj, min);
+	snprintf(event, len, "input/event%u", n);
+	return fd;
+}
+
+/*
+ * A character device outside the misc class whose name follows its minor:
+ * when it goes and another device gets its number (and so its name), the
+ * node assigned for the first must not open the second.
+ */
+TEST(recycled_character_number_opens_nothing)
+{
+	char first[32], second[32];
+	dev_t devt, again;
+	struct nschild a;
+	int u1, u2;
+
+	ensure_view_dir();
+	u1 = uinput_make(first, sizeof(first), &devt);
+	ASSERT_GE(u1, 0) {
+		TH_LOG("uinput: %s", strerror(-u1));
+	}
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nsdev_assign_at(CONTROL, NSDEVTMPFS_CHR, devt, a.userns, 0));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, first));
+
+	/* The device goes; a new one (the host's keyboard, say) gets its number. */
+	close(u1);
+	u2 = uinput_make(second, sizeof(second), &again);
+	ASSERT_GE(u2, 0);
+	ASSERT_EQ(devt, again) {
+		TH_LOG("the new device got %u:%u, not %u:%u", major(again),
+		       minor(again), major(devt), minor(devt));
+	}
+	ASSERT_STREQ(first, second);
+	EXPECT_EQ(-ENXIO, nschild_call(&a, ns_open, first)) {
+		TH_LOG("A's node of the first device opened the second");
+	}
+	nsdev_revoke_at(CONTROL, NSDEVTMPFS_CHR, devt);
+	close(u2);
+	EXPECT_EQ(0, nschild_stop(&a));
 }
 
 TEST_HARNESS_MAIN

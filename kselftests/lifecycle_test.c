@@ -516,6 +516,66 @@ TEST_F(life, middle_namespace_dies_with_live_children)
 	EXPECT_TRUE(wait_for_empty_registry());
 }
 
+/* In a namespace: give loop @n (its own, delegated) to the namespace at @path. */
+static int ns_give_loop_to(const char *arg)
+{
+	char path[64];
+	int n, userns, ret;
+
+	if (sscanf(arg, "%d %63s", &n, path) != 2)
+		return -EINVAL;
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return -errno;
+	ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(7, n), userns, 0);
+	close(userns);
+	return ret;
+}
+
+/*
+ * A delegated loop that A passed down to its child B goes back to A when
+ * B dies (SPEC §5), bound as it was, instead of being detached and freed.
+ */
+TEST_F(life, passed_down_loop_returns_to_its_assigner)
+{
+	struct nsdevtmpfs_query q;
+	struct nschild a, b;
+	char arg[128];
+	int n, ms;
+
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start_under(&b, a.userns, 0, 1000));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	n = nschild_call(&a, ns_bind_loop, NULL);
+	ASSERT_GE(n, 1024);
+	snprintf(arg, sizeof(arg), "%d %s", n, userns_path(&b));
+	ASSERT_EQ(0, nschild_call(&a, ns_give_loop_to, arg));
+	snprintf(arg, sizeof(arg), "loop%d", n);
+	ASSERT_EQ(1, nschild_call(&b, ns_exists, arg));
+
+	ASSERT_EQ(0, nschild_stop(&b));
+	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
+		if (count_lines("/proc/nsdevtmpfs/namespaces", "") == 2)
+			break;
+		usleep(100 * 1000);
+	}
+	EXPECT_EQ(2, count_lines("/proc/nsdevtmpfs/namespaces", "")) {
+		TH_LOG("B was not reaped");
+	}
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, n), &q)) {
+		TH_LOG("loop%d went with B instead of back to A", n);
+	}
+	EXPECT_EQ(1, q.depth);
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, arg));
+	EXPECT_TRUE(loop_exists(n));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, arg));
+	ASSERT_EQ(0, nschild_stop(&a));
+	EXPECT_TRUE(wait_for_empty_registry());
+}
+
 /* In a child: bind a loop through its view, then unmount the view. */
 static int ns_bind_then_umount(const char *arg)
 {
