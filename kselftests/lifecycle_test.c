@@ -507,6 +507,9 @@ TEST_F(life, middle_namespace_dies_with_live_children)
 		usleep(100 * 1000);
 	}
 	EXPECT_EQ(2, count_lines("/proc/nsdevtmpfs/namespaces", ""));
+	/* The numbers go with the namespaces; the devices right after. */
+	for (ms = 0; ms < REAP_WAIT_MS && (loop_exists(nb) || loop_exists(nc)); ms += 100)
+		usleep(100 * 1000);
 	EXPECT_FALSE(loop_exists(nb));
 	EXPECT_FALSE(loop_exists(nc));
 	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
