@@ -24,10 +24,12 @@
 
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_parser.h>
 #include <linux/fsnotify.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 #include <linux/wait.h>
@@ -60,6 +62,21 @@ static void nsdev_ns_root_ids(struct user_namespace *ns, kuid_t *uid,
 	if (!gid_valid(*gid))
 		*gid = ns->group;
 }
+
+/* The view's limits (see "Limits" and the mount options below). */
+#define NSDEV_VIEW_DEFAULT_INODES	4096
+#define NSDEV_VIEW_MAX_INODES		BIT(20)
+#define NSDEV_VIEW_DEFAULT_BYTES	SZ_1M
+#define NSDEV_VIEW_MAX_BYTES		SZ_256M
+
+/* Mount options (fs_context::fs_private) */
+struct nsdev_fs_opts {
+	umode_t mode;
+	kuid_t uid;
+	kgid_t gid;
+	unsigned int max_inodes;
+	unsigned long max_bytes;
+};
 
 static const struct inode_operations nsdev_dir_iops;
 static const struct inode_operations nsdev_node_iops;
@@ -119,14 +136,57 @@ static void nsdev_link_new(struct inode *dir, struct dentry *dentry,
 	nsdev_dir_touch(dir);
 }
 
+/*
+ * Limits. What a view's users make (directories, symlinks) is counted
+ * against the view's limits, nr_inodes and size (bytes of symlink
+ * targets), set by the first mount's options; what the module makes
+ * (device nodes, the default content) is bounded by the registry. All of
+ * it is charged to the memory cgroup of whoever caused it (inodes and
+ * dentries by their caches, symlink targets and queued updates here).
+ * A user-made inode carries a mark in i_private and gives its charge back
+ * when it is destroyed, before the superblock (and its record) goes.
+ */
+static int nsdev_view_charge(struct super_block *sb, size_t bytes)
+{
+	struct nsdev_ns *ns = nsdev_sb_ns(sb);
+
+	if (atomic_inc_return(&ns->view_inodes) > ns->view_max_inodes)
+		goto full;
+	if (atomic_long_add_return(bytes, &ns->view_bytes) > ns->view_max_bytes) {
+		atomic_long_sub(bytes, &ns->view_bytes);
+		goto full;
+	}
+	return 0;
+full:
+	atomic_dec(&ns->view_inodes);
+	return -ENOSPC;
+}
+
+static void nsdev_view_uncharge(struct super_block *sb, size_t bytes)
+{
+	struct nsdev_ns *ns = nsdev_sb_ns(sb);
+
+	atomic_dec(&ns->view_inodes);
+	atomic_long_sub(bytes, &ns->view_bytes);
+}
+
+#define NSDEV_USER_MADE		((void *)1UL)
+
 static nsdev_mkdir_ret_t nsdev_mkdir(nsdev_idmap_t *idmap, struct inode *dir,
 				     struct dentry *dentry, umode_t mode)
 {
 	struct inode *inode;
+	int ret;
 
+	ret = nsdev_view_charge(dir->i_sb, 0);
+	if (ret)
+		return NSDEV_MKDIR_RETURN(ret);
 	inode = nsdev_new_inode(dir->i_sb, S_IFDIR | (mode & 07777), 0, false);
-	if (!inode)
+	if (!inode) {
+		nsdev_view_uncharge(dir->i_sb, 0);
 		return NSDEV_MKDIR_RETURN(-ENOMEM);
+	}
+	inode->i_private = NSDEV_USER_MADE;
 	nsdev_link_new(dir, dentry, inode);
 	return NSDEV_MKDIR_RETURN(0);
 }
@@ -138,7 +198,7 @@ static struct inode *nsdev_new_symlink(struct super_block *sb,
 	struct inode *inode;
 	char *link;
 
-	link = kstrdup(target, GFP_KERNEL);
+	link = kstrdup(target, GFP_KERNEL_ACCOUNT);
 	if (!link)
 		return NULL;
 	inode = nsdev_new_inode(sb, S_IFLNK | 0777, 0, root);
@@ -154,11 +214,19 @@ static struct inode *nsdev_new_symlink(struct super_block *sb,
 static int nsdev_symlink(nsdev_idmap_t *idmap, struct inode *dir,
 			 struct dentry *dentry, const char *target)
 {
+	size_t len = strlen(target);
 	struct inode *inode;
+	int ret;
 
+	ret = nsdev_view_charge(dir->i_sb, len);
+	if (ret)
+		return ret;
 	inode = nsdev_new_symlink(dir->i_sb, target, false);
-	if (!inode)
+	if (!inode) {
+		nsdev_view_uncharge(dir->i_sb, len);
 		return -ENOMEM;
+	}
+	inode->i_private = NSDEV_USER_MADE;
 	nsdev_link_new(dir, dentry, inode);
 	return 0;
 }
@@ -666,6 +734,13 @@ static int nsdev_populate(struct super_block *sb)
 	return 0;
 }
 
+static void nsdev_destroy_inode(struct inode *inode)
+{
+	if (inode->i_private == NSDEV_USER_MADE)
+		nsdev_view_uncharge(inode->i_sb,
+				    S_ISLNK(inode->i_mode) ? inode->i_size : 0);
+}
+
 static void nsdev_free_inode(struct inode *inode)
 {
 	if (S_ISLNK(inode->i_mode))
@@ -675,6 +750,7 @@ static void nsdev_free_inode(struct inode *inode)
 
 static const struct super_operations nsdev_super_ops = {
 	.statfs		= simple_statfs,
+	.destroy_inode	= nsdev_destroy_inode,
 	.free_inode	= nsdev_free_inode,
 };
 
@@ -691,6 +767,7 @@ static const struct super_operations nsdev_super_ops = {
  */
 static int nsdev_fill_super(struct super_block *sb, struct fs_context *fc)
 {
+	const struct nsdev_fs_opts *opts = fc->fs_private;
 	struct nsdev_ns *ns = nsdev_sb_ns(sb);
 	struct inode *root;
 	int ret;
@@ -717,9 +794,18 @@ static int nsdev_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_iflags &= ~SB_I_NODEV;
 	sb->s_iflags |= SB_I_NOEXEC;
 
-	root = nsdev_new_inode(sb, S_IFDIR | 0755, 0, true);
+	atomic_set(&ns->view_inodes, 0);
+	atomic_long_set(&ns->view_bytes, 0);
+	ns->view_max_inodes = opts->max_inodes;
+	ns->view_max_bytes = opts->max_bytes;
+
+	root = nsdev_new_inode(sb, S_IFDIR | opts->mode, 0, true);
 	if (!root)
 		return -ENOMEM;
+	if (uid_valid(opts->uid))
+		root->i_uid = opts->uid;
+	if (gid_valid(opts->gid))
+		root->i_gid = opts->gid;
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
@@ -751,6 +837,7 @@ static int nsdev_get_tree(struct fs_context *fc)
 
 static void nsdev_free_fc(struct fs_context *fc)
 {
+	kfree(fc->fs_private);
 	if (fc->s_fs_info) {
 		mutex_lock(&nsdev_registry_lock);
 		nsdev_ns_put(fc->s_fs_info);
@@ -758,13 +845,93 @@ static void nsdev_free_fc(struct fs_context *fc)
 	}
 }
 
+/*
+ * Mount options, tmpfs's names with their meaning where a view has one, so
+ * that the /dev mount of stock container configurations works: mode, uid
+ * and gid of the root directory; nr_inodes, the most inodes the view's
+ * users may make; size, the most bytes of symlink targets they may store.
+ * They apply when the view is made (the first mount in the namespace);
+ * later mounts share the view and its settings. Unknown options fail.
+ */
+enum {
+	NSDEV_OPT_MODE,
+	NSDEV_OPT_UID,
+	NSDEV_OPT_GID,
+	NSDEV_OPT_SIZE,
+	NSDEV_OPT_NR_INODES,
+};
+
+static const struct fs_parameter_spec nsdev_fs_parameters[] = {
+	fsparam_u32oct("mode",		NSDEV_OPT_MODE),
+	fsparam_u32("uid",		NSDEV_OPT_UID),
+	fsparam_u32("gid",		NSDEV_OPT_GID),
+	fsparam_string("size",		NSDEV_OPT_SIZE),
+	fsparam_string("nr_inodes",	NSDEV_OPT_NR_INODES),
+	{}
+};
+
+static int nsdev_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct nsdev_fs_opts *opts = fc->fs_private;
+	struct fs_parse_result result;
+	unsigned long long n;
+	char *rest;
+	int opt;
+
+	opt = fs_parse(fc, nsdev_fs_parameters, param, &result);
+	if (opt < 0)
+		return opt;
+	switch (opt) {
+	case NSDEV_OPT_MODE:
+		opts->mode = result.uint_32 & 07777;
+		break;
+	case NSDEV_OPT_UID:
+		opts->uid = make_kuid(fc->user_ns, result.uint_32);
+		if (!uid_valid(opts->uid))
+			return invalfc(fc, "uid %u is not mapped", result.uint_32);
+		break;
+	case NSDEV_OPT_GID:
+		opts->gid = make_kgid(fc->user_ns, result.uint_32);
+		if (!gid_valid(opts->gid))
+			return invalfc(fc, "gid %u is not mapped", result.uint_32);
+		break;
+	case NSDEV_OPT_SIZE:
+		n = memparse(param->string, &rest);
+		if (*rest || !n || n > NSDEV_VIEW_MAX_BYTES)
+			return invalfc(fc, "size must be 1 to %u bytes (k, m, g)",
+				       NSDEV_VIEW_MAX_BYTES);
+		opts->max_bytes = n;
+		break;
+	case NSDEV_OPT_NR_INODES:
+		n = memparse(param->string, &rest);
+		if (*rest || !n || n > NSDEV_VIEW_MAX_INODES)
+			return invalfc(fc, "nr_inodes must be 1 to %lu",
+				       NSDEV_VIEW_MAX_INODES);
+		opts->max_inodes = n;
+		break;
+	}
+	return 0;
+}
+
 static const struct fs_context_operations nsdev_context_ops = {
+	.parse_param	= nsdev_parse_param,
 	.get_tree	= nsdev_get_tree,
 	.free		= nsdev_free_fc,
 };
 
 static int nsdev_init_fs_context(struct fs_context *fc)
 {
+	struct nsdev_fs_opts *opts;
+
+	opts = kzalloc(sizeof(*opts), GFP_KERNEL);
+	if (!opts)
+		return -ENOMEM;
+	opts->mode = 0755;
+	opts->uid = INVALID_UID;
+	opts->gid = INVALID_GID;
+	opts->max_inodes = NSDEV_VIEW_DEFAULT_INODES;
+	opts->max_bytes = NSDEV_VIEW_DEFAULT_BYTES;
+	fc->fs_private = opts;
 	fc->ops = &nsdev_context_ops;
 	return 0;
 }
@@ -811,6 +978,7 @@ static struct file_system_type nsdev_fs_type = {
 	.name			= "nsdevtmpfs",
 	.init_fs_context	= nsdev_init_fs_context,
 	.kill_sb		= nsdev_kill_sb,
+	.parameters		= nsdev_fs_parameters,
 	.fs_flags		= FS_USERNS_MOUNT,
 };
 

@@ -64,6 +64,10 @@ extern struct mutex nsdev_registry_lock;
  * @view_done:  @view_queued when the work last finished (WRITE_ONCE,
  *              read locklessly by waiters)
  * @view_wait:  waiters for @view_done
+ * @view_inodes: inodes the view's users made (atomic; fs.c)
+ * @view_bytes: bytes of their symlink targets (atomic)
+ * @view_max_inodes: limit of @view_inodes (nr_inodes), set at mount
+ * @view_max_bytes: limit of @view_bytes (size), set at mount
  *
  * All fields but @userns are protected by nsdev_registry_lock.
  */
@@ -83,6 +87,10 @@ struct nsdev_ns {
 	u64 view_queued;
 	u64 view_done;
 	wait_queue_head_t view_wait;
+	atomic_t view_inodes;
+	atomic_long_t view_bytes;
+	unsigned int view_max_inodes;
+	unsigned long view_max_bytes;
 };
 
 /**

@@ -5,6 +5,13 @@
  * Userspace interface: the filesystem type "nsdevtmpfs" (one view per user
  * namespace) and the control device /dev/nsdevtmpfs-control.
  *
+ * Mount options of a view (the first mount in a namespace sets them; later
+ * mounts share the view): mode=, uid=, gid= of its root directory, nr_inodes=
+ * (inodes its users may make, default 4096, at most 2^20) and size= (bytes
+ * of their symlink targets, default 1 MiB, at most 256 MiB). Unknown
+ * options and values out of range fail with EINVAL; a full view answers
+ * ENOSPC.
+ *
  * Every ioctl takes a fixed-size structure. Unknown flags and nonzero
  * reserved fields are rejected with EINVAL; a failed call changes nothing.
  *
