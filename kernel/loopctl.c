@@ -997,7 +997,7 @@ static long nsdev_loop_reserve_index(unsigned int index)
 	char name[24];
 	int ret;
 
-	loop = kzalloc(sizeof(*loop), GFP_KERNEL);
+	loop = kzalloc(sizeof(*loop), GFP_KERNEL_ACCOUNT);
 	if (!loop)
 		return -ENOMEM;
 	loop->index = index;

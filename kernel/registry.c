@@ -60,7 +60,7 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 		return ns;
 	}
 
-	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
 	if (!ns)
 		return NULL;
 	ns->userns = get_user_ns(userns);
@@ -230,7 +230,7 @@ static struct nsdev_device *nsdev_device_new(u32 type, dev_t devt,
 
 	if (nsdev_device_count >= NSDEVTMPFS_MAX_DEVICES)
 		return ERR_PTR(-ENOSPC);
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	dev->type = type;
@@ -416,7 +416,7 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 		return -EPERM;
 	}
 
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
 	if (!dev) {
@@ -572,7 +572,7 @@ int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name)
 
 	if (nsdev_device_find(NSDEVTMPFS_BLK, devt))
 		return -EEXIST;
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
 	user = nsdev_user_charge(owner, false);
@@ -658,7 +658,7 @@ void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
 	    nsdev_device_find(NSDEVTMPFS_BLK, part) ||
 	    !nsdev_loop_holds_disk(disk, gendisk))
 		goto out;
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		goto out;
 	user = parent->charged ? nsdev_user_charge(parent->charged, true) : NULL;
@@ -767,7 +767,7 @@ int nsdev_registry_add_default(u32 type, dev_t devt, const char *name,
 	struct nsdev_grant *g;
 	int ret = 0;
 
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
 	mutex_lock(&nsdev_registry_lock);
