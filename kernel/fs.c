@@ -269,6 +269,11 @@ static u32 nsdev_inode_type(const struct inode *inode)
  * instance that was assigned (its sysfs id), since their number may have
  * been handed to another device, whose name may well be the same.
  *
+ * The question is whether the device is in the view's namespace, not the
+ * opener's: a view is a capability, like a binderfs mount, and a
+ * directory fd of it passed to another process opens what the view's
+ * namespace may open (SECURITY.md), never more.
+ *
  * Return: -ENXIO when the device is not (or no longer) in this view,
  * otherwise the usual mode-bit check.
  */
