@@ -110,18 +110,18 @@ TEST(what_users_make_is_bounded)
 	ensure_view_dir();
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_with, "nr_inodes=5,size=1k"));
-	/* Five inodes: four directories, and the symlink below. */
-	EXPECT_EQ(4, nschild_call(&a, ns_mkdirs, "4")) {
-		TH_LOG("nr_inodes=5 did not stop mkdir at the fifth inode");
+	EXPECT_EQ(5, nschild_call(&a, ns_mkdirs, NULL)) {
+		TH_LOG("nr_inodes=5 did not stop mkdir at the sixth inode");
 	}
+	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_symlink_of, "10"));
+	/* What is removed is given back... */
+	EXPECT_EQ(0, nschild_call(&a, ns_rmdir0, NULL));
+	/* ...and a symlink counts its target's bytes. */
 	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_symlink_of, "2000")) {
 		TH_LOG("a 2000-byte symlink target passed size=1k");
 	}
 	EXPECT_EQ(0, nschild_call(&a, ns_symlink_of, "1000"));
 	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_mkdir0, NULL));
-	/* What is removed is given back. */
-	EXPECT_EQ(0, nschild_call(&a, ns_rmdir0, NULL));
-	EXPECT_EQ(0, nschild_call(&a, ns_mkdir0, NULL));
 	/* The module's own nodes do not count: the devices are all there. */
 	EXPECT_EQ(1, nschild_call(&a, ns_exists, "null"));
 	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop-control"));
