@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <linux/uinput.h>
 
 #include "helpers.h"
@@ -65,13 +66,50 @@ static int ns_aliases_blocked(const char *arg)
 	return blocked;
 }
 
-static int ns_mknod(const char *arg)
+/*
+ * In A, as root of its namespace: make an object of kind ARG in its view.
+ * Return: 0 (and undone) if it was made, else the negative errno.
+ */
+static int ns_make_in_view(const char *arg)
 {
-	int ret = mknod(VIEW "/evil", S_IFBLK | 0600, RAM(0)) ? -errno : 0;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = VIEW "/evil";
+	int ret = -EINVAL, fd;
 
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (!strcmp(arg, "blk")) {
+		ret = mknod(path, S_IFBLK | 0600, RAM(0));
+	} else if (!strcmp(arg, "fifo")) {
+		ret = mknod(path, S_IFIFO | 0600, 0);
+	} else if (!strcmp(arg, "mkfifo")) {
+		ret = mkfifo(path, 0600);
+	} else if (!strcmp(arg, "sock")) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+		if (ret)
+			ret = -errno;
+		close(fd);
+		if (ret)
+			return ret;
+	} else if (!strcmp(arg, "creat")) {
+		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+		ret = fd < 0 ? -1 : close(fd);
+	} else if (!strcmp(arg, "tmpfile")) {
+		fd = open(VIEW, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return 0;
+	} else if (!strcmp(arg, "mkdir")) {
+		ret = mkdir(path, 0700);
+		if (!ret)
+			return rmdir(path) ? -errno : 0;
+	}
 	if (ret)
-		return ret;
-	unlink(VIEW "/evil");
+		return ret == -EINVAL ? ret : -errno;
+	unlink(path);
 	return 0;
 }
 
@@ -90,6 +128,12 @@ static int ns_mknod_tmpfs(const char *arg)
 	return ret;
 }
 
+/*
+ * Nothing but the module makes anything but directories and symlinks in a
+ * view: it has no ->mknod, ->create or ->tmpfile. A device node would be
+ * refused anyway by the VFS (CAP_MKNOD in the initial namespace), so what
+ * tests the module is what needs no capability: FIFOs, sockets, files.
+ */
 TEST(mknod_is_refused)
 {
 	struct nschild a;
@@ -97,7 +141,22 @@ TEST(mknod_is_refused)
 	ensure_view_dir();
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_mknod, NULL));
+	/* A may write to its view: what fails below fails for want of an op. */
+	ASSERT_EQ(0, nschild_call(&a, ns_make_in_view, "mkdir"));
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "blk"));
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "fifo")) {
+		TH_LOG("mknod(S_IFIFO) in the view: want EPERM (no ->mknod)");
+	}
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "mkfifo"));
+	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "sock")) {
+		TH_LOG("bind() of a unix socket in the view: want EPERM");
+	}
+	EXPECT_EQ(-EACCES, nschild_call(&a, ns_make_in_view, "creat")) {
+		TH_LOG("O_CREAT in the view: want EACCES (no ->create)");
+	}
+	EXPECT_EQ(-EOPNOTSUPP, nschild_call(&a, ns_make_in_view, "tmpfile")) {
+		TH_LOG("O_TMPFILE in the view: want EOPNOTSUPP (no ->tmpfile)");
+	}
 	/* And not by the back door of a tmpfs of its own either. */
 	EXPECT_EQ(-EPERM, nschild_call(&a, ns_mknod_tmpfs, NULL));
 	EXPECT_EQ(0, nschild_stop(&a));
@@ -127,39 +186,62 @@ TEST(revoked_node_opens_under_no_name)
 
 /* --- another namespace's view ------------------------------------------- */
 
-static int ns_open_via_other_root(const char *arg)
+/* In A: a hard link to its ram0 node, which outlives the device's revoke. */
+static int ns_keep_ram0(const char *arg)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), "/proc/%s/root" VIEW "/ram0", arg);
-	return ns_open(path);
+	return link(VIEW "/ram0", VIEW "/kept") ? -errno : 0;
 }
 
-static int ns_symlink_into_other_root(const char *arg)
-{
-	char target[128];
-
-	snprintf(target, sizeof(target), "/proc/%s/root" VIEW "/ram0", arg);
-	if (symlink(target, VIEW "/sneaky"))
-		return -errno;
-	return ns_open("sneaky");
-}
-
+/*
+ * B has no path to A's view: /proc/A/root is refused by procfs (B may not
+ * ptrace A) before nsdevtmpfs is asked. Only a file descriptor that A hands
+ * over gets B in, and whoever holds one acts in A's view, as with binderfs:
+ * every open of a node asks the registry about the namespace of the node's
+ * view, never the opener's. So through A's view B opens what A may open
+ * and nothing else: not a node A kept of a device taken from A, even when
+ * that device is now B's own.
+ */
 TEST(another_views_nodes_are_out_of_reach)
 {
 	struct nschild a, b;
-	char pid[16];
+	char name[64], arg[128];
 
 	ensure_view_dir();
+	snprintf(name, sizeof(name), "nsdev-attacks-%d", getpid());
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
 	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
 	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
 	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
-	snprintf(pid, sizeof(pid), "%d", a.pid);
+	ASSERT_EQ(0, nschild_call(&a, ns_keep_ram0, NULL));
 	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram0"));
-	EXPECT_NE(0, nschild_call(&b, ns_open_via_other_root, pid));
-	EXPECT_NE(0, nschild_call(&b, ns_symlink_into_other_root, pid));
+
+	/* A hands B an O_PATH fd of its view's root. */
+	ASSERT_EQ(0, nschild_call(&b, ns_fd_listen, name));
+	snprintf(arg, sizeof(arg), "%s " VIEW, name);
+	ASSERT_EQ(0, nschild_call(&a, ns_fd_send_opath, arg));
+	ASSERT_EQ(0, nschild_call(&b, ns_fd_recv, NULL));
+	EXPECT_EQ((int)RAM(0), nschild_call(&b, ns_fd_statat, "ram0"));
+	EXPECT_EQ((int)RAM(0), nschild_call(&b, ns_fd_statat, "kept"));
+	/* A's device, in A's view: it opens for B there (A's choice). */
+	EXPECT_EQ(0, nschild_call(&b, ns_fd_openat, "ram0")) {
+		TH_LOG("an open through A's view was not checked against A's namespace");
+	}
+
+	/* ram0 goes to B: A's kept node, seen and opened from B, stays dead. */
+	ASSERT_EQ(0, revoke_blk(RAM(0)));
+	ASSERT_EQ(0, assign_blk(RAM(0), b.userns));
+	EXPECT_EQ(1, nschild_call(&b, ns_exists, "ram0"));
+	EXPECT_EQ(0, nschild_call(&b, ns_open, "ram0"));
+	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_fd_statat, "ram0"));
+	EXPECT_EQ((int)RAM(0), nschild_call(&b, ns_fd_statat, "kept"));
+	EXPECT_EQ(-ENXIO, nschild_call(&b, ns_fd_openat, "kept")) {
+		TH_LOG("B opened ram0 through the node A kept in A's view");
+	}
+	EXPECT_EQ(-ENXIO, nschild_call(&a, ns_open, "kept")) {
+		TH_LOG("A opened B's ram0 through the node it kept");
+	}
+
 	EXPECT_EQ(0, revoke_blk(RAM(0)));
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));

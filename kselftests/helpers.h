@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +24,13 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -341,6 +344,158 @@ static inline int ns_open(const char *arg)
 
 	snprintf(path, sizeof(path), arg[0] == '/' ? "%s" : VIEW "/%s", arg);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* --- handing a file descriptor to another namespace ------------------- */
+
+/*
+ * Namespace children started at different times share no socket, but they
+ * share the network namespace: the receiver binds an abstract AF_UNIX
+ * datagram socket, the sender sends an fd to its name with SCM_RIGHTS.
+ */
+static inline int fdpass_addr(const char *name, struct sockaddr_un *sun)
+{
+	size_t len = strnlen(name, sizeof(sun->sun_path) - 1);
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	/* sun_path[0] stays '\0': an abstract name. */
+	memcpy(sun->sun_path + 1, name, len);
+	return offsetof(struct sockaddr_un, sun_path) + 1 + len;
+}
+
+/* The receiver's socket, bound to @name: an fd, or a negative errno. */
+static inline int fdpass_bind(const char *name)
+{
+	struct sockaddr_un sun;
+	socklen_t len = fdpass_addr(name, &sun);
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return -errno;
+	if (bind(s, (struct sockaddr *)&sun, len)) {
+		close(s);
+		return -errno;
+	}
+	return s;
+}
+
+/* Send @fd to the socket bound to @name: 0 or a negative errno. */
+static inline int fdpass_send(const char *name, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct sockaddr_un sun;
+	struct msghdr msg = {
+		.msg_name = &sun, .msg_namelen = fdpass_addr(name, &sun),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	int s, ret;
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	ret = sendmsg(s, &msg, 0) == 1 ? 0 : -errno;
+	close(s);
+	return ret;
+}
+
+/* Receive one fd on @s: the new fd, or a negative errno. */
+static inline int fdpass_recv(int s)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(s, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -errno;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
+	    cmsg->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* In a namespace child: [0] the socket it listens on, [1] the fd it got. */
+static inline int *ns_fdpass_fds(void)
+{
+	static int fds[2] = { -1, -1 };
+
+	return fds;
+}
+
+/* Listen on the abstract name ARG. */
+static inline int ns_fd_listen(const char *arg)
+{
+	int *fds = ns_fdpass_fds();
+
+	if (fds[0] >= 0)
+		close(fds[0]);
+	fds[0] = fdpass_bind(arg);
+	return fds[0] < 0 ? fds[0] : 0;
+}
+
+/* ARG is "NAME PATH": send an O_PATH fd of PATH to the name NAME. */
+static inline int ns_fd_send_opath(const char *arg)
+{
+	char name[NSCALL_ARG_MAX], path[NSCALL_ARG_MAX];
+	int fd, ret;
+
+	if (sscanf(arg, "%255s %255s", name, path) != 2)
+		return -EINVAL;
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = fdpass_send(name, fd);
+	close(fd);
+	return ret;
+}
+
+/* Receive the fd sent to the name listened on (replacing any before). */
+static inline int ns_fd_recv(const char *arg)
+{
+	int *fds = ns_fdpass_fds();
+
+	if (fds[1] >= 0)
+		close(fds[1]);
+	fds[1] = fdpass_recv(fds[0]);
+	return fds[1] < 0 ? fds[1] : 0;
+}
+
+/* fstatat() ARG under the received fd: its device number, or -errno. */
+static inline int ns_fd_statat(const char *arg)
+{
+	struct stat st;
+
+	if (fstatat(ns_fdpass_fds()[1], arg, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (!S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode))
+		return -EINVAL;
+	return (int)st.st_rdev;
+}
+
+/* openat() ARG read-only under the received fd: 0 or -errno. */
+static inline int ns_fd_openat(const char *arg)
+{
+	int fd = openat(ns_fdpass_fds()[1], arg,
+			O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
 	if (fd < 0)
 		return -errno;
 	close(fd);
