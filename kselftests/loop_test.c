@@ -157,15 +157,16 @@ TEST_F(loop, mkfs_fsck_and_bytes_round_trip)
 	unlink("/tmp/nsdev-pattern");
 }
 
-static int ns_open_dev(const char *arg)
-{
-	return ns_open(arg);
-}
-
+/*
+ * B has no path to A's /dev: /proc/A/root is refused by procfs before
+ * nsdevtmpfs is asked. With an fd of A's view that A hands over, B acts in
+ * A's view (binderfs semantics): A's loop opens there, but a node A kept
+ * of a loop it gave up does not, not even once the number is B's own loop.
+ */
 TEST_F(loop, other_namespaces_cannot_see_or_touch_it)
 {
+	char arg[128], name[64], kept[32];
 	struct nschild b;
-	char path[64];
 	int n, got;
 
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
@@ -174,10 +175,8 @@ TEST_F(loop, other_namespaces_cannot_see_or_touch_it)
 	ASSERT_GE(n, LOOP_BASE);
 
 	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
-	snprintf(path, sizeof(path), "test ! -e /dev/loop%d", n);
-	EXPECT_EQ(0, nschild_call(&b, ns_sh, path));
-	snprintf(path, sizeof(path), "/proc/%d/root/dev/loop%d", self->a.pid, n);
-	EXPECT_NE(0, nschild_call(&b, ns_open_dev, path));
+	snprintf(arg, sizeof(arg), "test ! -e /dev/loop%d", n);
+	EXPECT_EQ(0, nschild_call(&b, ns_sh, arg));
 	EXPECT_EQ(-EPERM, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, n)));
 	EXPECT_EQ(-EEXIST, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, n)));
 	got = nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_GET_FREE, 0));
@@ -190,6 +189,36 @@ TEST_F(loop, other_namespaces_cannot_see_or_touch_it)
 	EXPECT_EQ(0, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, got)));
 	/* A busy loop cannot be removed, even by its owner. */
 	EXPECT_EQ(-EBUSY, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, n)));
+
+	/* A keeps a hard link of its loop and hands B an fd of its /dev. */
+	snprintf(arg, sizeof(arg), "ln /dev/loop%d /dev/kept", n);
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, arg));
+	snprintf(name, sizeof(name), "nsdev-loop-test-%d", getpid());
+	ASSERT_EQ(0, nschild_call(&b, ns_fd_listen, name));
+	snprintf(arg, sizeof(arg), "%s /dev", name);
+	ASSERT_EQ(0, nschild_call(&self->a, ns_fd_send_opath, arg));
+	ASSERT_EQ(0, nschild_call(&b, ns_fd_recv, NULL));
+	snprintf(kept, sizeof(kept), "loop%d", n);
+	EXPECT_EQ((int)LOOP(n), nschild_call(&b, ns_fd_statat, kept));
+	EXPECT_EQ(0, nschild_call(&b, ns_fd_openat, kept)) {
+		TH_LOG("an open through A's view was not checked against A's namespace");
+	}
+
+	/* A detaches; B allocates the same number for itself. */
+	snprintf(arg, sizeof(arg), "losetup -d /dev/loop%d", n);
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, arg));
+	EXPECT_EQ(n, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, n)));
+	snprintf(arg, sizeof(arg), "test -b /dev/loop%d", n);
+	EXPECT_EQ(0, nschild_call(&b, ns_sh, arg));
+	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_fd_statat, kept));
+	EXPECT_EQ((int)LOOP(n), nschild_call(&b, ns_fd_statat, "kept"));
+	EXPECT_EQ(-ENXIO, nschild_call(&b, ns_fd_openat, "kept")) {
+		TH_LOG("B opened loop%d through the node A kept in A's view", n);
+	}
+	EXPECT_EQ(-ENXIO, nschild_call(&self->a, ns_open, "/dev/kept")) {
+		TH_LOG("A opened B's loop%d through the node it kept", n);
+	}
+	EXPECT_EQ(0, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, n)));
 	EXPECT_EQ(0, nschild_stop(&b));
 }
 
