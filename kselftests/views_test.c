@@ -11,27 +11,158 @@
  * refused by ASSIGN. The block devices assigned are brd's ramdisks.
  * Isolation attacks are in attacks_test.c.
  */
+#include <dirent.h>
+
 #include "helpers.h"
 
 #include "kselftest_harness.h"
 
-static const struct {
-	const char *name;
-	unsigned int major, minor, mode;
-} default_nodes[] = {
-	{ "null", 1, 3, 0666 }, { "zero", 1, 5, 0666 }, { "full", 1, 7, 0666 },
-	{ "random", 1, 8, 0666 }, { "urandom", 1, 9, 0666 },
-	{ "tty", 5, 0, 0666 }, { "fuse", 10, 229, 0666 },
-	{ "net/tun", 10, 200, 0666 },
+/* errno of a failed call (-1), or 0 when it succeeded. */
+static int err_of(long ret)
+{
+	return ret == -1 ? errno : 0;
+}
+
+#define LISTING_MAX	128
+
+struct listing {
+	char *lines[LISTING_MAX];
+	int n;
 };
 
-static const struct {
-	const char *name, *target;
-} default_links[] = {
-	{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
-	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
-	{ "ptmx", "pts/ptmx" },
-};
+/*
+ * Add a line per entry under @top/@rel to @l, recursively: "name d MODE
+ * UID:GID", "name l TARGET", "name c|b MAJ:MIN MODE UID:GID".
+ */
+static int list_tree(const char *top, const char *rel, struct listing *l)
+{
+	char path[1024], sub[512], line[1024], target[256];
+	struct dirent *e;
+	struct stat st;
+	ssize_t len;
+	int ret = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s%s%s", top, *rel ? "/" : "", rel);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while (!ret && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", top, sub);
+		if (lstat(path, &st)) {
+			ret = -errno;
+			break;
+		}
+		switch (st.st_mode & S_IFMT) {
+		case S_IFDIR:
+			snprintf(line, sizeof(line), "%s d %04o %u:%u", sub,
+				 st.st_mode & 07777, st.st_uid, st.st_gid);
+			break;
+		case S_IFLNK:
+			len = readlink(path, target, sizeof(target) - 1);
+			target[len < 0 ? 0 : len] = '\0';
+			snprintf(line, sizeof(line), "%s l %s", sub, target);
+			break;
+		case S_IFCHR:
+		case S_IFBLK:
+			snprintf(line, sizeof(line), "%s %c %u:%u %04o %u:%u", sub,
+				 S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
+				 minor(st.st_rdev), st.st_mode & 07777, st.st_uid,
+				 st.st_gid);
+			break;
+		default:
+			snprintf(line, sizeof(line), "%s ? %o", sub, st.st_mode);
+		}
+		if (l->n == LISTING_MAX) {
+			ret = -E2BIG;
+			break;
+		}
+		l->lines[l->n++] = strdup(line);
+		if (S_ISDIR(st.st_mode))
+			ret = list_tree(top, sub, l);
+	}
+	closedir(d);
+	return ret;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/* Every entry under @dir, a sorted line each (malloc'ed), or NULL. */
+static char *view_listing(const char *dir)
+{
+	struct listing l = { .n = 0 };
+	size_t size = 1;
+	char *text;
+	int i, ret;
+
+	ret = list_tree(dir, "", &l);
+	qsort(l.lines, l.n, sizeof(l.lines[0]), cmp_lines);
+	for (i = 0; i < l.n; i++)
+		size += strlen(l.lines[i]) + 1;
+	text = ret ? NULL : malloc(size);
+	if (text)
+		text[0] = '\0';
+	for (i = 0; i < l.n; i++) {
+		if (text)
+			strcat(strcat(text, l.lines[i]), "\n");
+		free(l.lines[i]);
+	}
+	return text;
+}
+
+/* "MAJ:MIN" of the misc device @name, from sysfs. */
+static void misc_devt(const char *name, char *buf, size_t len)
+{
+	char path[128], *text;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/%s/dev", name);
+	text = slurp(path);
+	snprintf(buf, len, "%s", text ? text : "?");
+	buf[strcspn(buf, "\n")] = '\0';
+	free(text);
+}
+
+/*
+ * The whole of a fresh view, sorted (SPEC §2): the global devices, the
+ * module's two, the directories and the symlinks, all root's of the
+ * view's namespace; nothing else. The misc devices' minors are dynamic.
+ */
+static char *expected_listing(void)
+{
+	char control[32], loopctl[32], *text = malloc(2048);
+
+	misc_devt(NSDEVTMPFS_CONTROL_NAME, control, sizeof(control));
+	misc_devt(NSDEVTMPFS_LOOPCTL_NAME, loopctl, sizeof(loopctl));
+	if (text)
+		snprintf(text, 2048,
+			 "fd l /proc/self/fd\n"
+			 "full c 1:7 0666 0:0\n"
+			 "fuse c 10:229 0666 0:0\n"
+			 "loop-control c %s 0666 0:0\n"
+			 "mqueue d 0755 0:0\n"
+			 "net d 0755 0:0\n"
+			 "net/tun c 10:200 0666 0:0\n"
+			 "null c 1:3 0666 0:0\n"
+			 "nsdevtmpfs-control c %s 0600 0:0\n"
+			 "ptmx l pts/ptmx\n"
+			 "pts d 0755 0:0\n"
+			 "random c 1:8 0666 0:0\n"
+			 "shm d 0755 0:0\n"
+			 "stderr l /proc/self/fd/2\n"
+			 "stdin l /proc/self/fd/0\n"
+			 "stdout l /proc/self/fd/1\n"
+			 "tty c 5:0 0666 0:0\n"
+			 "urandom c 1:9 0666 0:0\n"
+			 "zero c 1:5 0666 0:0\n",
+			 loopctl, control);
+	return text;
+}
 
 static int mount_view_at(const char *dir)
 {
@@ -62,52 +193,17 @@ FIXTURE_TEARDOWN(view)
 
 TEST_F(view, default_content)
 {
-	char path[128], target[64];
-	struct stat st;
-	ssize_t n;
-	int i;
+	char *want = expected_listing(), *got = view_listing(self->dir);
 
-	for (i = 0; i < ARRAY_SIZE(default_nodes); i++) {
-		snprintf(path, sizeof(path), "%s/%s", self->dir, default_nodes[i].name);
-		ASSERT_EQ(0, lstat(path, &st)) {
-			TH_LOG("%s missing from the view", default_nodes[i].name);
-		}
-		EXPECT_TRUE(S_ISCHR(st.st_mode));
-		EXPECT_EQ(makedev(default_nodes[i].major, default_nodes[i].minor), st.st_rdev);
-		EXPECT_EQ(default_nodes[i].mode, st.st_mode & 07777) {
-			TH_LOG("%s has mode %o", default_nodes[i].name, st.st_mode & 07777);
-		}
-		EXPECT_EQ(0, (int)st.st_uid);
-	}
-	for (i = 0; i < ARRAY_SIZE(default_links); i++) {
-		snprintf(path, sizeof(path), "%s/%s", self->dir, default_links[i].name);
-		n = readlink(path, target, sizeof(target) - 1);
-		ASSERT_GT(n, 0) {
-			TH_LOG("symlink %s missing", default_links[i].name);
-		}
-		target[n] = '\0';
-		EXPECT_STREQ(default_links[i].target, target);
-	}
-	for (i = 0; i < 3; i++) {
-		static const char * const dirs[] = { "pts", "shm", "mqueue" };
-
-		snprintf(path, sizeof(path), "%s/%s", self->dir, dirs[i]);
-		ASSERT_EQ(0, lstat(path, &st));
-		EXPECT_TRUE(S_ISDIR(st.st_mode));
-	}
-	snprintf(path, sizeof(path), "%s/" NSDEVTMPFS_CONTROL_NAME, self->dir);
-	ASSERT_EQ(0, lstat(path, &st));
-	EXPECT_EQ(0600, st.st_mode & 07777);
-	snprintf(path, sizeof(path), "%s/loop-control", self->dir);
-	ASSERT_EQ(0, lstat(path, &st));
-	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	ASSERT_NE(NULL, want);
+	ASSERT_NE(NULL, got);
 	/* The delegation device, not the real loop-control (10:237). */
-	EXPECT_NE(makedev(10, 237), st.st_rdev);
-	/* Nothing else: no owned devices yet in the initial namespace. */
-	snprintf(path, sizeof(path), "%s/ram0", self->dir);
-	EXPECT_EQ(-1, lstat(path, &st));
-	snprintf(path, sizeof(path), "%s/loop0", self->dir);
-	EXPECT_EQ(-1, lstat(path, &st));
+	EXPECT_EQ(NULL, strstr(want, "loop-control c 10:237 "));
+	EXPECT_STREQ(want, got) {
+		TH_LOG("the initial namespace's fresh view is not exactly the default content");
+	}
+	free(want);
+	free(got);
 }
 
 TEST_F(view, nodes_work)
@@ -163,11 +259,13 @@ TEST_F(view, root_may_reshape_but_not_mknod)
 	ASSERT_EQ(0, rmdir(a));
 
 	snprintf(a, sizeof(a), "%s/mynull", self->dir);
-	EXPECT_EQ(-1, mknod(a, S_IFCHR | 0666, makedev(1, 3)));
-	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, mknod(a, S_IFIFO | 0666, 0));
-	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, open(a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	/* The initial root has CAP_MKNOD: the view itself has no ->mknod. */
+	EXPECT_EQ(EPERM, err_of(mknod(a, S_IFCHR | 0666, makedev(1, 3))));
+	EXPECT_EQ(EPERM, err_of(mknod(a, S_IFIFO | 0666, 0)));
+	EXPECT_EQ(EACCES, err_of(open(a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)));
+	EXPECT_EQ(EOPNOTSUPP, err_of(open(self->dir, O_TMPFILE | O_RDWR | O_CLOEXEC,
+					  0600)));
+	EXPECT_EQ(ENOENT, err_of(lstat(a, &st)));
 }
 
 TEST_F(view, fresh_after_last_umount)
@@ -182,7 +280,7 @@ TEST_F(view, fresh_after_last_umount)
 	ASSERT_EQ(0, umount(self->dir));
 	ASSERT_EQ(0, mount_view_at(self->dir));
 	snprintf(link, sizeof(link), "%s/marker", self->dir);
-	EXPECT_EQ(-1, lstat(link, &st));
+	EXPECT_EQ(ENOENT, err_of(lstat(link, &st)));
 	snprintf(link, sizeof(link), "%s/null", self->dir);
 	EXPECT_EQ(0, lstat(link, &st)) {
 		TH_LOG("the default content did not come back");
@@ -233,6 +331,41 @@ TEST(sibling_namespaces_have_their_own_views)
 	EXPECT_EQ(0, nschild_call(&a, ns_open, "urandom"));
 	EXPECT_EQ(0, nschild_stop(&a));
 	EXPECT_EQ(0, nschild_stop(&b));
+}
+
+#define LISTING_FILE	"/tmp/nsdev-views-listing"
+
+/* In a namespace child: 0 when its view is exactly the default content. */
+static int ns_view_is_default(const char *arg)
+{
+	char *want = expected_listing(), *got = view_listing(VIEW);
+	int ret = want && got ? !!strcmp(want, got) : -ENOMEM;
+
+	if (got)
+		write_file(LISTING_FILE, got);
+	free(want);
+	free(got);
+	return ret;
+}
+
+/* A namespace's fresh view has nothing of its parent's, nothing more. */
+TEST(fresh_namespace_view_is_the_default_content)
+{
+	struct nschild a;
+	char *got;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, sh("rm -f " LISTING_FILE " && touch " LISTING_FILE
+			" && chmod 666 " LISTING_FILE));
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	EXPECT_EQ(0, nschild_call(&a, ns_view_is_default, NULL)) {
+		got = slurp(LISTING_FILE);
+		TH_LOG("A's fresh view:\n%s", got ? got : "(none)");
+		free(got);
+	}
+	unlink(LISTING_FILE);
+	EXPECT_EQ(0, nschild_stop(&a));
 }
 
 /* An unprivileged user: unshare -Ur, mount, use /dev/null and urandom. */
@@ -320,7 +453,7 @@ TEST(owned_device_is_only_in_its_owners_view)
 	/* Not in the initial namespace's view either. */
 	ASSERT_EQ(0, unshare(CLONE_NEWNS));
 	ASSERT_EQ(0, mount_view_at("/tmp/nsdev-host-view"));
-	EXPECT_EQ(-1, lstat("/tmp/nsdev-host-view/ram1", &st));
+	EXPECT_EQ(ENOENT, err_of(lstat("/tmp/nsdev-host-view/ram1", &st)));
 
 	/* REVOKE takes it away before returning. */
 	ASSERT_EQ(0, revoke_blk(RAM(1)));
@@ -405,7 +538,7 @@ TEST(removed_device_leaves_view_and_registry)
 	ASSERT_EQ(0, unload_brd()) {
 		TH_LOG("rmmod brd with ram7 assigned failed");
 	}
-	EXPECT_NE(0, access("/sys/block/ram7", F_OK)) {
+	EXPECT_EQ(ENOENT, err_of(access("/sys/block/ram7", F_OK))) {
 		TH_LOG("ram7 still exists after rmmod brd");
 	}
 	in_view = nschild_call(&a, ns_exists, "ram7");
