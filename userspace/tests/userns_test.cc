@@ -124,9 +124,15 @@ TEST(UserNamespace, DestructorReapsAChildNeverStarted) {
     {
         UserNamespace ns(CLONE_NEWNS, [] {});
         pid = ns.pid();
+        // Alive (waiting for start()) and our child until the destructor.
+        ASSERT_GT(pid, 0);
+        ASSERT_EQ(::waitpid(pid, nullptr, WNOHANG), 0);
     }
+    // Reaped: no longer our child, and no zombie left under its pid.
     EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1);
     EXPECT_EQ(errno, ECHILD);
+    EXPECT_EQ(::kill(pid, 0), -1);
+    EXPECT_EQ(errno, ESRCH);
 }
 
 // Only root may map ids it does not own: as root, the check runs in a child
