@@ -262,7 +262,12 @@ struct nsdev_user {
 
 static DEFINE_HASHTABLE(nsdev_user_table, 6);
 
-/* The user @ns is charged to; false for the initial namespace. */
+/*
+ * The user @ns is charged to; false for the initial namespace and for
+ * subtrees the initial root made (a container manager running as root):
+ * only the initial root can make those, so nobody multiplies a quota with
+ * them, and the per-namespace limits still hold below.
+ */
 static bool nsdev_user_of(const struct nsdev_ns *ns, kuid_t *uid)
 {
 	const struct user_namespace *u = ns->userns;
@@ -272,7 +277,7 @@ static bool nsdev_user_of(const struct nsdev_ns *ns, kuid_t *uid)
 	while (u->parent != &init_user_ns)
 		u = u->parent;
 	*uid = u->owner;
-	return true;
+	return !uid_eq(*uid, GLOBAL_ROOT_UID);
 }
 
 static struct nsdev_user *nsdev_user_find(kuid_t uid)

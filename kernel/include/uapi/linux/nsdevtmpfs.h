@@ -63,6 +63,7 @@
  *          loop limit (SET_LIMIT; module parameter loop_limit, 8), or
  *          the user owning the namespace's top-level ancestor holds
  *          loop_limit_per_user (16) loops in all its namespaces together
+ *          (subtrees the initial root made are not counted per user)
  *  EINVAL  ADD/REMOVE of a negative or out-of-range index
  *  EEXIST  ADD of a number that exists or is reserved
  *  EBUSY   REMOVE of a bound or open loop; opening a number the module
