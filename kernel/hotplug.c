@@ -104,6 +104,15 @@ bool nsdev_sysfs_exists(const char *path)
 	return true;
 }
 
+/* "dev/block/M:m" or "dev/char/M:m", then @tail, into @path. */
+static void nsdev_sysfs_dev_path(char *path, size_t len, u32 type, dev_t devt,
+				 const char *tail)
+{
+	snprintf(path, len, "dev/%s/%u:%u%s",
+		 type == NSDEVTMPFS_BLK ? "block" : "char", MAJOR(devt),
+		 MINOR(devt), tail);
+}
+
 /**
  * nsdev_sysfs_id - which device instance has this number now?
  * @type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
@@ -121,9 +130,7 @@ int nsdev_sysfs_id(u32 type, dev_t devt, u64 *id)
 	struct file *file;
 	char path[40];
 
-	snprintf(path, sizeof(path), "dev/%s/%u:%u",
-		 type == NSDEVTMPFS_BLK ? "block" : "char", MAJOR(devt),
-		 MINOR(devt));
+	nsdev_sysfs_dev_path(path, sizeof(path), type, devt, "");
 	file = file_open_root_mnt(nsdev_sysfs_mnt, path, O_PATH, 0);
 	if (IS_ERR(file))
 		return -ENODEV;
@@ -150,9 +157,7 @@ int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode)
 	ssize_t len;
 	int ret = -ENODEV;
 
-	snprintf(path, sizeof(path), "dev/%s/%u:%u/uevent",
-		 type == NSDEVTMPFS_BLK ? "block" : "char", MAJOR(devt),
-		 MINOR(devt));
+	nsdev_sysfs_dev_path(path, sizeof(path), type, devt, "/uevent");
 	buf = kmalloc(NSDEV_UEVENT_MAX, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;

@@ -887,18 +887,6 @@ static long nsdev_loop_compat_ioctl(struct file *file, unsigned int cmd,
 	return nsdev_loop_do_ioctl(file, cmd, arg, true);
 }
 
-static long nsdev_part_ioctl(struct file *file, unsigned int cmd,
-			     unsigned long arg)
-{
-	return nsdev_filtered_ioctl(file, cmd, arg, false, false);
-}
-
-static long nsdev_part_compat_ioctl(struct file *file, unsigned int cmd,
-				    unsigned long arg)
-{
-	return nsdev_filtered_ioctl(file, cmd, arg, true, false);
-}
-
 /**
  * nsdev_blk_node_fops - the file operations of a view's block node
  * @flags: the device's NSDEV_DEV_* flags
@@ -1215,10 +1203,10 @@ static int __init nsdev_loop_fops_init(struct super_block *sb)
 	nsdev_disk_fops.owner = THIS_MODULE;
 	nsdev_disk_fops.unlocked_ioctl = nsdev_disk_ioctl;
 
+	/* Partitions filter like any disk: no loop ioctls through them. */
 	nsdev_part_fops = nsdev_disk_fops;
 	nsdev_part_fops.open = nsdev_part_open;
 	nsdev_part_fops.release = nsdev_part_release;
-	nsdev_part_fops.unlocked_ioctl = nsdev_part_ioctl;
 
 	nsdev_loop_fops = nsdev_disk_fops;
 	nsdev_loop_fops.open = nsdev_loop_open;
@@ -1227,7 +1215,7 @@ static int __init nsdev_loop_fops_init(struct super_block *sb)
 	/* Only where the block layer converts 32-bit ioctls (CONFIG_COMPAT). */
 	if (nsdev_blk_fops->compat_ioctl) {
 		nsdev_disk_fops.compat_ioctl = nsdev_disk_compat_ioctl;
-		nsdev_part_fops.compat_ioctl = nsdev_part_compat_ioctl;
+		nsdev_part_fops.compat_ioctl = nsdev_disk_compat_ioctl;
 		nsdev_loop_fops.compat_ioctl = nsdev_loop_compat_ioctl;
 	}
 	return 0;
