@@ -245,26 +245,6 @@ static int ns_bind_and_send(const char *arg)
 	return n;
 }
 
-static int recv_fd(int s)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	int fd;
-
-	if (recvmsg(s, &msg, 0) != 1)
-		return -errno;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg)
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 /* Read 4 KiB blocks from @fd until SIGTERM; exit 1 at the first failure. */
 static void reader(int fd)
 {
@@ -288,7 +268,7 @@ TEST_F(life, loop_outlives_its_namespace_while_someone_uses_it)
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
 	n = nschild_call(&a, ns_bind_and_send, NULL);
 	ASSERT_GE(n, 1024);
-	fd = recv_fd(sock[1]);
+	fd = fdpass_recv(sock[1]);
 	ASSERT_GE(fd, 0);
 
 	/* A dies while another process is in the middle of reading. */

@@ -24,6 +24,14 @@ static int ns_root_mode(const char *arg)
 	return stat(VIEW, &st) ? -errno : (int)(st.st_mode & 07777);
 }
 
+/* The root directory's owner, as uid * 1000 + gid (ids of the namespace). */
+static int ns_root_owner(const char *arg)
+{
+	struct stat st;
+
+	return stat(VIEW, &st) ? -errno : (int)(st.st_uid * 1000 + st.st_gid);
+}
+
 /* mkdir VIEW/d0, d1, ... until it fails: how many, and the errno. */
 static int ns_mkdirs(const char *arg)
 {
@@ -80,8 +88,10 @@ TEST(root_mode_uid_and_gid)
 
 	ensure_view_dir();
 	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	EXPECT_EQ(0, nschild_call(&a, ns_mount_with, "mode=0711,uid=0,gid=0"));
+	/* Not root's ids, which a view's root has anyway. */
+	EXPECT_EQ(0, nschild_call(&a, ns_mount_with, "mode=0711,uid=5,gid=7"));
 	EXPECT_EQ(0711, nschild_call(&a, ns_root_mode, NULL));
+	EXPECT_EQ(5 * 1000 + 7, nschild_call(&a, ns_root_owner, NULL));
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 
