@@ -244,4 +244,22 @@ static inline unsigned int nsdev_userns_refs(struct user_namespace *ns)
 #endif
 }
 
+/*
+ * Does an nsfs file, a bind mount of one or a path being set up hold the
+ * namespace? nsfs keeps at most one dentry per namespace in ->stashed and
+ * clears it when that dentry dies (->d_prune; nsfs never caches unused
+ * dentries). 6.9 turned the atomic_long_t into a dentry pointer.
+ *
+ * A lockless read: the caller only compares it with NULL, and a dentry
+ * appearing or dying meanwhile is judged again on the reaper's next run.
+ */
+static inline bool nsdev_userns_pinned(struct user_namespace *ns)
+{
+#ifdef NSDEV_HAVE_ATOMIC_NS_STASHED
+	return atomic_long_read(&ns->ns.stashed) != 0;
+#else
+	return READ_ONCE(ns->ns.stashed) != NULL;
+#endif
+}
+
 #endif /* _NSDEVTMPFS_COMPAT_H */

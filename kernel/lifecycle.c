@@ -13,26 +13,44 @@
  *
  * The rule. A namespace is dead when, under nsdev_registry_lock:
  *  1. no task's credentials are in it or in a namespace below it,
- *  2. no view of it is mounted (the superblock references it), and
+ *  2. neither it nor a recorded namespace below it has a view mounted (the
+ *     superblock references it) or is pinned by nsfs: an open
+ *     /proc/PID/ns/user, a bind mount of one, a path being set up
+ *     (nsdev_userns_pinned()), and
  *  3. either its reference count is at most the registry's own reference
  *     plus one per delegated loop it owns (a bound loop's backing file may
  *     carry a credential of the namespace), or 1 and 2 have held for
  *     NSDEV_REAP_GRACE (five seconds, counted in time, not reaper runs).
+ *
  * Why this is safe: a namespace can only gain a task through setns() on an
- * nsfs file, or through a task already in it or below (1). With 3's first
- * form, nothing else can be holding it: an nsfs file, a child namespace, a
- * namespace it owns (mount, network...), a file in flight would each add a
- * reference; only the loops' backing files are excused, and those bring no
- * task back. The count can only fall while we look (nobody can take a
- * reference from nothing), so a namespace judged dead stays dead.
+ * nsfs file (2; on 7.x a file handle reopens only a namespace that a task
+ * or an nsfs file still keeps active), or through a task already in it or
+ * below (1). With 3's first form, nothing else can be holding it: a child
+ * namespace, a namespace it owns (mount, network...), a file in flight
+ * would each add a reference; only the loops' backing files are excused,
+ * and those bring no task back. The count can only fall while we look
+ * (nobody can take a reference from nothing), so a namespace judged dead
+ * stays dead. The lockless nsfs check races only with a task or an nsfs
+ * file that holds a reference of its own, so 3's first form sees it; 3's
+ * second form needs five seconds of such misses in a row.
+ *
+ * So a namespace that a container manager prepares and keeps by an nsfs
+ * fd or a bind mount before its first process keeps its devices and loops
+ * as long as it is kept. Once the last of these goes, the next run (within
+ * NSDEV_REAP_PERIOD) reclaims it.
  *
  * 3's second form is a choice, not a proof: some kernel objects keep a
  * reference a while after their last user (seen: a namespace whose loop
  * fd had been handed to another process kept one more reference for good
- * after that process closed it). A namespace without tasks and without a
- * view for NSDEV_REAP_GRACE seconds is treated as dead. One that is kept
- * on purpose (a bind-mounted /proc/PID/ns/user, to enter again later) loses
- * its devices and loops then: nothing in it could have used them meanwhile.
+ * after that process closed it; a loop bound to a file opened in an
+ * unrecorded child namespace keeps that child, and so its parent, for as
+ * long as the loop is bound). A namespace without tasks, views and nsfs
+ * pins, in it and in the recorded namespaces below, for NSDEV_REAP_GRACE
+ * is treated as dead. What errs here errs against that namespace alone:
+ * it loses its own devices and loops, to their assigners, and the quota
+ * comes back; nobody else gains access to anything. An unrecorded
+ * descendant pinned by nsfs alone is the case this misses (README, "Known
+ * limits").
  *
  * Records are reclaimed children first: a dead child's record keeps its
  * parent referenced (a namespace references its parent) until it goes, so
@@ -55,16 +73,35 @@
 
 #define NSDEV_REAP_PERIOD	HZ
 #define NSDEV_REAP_PASSES	8	/* nesting levels freed per run */
-#define NSDEV_REAP_GRACE	(5 * HZ)	/* without task or view: dead */
+#define NSDEV_REAP_GRACE	(5 * HZ)	/* without task, view or pin: dead */
 
 static void nsdev_reap_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(nsdev_reap_work, nsdev_reap_work_fn);
 
-/* Mark the records that a task keeps alive: its own and all above it. */
+/*
+ * Mark the record of @u and of every namespace above it live. Whenever a
+ * record is marked, so are all above it: a live one ends the walk.
+ */
+static void nsdev_mark_live_from(struct user_namespace *u)
+{
+	struct nsdev_ns *ns;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	for (; u; u = u->parent) {
+		ns = nsdev_ns_find(u);
+		if (!ns)
+			continue;
+		if (ns->live)
+			break;	/* and so is everything above */
+		ns->live = true;
+	}
+}
+
+/* Mark the records that rules 1 and 2 keep alive (see the top). */
 static void nsdev_mark_live(void)
 {
 	struct task_struct *p, *t;
-	struct user_namespace *u;
 	struct nsdev_ns *ns;
 
 	lockdep_assert_held(&nsdev_registry_lock);
@@ -73,22 +110,19 @@ static void nsdev_mark_live(void)
 		ns->live = false;
 
 	rcu_read_lock();
-	for_each_process_thread(p, t) {
-		for (u = task_cred_xxx(t, user_ns); u; u = u->parent) {
-			ns = nsdev_ns_find(u);
-			if (!ns)
-				continue;
-			if (ns->live)
-				break;	/* and so is everything above */
-			ns->live = true;
-		}
-	}
+	for_each_process_thread(p, t)
+		nsdev_mark_live_from(task_cred_xxx(t, user_ns));
 	rcu_read_unlock();
+
+	/* Each record holds its namespace: ->userns is safe to look at. */
+	list_for_each_entry(ns, &nsdev_ns_list, node)
+		if (ns->sb || nsdev_userns_pinned(ns->userns))
+			nsdev_mark_live_from(ns->userns);
 }
 
 static bool nsdev_ns_dead(struct nsdev_ns *ns)
 {
-	if (ns == nsdev_init_ns || ns->live || ns->sb) {
+	if (ns == nsdev_init_ns || ns->live) {
 		ns->idle = 0;
 		return false;
 	}

@@ -54,10 +54,9 @@ extern struct mutex nsdev_registry_lock;
  * @loops_used: loop devices this namespace holds through delegation
  * @loop_limit: the most loop devices it and its descendants may hold
  * @limit_set:  @loop_limit was set explicitly (SET_LIMIT holds a user)
- * @live:       scratch for the reaper: a task's credentials are in the
- *              namespace or below it (lifecycle.c)
- * @idle:       since when (jiffies) the reaper has found no task and no
- *              view, or 0
+ * @live:       scratch for the reaper: a task, a view or an nsfs pin keeps
+ *              the namespace or one below it (lifecycle.c)
+ * @idle:       since when (jiffies) the reaper has found it not live, or 0
  * @view_ops:   changes of the view's tree not applied yet (fs.c)
  * @view_work:  applies them
  * @view_queued: changes queued so far

@@ -18,6 +18,7 @@
 #include "kselftest_harness.h"
 
 #define IMG_PART	"/tmp/nsdev-life-2p"
+#define PIN_PATH	"/tmp/nsdev-life-pin"
 #define CHURN		500
 #define REAP_WAIT_MS	10000
 #define CHURN_WAIT_MS	180000	/* the reaper frees about 30 namespaces a second */
@@ -125,6 +126,9 @@ FIXTURE_SETUP(life)
 FIXTURE_TEARDOWN(life)
 {
 	unlink(IMG_PART);
+	/* A test that failed with a namespace pinned must not fail the next. */
+	umount2(PIN_PATH, MNT_DETACH);
+	unlink(PIN_PATH);
 }
 
 /*
@@ -556,6 +560,65 @@ TEST_F(life, passed_down_loop_returns_to_its_assigner)
 	EXPECT_TRUE(loop_exists(n));
 	EXPECT_EQ(0, nschild_call(&a, ns_open, arg));
 	ASSERT_EQ(0, nschild_stop(&a));
+	EXPECT_TRUE(wait_for_empty_registry());
+}
+
+/* Is A (one record besides the initial one) still there, with its loops? */
+static bool kept(int loops)
+{
+	return count_lines("/proc/nsdevtmpfs/namespaces", "") == 2 &&
+	       count_lines("/proc/nsdevtmpfs/devices", "owned,loop") == loops;
+}
+
+#define PIN_HOLD_S	15	/* three times the reaper's five-second grace */
+
+/*
+ * A container manager makes a user namespace, keeps it by an nsfs fd or a
+ * bind mount of /proc/PID/ns/user, and starts its processes later. Until
+ * then the namespace has no task and no view, and it is alive: its loops
+ * and devices stay, however long, and go within two seconds of the last
+ * pin.
+ */
+TEST_F(life, a_namespace_kept_by_nsfs_alone_keeps_its_loops)
+{
+	struct nschild a;
+	int pin, s, ms;
+
+	ASSERT_EQ(0, sh("touch " PIN_PATH));
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_two_loops, NULL));
+	ASSERT_EQ(0, mount(userns_path(&a), PIN_PATH, NULL, MS_BIND, NULL)) {
+		TH_LOG("bind mount of %s: %s", userns_path(&a), strerror(errno));
+	}
+	pin = dup(a.userns);
+	ASSERT_GE(pin, 0);
+	ASSERT_EQ(0, nschild_stop(&a));
+	ASSERT_TRUE(kept(2));
+
+	/* Kept by an fd and a bind mount. */
+	for (s = 0; s < PIN_HOLD_S; s++) {
+		sleep(1);
+		ASSERT_TRUE(kept(2)) {
+			TH_LOG("A, kept by an nsfs fd and a bind mount, lost its loops after %d s",
+			       s + 1);
+		}
+	}
+	/* By the bind mount alone. */
+	close(pin);
+	for (s = 0; s < 3; s++) {
+		sleep(1);
+		ASSERT_TRUE(kept(2)) {
+			TH_LOG("A, kept by a bind mount, lost its loops %d s after its fd closed",
+			       s + 1);
+		}
+	}
+	/* By nothing: reclaimed at the reaper's next run. */
+	ASSERT_EQ(0, umount(PIN_PATH));
+	ms = wait_until_empty(2000);
+	EXPECT_GE(ms, 0) {
+		TH_LOG("A was not reclaimed within 2 s of its last pin");
+	}
+	TH_LOG("reclaimed %d ms after the last pin went", ms);
 	EXPECT_TRUE(wait_for_empty_registry());
 }
 
