@@ -258,7 +258,7 @@ static inline bool nsdev_userns_pinned(struct user_namespace *ns)
 #ifdef NSDEV_HAVE_ATOMIC_NS_STASHED
 	return atomic_long_read(&ns->ns.stashed) != 0;
 #else
-	return READ_ONCE(ns->ns.stashed) != NULL;
+	return READ_ONCE(ns->ns.stashed);
 #endif
 }
 

@@ -185,6 +185,9 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 		goto out_target;
 	ret = nsdev_assign(arg.type, devt, name, mode,
 			   tracked ? 0 : NSDEV_DEV_UNTRACKED, id, caller, target);
+	/* A disk comes with its partitions (SPEC §2). */
+	if (!ret && arg.type == NSDEVTMPFS_BLK && !loopdev)
+		nsdev_hotplug_partitions(devt);
 out_target:
 	if (target)
 		nsdev_ns_put(target);
@@ -243,8 +246,8 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 {
 	struct user_namespace *me = current_user_ns();
+	const struct nsdev_device *dev, *top;
 	struct nsdevtmpfs_query arg;
-	struct nsdev_device *dev;
 	char name[NSDEVTMPFS_NAME_MAX];
 	umode_t mode;
 	dev_t devt;
@@ -262,9 +265,10 @@ static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 
 	mutex_lock(&nsdev_registry_lock);
 	dev = nsdev_device_find(arg.type, devt);
+	top = dev ? nsdev_device_decider(dev) : NULL;
 	ret = -ENOENT;
-	if (dev && dev->grant) {
-		struct nsdev_grant *g = dev->grant;
+	if (top && top->grant) {
+		struct nsdev_grant *g = top->grant;
 
 		if (!g->owner || nsdev_userns_is_descendant(g->owner->userns, me)) {
 			arg.state = g->owner ? NSDEVTMPFS_STATE_OWNED :
@@ -273,7 +277,9 @@ static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 				arg.state |= NSDEVTMPFS_STATE_DEFAULT;
 			if (dev->flags & NSDEV_DEV_LOOP)
 				arg.state |= NSDEVTMPFS_STATE_LOOP;
-			arg.depth = dev->depth;
+			if (dev->flags & NSDEV_DEV_DISKPART)
+				arg.state |= NSDEVTMPFS_STATE_PARTITION;
+			arg.depth = top->depth;
 			arg.owner_ino = g->owner ? nsdev_ns_ino(g->owner) : 0;
 			arg.assigner_ino = nsdev_ns_ino(g->assigner);
 			strscpy(arg.name, dev->name, sizeof(arg.name));

@@ -12,7 +12,8 @@
  * assigned or delegated) report devices leaving the system; the registry
  * then forgets them before their number can be reused. The block class
  * interface also reports new partitions, which belong to their disk's
- * owner. Devices of other classes are
+ * owner (a delegated loop's or an assigned disk's). Devices of other
+ * classes are
  * forgotten only by REVOKE; their nodes stay unopenable once revoked.
  *
  * Locking: nsdev_class_lock serialises registering the interfaces. The
@@ -206,15 +207,27 @@ static void nsdev_class_remove(u32 type, struct device *dev)
  * ioctl that caused it): its owner is its disk's. Partitions are children
  * of their disk's device in the driver model.
  */
+static bool nsdev_is_partition(struct device *dev)
+{
+	struct device *disk = dev->parent;
+
+	return dev->devt && disk && disk->class == dev->class;
+}
+
 static int nsdev_block_add_dev(NSDEV_CLASS_INTF_ARGS)
 {
 	struct device *disk = dev->parent;
 
-	/* Only delegated loops pass on their owner: skip every other disk. */
-	if (dev->devt && disk && disk->class == dev->class &&
-	    MAJOR(disk->devt) == LOOP_MAJOR)
+	if (!nsdev_is_partition(dev))
+		return 0;
+	if (MAJOR(disk->devt) == LOOP_MAJOR) {
 		nsdev_partition_added(dev_to_disk(disk), disk->devt, dev->devt,
 				      dev_name(dev));
+		return 0;
+	}
+	mutex_lock(&nsdev_registry_lock);
+	nsdev_disk_partition_added(disk->devt, dev->devt, dev_name(dev));
+	mutex_unlock(&nsdev_registry_lock);
 	return 0;
 }
 
@@ -236,6 +249,36 @@ static struct class_interface nsdev_block_intf = {
 static struct class_interface nsdev_misc_intf = {
 	.remove_dev	= nsdev_misc_remove_dev,
 };
+
+static int nsdev_partition_of(struct device *dev, void *disk)
+{
+	if (nsdev_is_partition(dev) && dev->parent->devt == *(dev_t *)disk)
+		nsdev_disk_partition_added(dev->parent->devt, dev->devt,
+					   dev_name(dev));
+	return 0;
+}
+
+/**
+ * nsdev_hotplug_partitions - the partitions a disk has already
+ * @disk: a block device just assigned (so nsdev_hotplug_watch_block() was
+ *        called)
+ *
+ * Caller holds nsdev_registry_lock, which orders this against the block
+ * class interface: a partition added meanwhile either is on the class's
+ * list now, or its ->add_dev() comes after us and finds @disk assigned;
+ * one removed meanwhile has its ->remove_dev() come after us. Walking the
+ * class list takes only its spinlock and device references; nothing here
+ * calls into a driver.
+ */
+void nsdev_hotplug_partitions(dev_t disk)
+{
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	/* Set, under nsdev_class_lock, by our caller's watch; never cleared. */
+	if (data_race(nsdev_block_intf_registered))
+		class_for_each_device(nsdev_block_intf.class, NULL, &disk,
+				      nsdev_partition_of);
+}
 
 /**
  * nsdev_hotplug_tracks - will the registry hear of this device's removal?

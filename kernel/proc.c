@@ -42,7 +42,8 @@ static void nsdev_proc_stop(struct seq_file *m, void *v)
 static int nsdev_proc_devices_show(struct seq_file *m, void *v)
 {
 	struct nsdev_device *dev = list_entry(v, struct nsdev_device, node);
-	struct nsdev_grant *g = dev->grant;
+	const struct nsdev_device *top = nsdev_device_decider(dev);
+	struct nsdev_grant *g = top ? top->grant : NULL;
 
 	if (!g || (g->owner &&
 		   !nsdev_userns_is_descendant(g->owner->userns, seq_user_ns(m))))
@@ -58,6 +59,8 @@ static int nsdev_proc_devices_show(struct seq_file *m, void *v)
 		seq_puts(m, ",default");
 	if (dev->flags & NSDEV_DEV_LOOP)
 		seq_puts(m, ",loop");
+	if (dev->flags & NSDEV_DEV_DISKPART)
+		seq_puts(m, ",partition");
 	seq_putc(m, '\n');
 	return 0;
 }

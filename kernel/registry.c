@@ -192,18 +192,18 @@ int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, u64 *id)
 }
 
 /*
- * nsdev_publish - make the top of @dev's stack the visible owner and bring
- * the mounted views up to date. Only the views of the old and the new owner
+ * nsdev_publish_owner - make @new the visible owner of @dev and bring the
+ * mounted views up to date. Only the views of the old and the new owner
  * change, unless one of them is "global".
+ *
+ * Return: whether the owner changed.
  */
-static void nsdev_publish(struct nsdev_device *dev)
+static bool nsdev_publish_owner(struct nsdev_device *dev, struct nsdev_ns *new)
 {
-	struct nsdev_ns *old = dev->owner, *new = NULL, *ns;
+	struct nsdev_ns *old = dev->owner, *ns;
 
-	if (dev->grant)
-		new = dev->grant->owner ? dev->grant->owner : NSDEV_OWNER_GLOBAL;
 	if (old == new)
-		return;
+		return false;
 	WRITE_ONCE(dev->owner, new);
 
 	if (old == NSDEV_OWNER_GLOBAL || new == NSDEV_OWNER_GLOBAL) {
@@ -214,12 +214,41 @@ static void nsdev_publish(struct nsdev_device *dev)
 			if (ns->sb && was != now)
 				nsdev_view_update(ns, dev, now);
 		}
-		return;
+		return true;
 	}
 	if (old && old->sb)
 		nsdev_view_update(old, dev, false);
 	if (new && new->sb)
 		nsdev_view_update(new, dev, true);
+	return true;
+}
+
+/* Can @dev have partitions that follow it (NSDEV_DEV_DISKPART)? */
+static bool nsdev_is_assigned_disk(const struct nsdev_device *dev)
+{
+	return dev->type == NSDEVTMPFS_BLK &&
+	       !(dev->flags & (NSDEV_DEV_LOOP | NSDEV_DEV_PARTITION |
+			       NSDEV_DEV_DISKPART));
+}
+
+/*
+ * nsdev_publish - make the top of @dev's stack the visible owner of @dev
+ * and, for a disk, of the partitions that follow it. Nothing is published
+ * to a partition that its disk does not have (SPEC §2: an assigned disk
+ * comes with its partitions).
+ */
+static void nsdev_publish(struct nsdev_device *dev)
+{
+	struct nsdev_ns *new = NULL;
+	struct nsdev_device *part;
+
+	if (dev->grant)
+		new = dev->grant->owner ? dev->grant->owner : NSDEV_OWNER_GLOBAL;
+	if (!nsdev_publish_owner(dev, new) || !nsdev_is_assigned_disk(dev))
+		return;
+	list_for_each_entry(part, &nsdev_device_list, node)
+		if ((part->flags & NSDEV_DEV_DISKPART) && part->disk == dev->devt)
+			nsdev_publish_owner(part, new);
 }
 
 static struct nsdev_device *nsdev_device_new(u32 type, dev_t devt,
@@ -340,17 +369,27 @@ static void nsdev_user_uncharge(struct nsdev_user *user, bool part)
 	}
 }
 
-/* Forget a device with no assignment left (unless it is default content). */
-static void nsdev_device_maybe_free(struct nsdev_device *dev)
+static void nsdev_device_free(struct nsdev_device *dev)
 {
-	if (dev->grant || (dev->flags & NSDEV_DEV_DEFAULT))
-		return;
 	if (dev->user)
 		nsdev_user_uncharge(dev->user, dev->flags & NSDEV_DEV_PARTITION);
 	hash_del_rcu(&dev->hash);
 	list_del(&dev->node);
 	nsdev_device_count--;
 	kfree_rcu(dev, rcu);
+}
+
+/*
+ * Forget a device with no assignment left, unless it is default content or
+ * a partition of a disk (which goes when the partition does, see
+ * nsdev_device_gone(), and follows its disk if it is assigned again).
+ */
+static void nsdev_device_maybe_free(struct nsdev_device *dev)
+{
+	if (dev->grant ||
+	    (dev->flags & (NSDEV_DEV_DEFAULT | NSDEV_DEV_DISKPART)))
+		return;
+	nsdev_device_free(dev);
 }
 
 /* Push a grant; the caller has checked permission. Cannot fail. */
@@ -407,6 +446,9 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 
 	lockdep_assert_held(&nsdev_registry_lock);
 
+	/* A partition of an assigned disk goes with the disk. */
+	if (dev && (dev->flags & NSDEV_DEV_DISKPART))
+		return -EBUSY;
 	if (dev && dev->grant) {
 		struct nsdev_ns *owner = dev->grant->owner;
 
@@ -484,6 +526,11 @@ void nsdev_device_gone(u32 type, dev_t devt)
 
 	mutex_lock(&nsdev_registry_lock);
 	dev = nsdev_device_find(type, devt);
+	if (dev && (dev->flags & NSDEV_DEV_DISKPART)) {
+		nsdev_publish_owner(dev, NULL);
+		nsdev_device_free(dev);
+		dev = NULL;
+	}
 	/* Delegated loop numbers outlive their devices (see loopctl.c). */
 	if (dev && !(dev->flags & (NSDEV_DEV_DEFAULT | NSDEV_DEV_LOOP))) {
 		while (dev->grant)
@@ -707,6 +754,76 @@ dev_t nsdev_partition_disk(dev_t part)
 	return disk;
 }
 
+/**
+ * nsdev_device_decider - the entry whose assignments decide who sees @dev
+ * @dev: a registry entry
+ *
+ * Caller holds nsdev_registry_lock. That is @dev itself, but for a
+ * partition of an assigned disk, which has no assignments of its own: its
+ * disk's entry, or NULL when the disk is not assigned (any more).
+ */
+const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev)
+{
+	const struct nsdev_device *disk;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (!(dev->flags & NSDEV_DEV_DISKPART))
+		return dev;
+	disk = nsdev_device_find(NSDEVTMPFS_BLK, dev->disk);
+	return disk && disk->grant && disk->owner == dev->owner ? disk : NULL;
+}
+
+/**
+ * nsdev_disk_partition_added - a partition of a disk appeared
+ * @disk: the whole disk's number
+ * @part: the partition's
+ * @name: its devnode name ("ram2p1")
+ *
+ * Caller holds nsdev_registry_lock: the block class interface (for a
+ * partition scan, a BLKPG or a hotplug event) or an ASSIGN of @disk, which
+ * looks for the partitions it already has (nsdev_hotplug_partitions()).
+ * If @disk is assigned, the partition is in its owner's view from now on
+ * and follows it, whoever it is passed to, until the partition goes away.
+ * A partition assigned on its own keeps its own assignments. Delegated
+ * loops are not "assigned disks": their partitions are
+ * nsdev_partition_added()'s.
+ *
+ * Beyond NSDEVTMPFS_MAX_DEVICES entries (or out of memory) the partition
+ * stays out of the view.
+ */
+void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name)
+{
+	struct nsdev_device *d, *p;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	d = nsdev_device_find(NSDEVTMPFS_BLK, disk);
+	p = nsdev_device_find(NSDEVTMPFS_BLK, part);
+	if (p && !(p->flags & NSDEV_DEV_DISKPART))
+		return;
+	/*
+	 * The number is being given to a partition now, so an entry that
+	 * names another disk is stale; it cannot be, as removals are
+	 * tracked, but a partition must never show as another disk's.
+	 */
+	if (p && p->disk != disk) {
+		nsdev_publish_owner(p, NULL);
+		nsdev_device_free(p);
+		p = NULL;
+	}
+	if (!d || !d->grant || !nsdev_is_assigned_disk(d))
+		return;
+	if (!p) {
+		p = nsdev_device_new(NSDEVTMPFS_BLK, part, name, d->mode,
+				     NSDEV_DEV_DISKPART);
+		if (IS_ERR(p))
+			return;
+		p->disk = disk;
+	}
+	nsdev_publish_owner(p, d->owner);
+}
+
 /* How many delegated loop numbers does @ns own? Caller holds the lock. */
 unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns)
 {
@@ -853,7 +970,10 @@ void nsdev_registry_exit(void)
 		dev->flags &= ~NSDEV_DEV_DEFAULT;
 		while (dev->grant)
 			nsdev_pop(dev);
-		nsdev_device_maybe_free(dev);
+		if (dev->flags & NSDEV_DEV_DISKPART)
+			nsdev_device_free(dev);
+		else
+			nsdev_device_maybe_free(dev);
 	}
 	list_for_each_entry_safe(ns, next, &nsdev_ns_list, node) {
 		if (ns->limit_set) {

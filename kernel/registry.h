@@ -123,6 +123,8 @@ struct nsdev_grant {
 #define NSDEV_DEV_LOOP		BIT(1)	/* allocated through loop delegation */
 #define NSDEV_DEV_PARTITION	BIT(2)	/* a partition of a delegated loop */
 #define NSDEV_DEV_UNTRACKED	BIT(3)	/* removal is not reported: recheck at open */
+#define NSDEV_DEV_DISKPART	BIT(4)	/* a partition of an assigned disk: */
+					/* no grant, its disk's owner */
 
 /* Partitions a user's delegated loops may show, per loop of its limit. */
 #define NSDEV_USER_PARTS_PER_LOOP	32
@@ -142,15 +144,17 @@ struct nsdev_grant {
  * @devt:    the device number
  * @mode:    permission bits of its nodes
  * @flags:   NSDEV_DEV_*
- * @owner:   published top of @grant: the owner, NSDEV_OWNER_GLOBAL or
- *           NULL (invisible); read under RCU by nsdev_visible()
+ * @owner:   published top of @grant (for NSDEV_DEV_DISKPART: of its
+ *           disk's): the owner, NSDEV_OWNER_GLOBAL or NULL (invisible);
+ *           read under RCU by nsdev_visible()
  * @grant:   the assignment stack, NULL when nothing is assigned
  * @depth:   number of grants on the stack
  * @charged: for a delegated loop, the namespace whose loop quota (and its
  *           ancestors') it counts against
  * @user:    for a delegated loop or a partition of one, the user it is
  *           also charged to (see nsdev_user_of()), or NULL
- * @disk:    for a partition, its whole disk's number
+ * @disk:    for a partition (of a delegated loop or an assigned disk),
+ *           its whole disk's number
  * @id:      for an untracked device, its sysfs id when first assigned
  *           (nsdev_sysfs_id()): the instance its nodes open
  * @name:    the devnode name, as devtmpfs names it ("loop3p1", "net/tun")
@@ -212,6 +216,8 @@ void nsdev_loop_unreserve(dev_t devt);
 void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
 			   dev_t part, const char *name);
 dev_t nsdev_partition_disk(dev_t part);
+void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name);
+const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev);
 unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns);
 void nsdev_ns_reclaim(struct nsdev_ns *ns);
 

@@ -607,6 +607,115 @@ static int ns_delegate_to_child(const char *arg)
 	return ret;
 }
 
+/* In a namespace: "MAJ MIN PATH": pass block device MAJ:MIN to PATH's namespace. */
+static int ns_give_blk_to(const char *arg)
+{
+	unsigned int maj, min;
+	char path[64];
+	int userns, ret;
+
+	if (sscanf(arg, "%u %u %63s", &maj, &min, path) != 3)
+		return -EINVAL;
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return -errno;
+	ret = nsdev_assign_at(VIEW_CONTROL, NSDEVTMPFS_BLK, makedev(maj, min),
+			      userns, 0);
+	close(userns);
+	return ret;
+}
+
+/* Wait up to @limit_ms for VIEW/NAME to exist (1) or not (0) in @c's view. */
+static int wait_exists(struct nschild *c, const char *name, int want,
+		       int limit_ms)
+{
+	int ms, got = -1;
+
+	for (ms = 0; ms < limit_ms; ms += 20) {
+		got = nschild_call(c, ns_exists, name);
+		if (got == want)
+			break;
+		usleep(20 * 1000);
+	}
+	return got;
+}
+
+#define PART_DISK	"/dev/ram2"
+/* brd's disks are 1 MiB: two partitions of 128 KiB, a third one later. */
+#define PART_TABLE	"label: dos\nstart=8,size=256\nstart=264,size=256\n"
+
+/*
+ * A whole disk comes with its partitions (SPEC §2): the ones it has when
+ * it is assigned and the ones it gets later are in its owner's view and
+ * no other, follow it when it is passed down, and leave with it. They
+ * have no assignment of their own.
+ */
+TEST(assigned_disk_brings_its_partitions)
+{
+	struct nsdevtmpfs_query q;
+	struct nschild a, b, c;
+	char arg[96];
+	struct stat st;
+
+	/* C's first process is an orphan that we reap. */
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	ensure_view_dir();
+	ASSERT_EQ(0, sh("printf '" PART_TABLE "' | sfdisk -q " PART_DISK " && "
+			"test -e /sys/block/ram2/ram2p2")) {
+		TH_LOG("cannot partition " PART_DISK);
+	}
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
+	ASSERT_EQ(0, assign_blk(RAM(2), a.userns));
+
+	/* The partitions it has, at once, in A's view only. */
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram2p1"));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram2p2"));
+	EXPECT_EQ(0, nschild_call(&a, ns_open, "ram2p1"));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram2p1"));
+	ASSERT_EQ(0, stat("/dev/ram2p1", &st));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, st.st_rdev, &q));
+	EXPECT_EQ(NSDEVTMPFS_STATE_OWNED | NSDEVTMPFS_STATE_PARTITION, q.state);
+	EXPECT_STREQ("ram2p1", q.name);
+	ASSERT_EQ(0, fstat(a.userns, &st));
+	EXPECT_EQ(st.st_ino, q.owner_ino);
+	/* It follows the disk: no assignment of its own. */
+	ASSERT_EQ(0, stat("/dev/ram2p1", &st));
+	EXPECT_EQ(-EBUSY, assign_blk(st.st_rdev, b.userns));
+	EXPECT_EQ(-ENOENT, revoke_blk(st.st_rdev));
+
+	/* One the disk gets later, and loses again. */
+	ASSERT_EQ(0, sh("printf 'start=520,size=256\n' | sfdisk -q --append " PART_DISK));
+	EXPECT_EQ(1, wait_exists(&a, "ram2p3", 1, 1000));
+	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram2p3"));
+	ASSERT_EQ(0, sh("sfdisk -q --delete " PART_DISK " 3"));
+	EXPECT_EQ(0, wait_exists(&a, "ram2p3", 0, 1000));
+
+	/* Passed down to A's child C, the partitions go with the disk. */
+	ASSERT_EQ(0, nschild_start_under(&c, a.userns, 0, 1000));
+	ASSERT_EQ(0, nschild_call(&c, ns_mount_view, NULL));
+	snprintf(arg, sizeof(arg), "1 2 /proc/%d/ns/user", c.pid);
+	ASSERT_EQ(0, nschild_call(&a, ns_give_blk_to, arg));
+	EXPECT_EQ(1, nschild_call(&c, ns_exists, "ram2p2"));
+	EXPECT_EQ(0, nschild_call(&c, ns_open, "ram2p2"));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram2p2"));
+	/* C dies: the disk goes back to A, and its partitions with it. */
+	EXPECT_EQ(0, nschild_stop(&c));
+	EXPECT_EQ(1, wait_exists(&a, "ram2p2", 1, 10000));
+
+	/* Revoked, the disk takes them along. */
+	ASSERT_EQ(0, revoke_blk(RAM(2)));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram2p1"));
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram2p2"));
+	EXPECT_EQ(0, count_lines("/proc/nsdevtmpfs/devices", "ram2"));
+
+	EXPECT_EQ(0, sh("sfdisk -q --delete " PART_DISK));
+	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_EQ(0, nschild_stop(&b));
+}
+
 TEST(delegation_down_the_tree_and_revoke_from_the_top)
 {
 	struct nsdevtmpfs_query q;

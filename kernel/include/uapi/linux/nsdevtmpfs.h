@@ -30,6 +30,11 @@
  *    descendant of N (EPERM otherwise; never global).
  * REVOKE: root of the current assigner or of any ancestor of it.
  *
+ * A whole disk comes with its partitions: those it has when assigned and
+ * those it gets later appear in the owner's view, follow the disk wherever
+ * it is passed, and leave with it. They have no assignments of their own
+ * (QUERY reports the disk's, with NSDEVTMPFS_STATE_PARTITION).
+ *
  * Errors:
  *  EINVAL  unknown flag, nonzero reserved field, bad type, a major above
  *          4095 or a minor above 1048575 (dev_t is 12:20 bits), or a
@@ -40,7 +45,8 @@
  *          and ASSIGN of a device the caller's namespace does not own
  *          answers EPERM before the device is looked up
  *  EPERM   the caller may not do this (see above)
- *  EBUSY   ASSIGN of a device already assigned elsewhere
+ *  EBUSY   ASSIGN of a device already assigned elsewhere, or of a
+ *          partition that follows its assigned disk
  *  EOPNOTSUPP ASSIGN of a loop device or a partition of one (other than a
  *          delegated loop passed down by its owner): loop devices reach a
  *          namespace only through loop delegation below, which keeps them
@@ -152,6 +158,8 @@ struct nsdevtmpfs_revoke {
 #define NSDEVTMPFS_STATE_OWNED		(1U << 1) /* owned by owner_ino */
 #define NSDEVTMPFS_STATE_DEFAULT	(1U << 2) /* part of every view's default content */
 #define NSDEVTMPFS_STATE_LOOP		(1U << 3) /* allocated through loop delegation */
+#define NSDEVTMPFS_STATE_PARTITION	(1U << 4) /* a partition of an assigned disk: */
+						  /* owner, assigner and depth are the disk's */
 
 /**
  * struct nsdevtmpfs_query - argument of NSDEVTMPFS_IOC_QUERY
