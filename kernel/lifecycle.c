@@ -194,6 +194,7 @@ static void nsdev_reap_work_fn(struct work_struct *work)
 	for (pass = 0; pass < NSDEV_REAP_PASSES; pass++)
 		if (!nsdev_reap())
 			break;
+	nsdev_sweep_untracked();
 	schedule_delayed_work(&nsdev_reap_work, NSDEV_REAP_PERIOD);
 }
 

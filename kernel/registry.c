@@ -540,6 +540,69 @@ void nsdev_device_gone(u32 type, dev_t devt)
 	mutex_unlock(&nsdev_registry_lock);
 }
 
+/*
+ * Devices whose removal no class interface reports (NSDEV_DEV_UNTRACKED)
+ * are swept: every reaper run looks up, in sysfs and without a lock, which
+ * device instance holds each one's number, and ends every assignment of
+ * those whose instance went. Their nodes refuse to open meanwhile (see
+ * nsdev_visible()). A run looks at NSDEV_SWEEP_BATCH of them, the next
+ * run at the next ones.
+ */
+#define NSDEV_SWEEP_BATCH	64
+
+struct nsdev_sweep_entry {
+	u32 type;
+	dev_t devt;
+	u64 id;
+};
+
+static unsigned int nsdev_sweep_pos;	/* nsdev_registry_lock */
+
+/**
+ * nsdev_sweep_untracked - end the assignments of devices that went away
+ *
+ * Called by the reaper, with no lock held.
+ */
+void nsdev_sweep_untracked(void)
+{
+	struct nsdev_sweep_entry *e;
+	struct nsdev_device *dev;
+	unsigned int n = 0, i = 0;
+	u64 now;
+
+	e = kmalloc_array(NSDEV_SWEEP_BATCH, sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return;	/* the next run tries again; opens are checked anyway */
+
+	mutex_lock(&nsdev_registry_lock);
+	list_for_each_entry(dev, &nsdev_device_list, node) {
+		if (!(dev->flags & NSDEV_DEV_UNTRACKED) || i++ < nsdev_sweep_pos)
+			continue;
+		e[n++] = (struct nsdev_sweep_entry){ dev->type, dev->devt,
+						     dev->id };
+		if (n == NSDEV_SWEEP_BATCH)
+			break;
+	}
+	nsdev_sweep_pos = n == NSDEV_SWEEP_BATCH ? nsdev_sweep_pos + n : 0;
+	mutex_unlock(&nsdev_registry_lock);
+
+	for (i = 0; i < n; i++) {
+		if (!nsdev_sysfs_id(e[i].type, e[i].devt, &now) && now == e[i].id)
+			continue;
+		/* Gone, or its number is another device's now. */
+		mutex_lock(&nsdev_registry_lock);
+		dev = nsdev_device_find(e[i].type, e[i].devt);
+		if (dev && (dev->flags & NSDEV_DEV_UNTRACKED) &&
+		    dev->id == e[i].id) {
+			while (dev->grant)
+				nsdev_pop(dev);
+			nsdev_device_maybe_free(dev);
+		}
+		mutex_unlock(&nsdev_registry_lock);
+	}
+	kfree(e);
+}
+
 /* The record of @userns, if there is one. Caller holds the lock. */
 struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns)
 {

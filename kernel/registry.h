@@ -210,6 +210,7 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 		 struct nsdev_ns *target);
 int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller);
 void nsdev_device_gone(u32 type, dev_t devt);
+void nsdev_sweep_untracked(void);
 
 int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name);
 void nsdev_loop_unreserve(dev_t devt);
