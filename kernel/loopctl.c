@@ -25,13 +25,23 @@
  *            pin). A bound device is never handed out, and thanks to the
  *            pin the namespace's LOOP_CLR_FD only sets autoclear.
  *
- * When the namespace is done with a device (it detached it and only the
- * module's open is left, or it opened and closed it without binding it),
- * the number leaves the namespace first, node and quota, while the device
- * is still bound or claimed; only then is it cleared (on the module's last
- * close) and removed. A delegated device is therefore never unbound and
- * unclaimed while a namespace owns it: the host's losetup -f cannot get
- * one. Detached numbers are not kept: the next GET_FREE takes a new one.
+ * What the owner sees is the stock driver's device: the module's own opens
+ * are not users. LOOP_CLR_FD by the owner's only open (with the pin, the
+ * driver only sets autoclear) makes the device unbound to the owner at
+ * once: further loop ioctls answer ENXIO (CONFIGURE and SET_FD: EBUSY, as
+ * 6.12's rundown does) until it is closed. When the owner is done with a
+ * device (it detached it and only the module's open is left, or it opened
+ * and closed it without binding it), the device is cleared (on the
+ * module's last close) and removed, and the number goes back to RESERVED:
+ * its node and quota stay, the next open makes the device again, and
+ * GET_FREE hands the number out again. LOOP_CTL_REMOVE, or the
+ * namespace's death, gives the number up. The gendisk is let go before
+ * the clear, so partitions and opens of a device the host makes or binds
+ * under that number meanwhile are never the namespace's (see "Identity,
+ * not numbers"): LOOP_CTL_ADD then answers EEXIST and the number leaves
+ * the namespace. A delegated device is therefore never unbound and
+ * unclaimed while the module vouches for it: the host's losetup -f cannot
+ * get one the namespace can reach.
  *
  * Identity, not numbers. While a number is CLAIMED or LIVE the module holds
  * an open of its gendisk and records it in nsdev_loop::disk; it is cleared
@@ -74,6 +84,7 @@
 
 #include <linux/bitops.h>
 #include <linux/blkdev.h>
+#include <linux/blkpg.h>
 #include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/fdtable.h>
@@ -129,6 +140,9 @@ enum nsdev_loop_state {
  * @retire: release when only the pin is left (@lock)
  * @orphan: the number left its namespace (reclaimed): release whatever
  *          the device's autoclear says (@lock)
+ * @detached: LIVE, but its owner detached it as its only user: to the
+ *          owner it is unbound, as the stock driver's device is from then
+ *          on, until the owner's last close clears it (@lock)
  */
 struct nsdev_loop {
 	unsigned int index;
@@ -141,6 +155,7 @@ struct nsdev_loop {
 	struct gendisk *disk;
 	bool retire;
 	bool orphan;
+	bool detached;
 };
 
 /* The table of delegated loop numbers: index -> struct nsdev_loop. */
@@ -506,13 +521,15 @@ static int nsdev_loop_instantiate(struct nsdev_loop *loop)
 }
 
 /*
- * CLAIMED or LIVE -> GONE, when nobody but the module has the device open:
- * the namespace is done with it (detached it, or opened and closed it
- * unused). The number leaves the namespace first (its node, its quota),
- * while the device is still claimed or bound, so that a namespace's device
- * is never unbound and unclaimed; then the loop driver clears it on the
- * claim's last close, and it is removed. Should someone open it between
- * the clear and the removal, it stays, theirs: it is nobody's any more.
+ * CLAIMED or LIVE -> RESERVED (@keep) or GONE, when nobody but the module
+ * has the device open: the owner is done with it (detached it, or opened
+ * and closed it unused), or the number was reclaimed (GONE). The module
+ * lets the gendisk go first, and a GONE number leaves the namespace (its
+ * node, its quota), while the device is still claimed or bound; then the
+ * loop driver clears it on the claim's last close, and it is removed.
+ * Should someone open it between the clear and the removal, it stays,
+ * theirs: a kept number's next open then finds the device made by someone
+ * else, and the number leaves the namespace (nsdev_loop_instantiate()).
  *
  * A bound device is always cleared: LOOP_CLR_FD through the pin, with the
  * claim open too, only sets autoclear, which the owner may have turned
@@ -520,7 +537,7 @@ static int nsdev_loop_instantiate(struct nsdev_loop *loop)
  * claim's close. Without that, a bound device would outlive its number,
  * owned and counted by nobody.
  */
-static void nsdev_loop_release(struct nsdev_loop *loop)
+static void nsdev_loop_release(struct nsdev_loop *loop, bool keep)
 {
 	void *claim = loop->claim;
 
@@ -531,7 +548,8 @@ static void nsdev_loop_release(struct nsdev_loop *loop)
 		if (IS_ERR(claim))
 			return;		/* someone else holds a claim: later */
 	}
-	nsdev_loop_unregister(loop);
+	if (!keep)
+		nsdev_loop_unregister(loop);
 	nsdev_loop_drop_disk(loop);
 	if (loop->pin) {
 		nsdev_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0);
@@ -541,10 +559,12 @@ static void nsdev_loop_release(struct nsdev_loop *loop)
 	loop->claim = NULL;
 	nsdev_bdev_close(claim, loop);
 	loop->retire = false;
-	WRITE_ONCE(loop->state, NSDEV_LOOP_GONE);
+	loop->detached = false;
+	WRITE_ONCE(loop->state, keep ? NSDEV_LOOP_RESERVED : NSDEV_LOOP_GONE);
 	nsdev_real_ioctl(LOOP_CTL_REMOVE, loop->index);
 	/* Only now may GET_FREE consider the number again. */
-	nsdev_loop_erase(loop);
+	if (!keep)
+		nsdev_loop_erase(loop);
 }
 
 /* Release the device if only the module's own open is left. */
@@ -571,7 +591,7 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 	}
 	if (atomic_read(&nsdev_bdev(mine)->bd_openers) ==
 	    !!loop->pin + !!loop->claim)
-		nsdev_loop_release(loop);
+		nsdev_loop_release(loop, !loop->orphan);
 }
 
 /*
@@ -825,6 +845,88 @@ static long nsdev_loop_bind(struct nsdev_loop *loop, unsigned int cmd,
 	return 0;
 }
 
+/*
+ * Is the caller's open the only one of @loop's device besides the module's
+ * own (its pin, and a claim during a release)? Partitions that are open
+ * count, as for the stock driver. Caller holds @loop's lock.
+ */
+static bool nsdev_loop_sole_user(struct nsdev_loop *loop)
+{
+	void *mine = loop->pin ? loop->pin : loop->claim;
+
+	lockdep_assert_held(&loop->lock);
+
+	return mine && atomic_read(&nsdev_bdev(mine)->bd_openers) ==
+		       1 + !!loop->pin + !!loop->claim;
+}
+
+/* Partitions on @loop's (held) gendisk, as many as BLKPG may make. */
+static unsigned int nsdev_loop_partitions(struct nsdev_loop *loop)
+{
+	struct block_device *part;
+	unsigned long i;
+	unsigned int n = 0;
+
+	xa_for_each_start(&loop->disk->part_tbl, i, part, 1)
+		n++;
+	return n;
+}
+
+/*
+ * Which ioctls the module performs for the owner of a bound delegated
+ * loop that the block layer or the loop driver would refuse it for want
+ * of CAP_SYS_ADMIN in the initial namespace: BLKRRPART and BLKPG (what
+ * parted, partx and blockdev --rereadpt use), and LOOP_SET_CAPACITY on a
+ * read-only open (losetup -c). The caller must be root of the namespace
+ * whose view the node is in, which owns the device (the open checked
+ * that, and a view is a capability: SECURITY.md).
+ */
+static bool nsdev_loop_owner_may(struct nsdev_loop *loop, struct file *file,
+				 unsigned int cmd)
+{
+	lockdep_assert_held(&loop->lock);
+
+	if (cmd != BLKRRPART && cmd != BLKPG && cmd != LOOP_SET_CAPACITY)
+		return false;
+	return loop->state == NSDEV_LOOP_LIVE && !loop->detached &&
+	       ns_capable(file_inode(file)->i_sb->s_user_ns, CAP_SYS_ADMIN);
+}
+
+/*
+ * The ioctl of nsdev_loop_owner_may(), on the owner's own file, with the
+ * initial root's credentials for just this call. Why that is safe: each of
+ * the three acts on the owner's own disk only and on nothing its owner
+ * could not do anyway: it can rewrite the disk's contents and have them
+ * scanned (LOOP_CONFIGURE with LO_FLAGS_PARTSCAN), and the capacity comes
+ * from its own backing file. Partitions become the owner's only through
+ * nsdev_partition_added() (the gendisk the module holds, the per-user
+ * charge); BLKPG works while the disk has fewer than
+ * NSDEV_USER_PARTS_PER_LOOP partitions (the loop's lock serialises the
+ * count and the call), where the stock limit is 256. No path of these
+ * ioctls uses the credentials for anything but the capability check.
+ */
+static long nsdev_loop_owner_ioctl(struct nsdev_loop *loop, struct file *file,
+				   unsigned int cmd, unsigned long arg,
+				   bool compat)
+{
+	const struct cred *old;
+	long ret;
+
+	/*
+	 * Not "an ADD at the limit": the op is in user memory, which may
+	 * change between a look here and the block layer's. One BLKPG adds
+	 * one partition at most, so at most NSDEV_USER_PARTS_PER_LOOP exist.
+	 */
+	if (cmd == BLKPG &&
+	    nsdev_loop_partitions(loop) >= NSDEV_USER_PARTS_PER_LOOP)
+		return -ENOSPC;
+	old = override_creds(nsdev_kcred);
+	ret = compat ? nsdev_blk_fops->compat_ioctl(file, cmd, arg) :
+		       nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
+	revert_creds(old);
+	return ret;
+}
+
 static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg, bool compat)
 {
@@ -846,6 +948,13 @@ static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 	case LOOP_CLR_FD:
 	case LOOP_SET_STATUS:
 	case LOOP_SET_STATUS64:
+	case LOOP_GET_STATUS:
+	case LOOP_GET_STATUS64:
+	case LOOP_SET_CAPACITY:
+	case LOOP_SET_DIRECT_IO:
+	case LOOP_SET_BLOCK_SIZE:
+	case BLKRRPART:
+	case BLKPG:
 		break;
 	default:
 		return nsdev_filtered_ioctl(file, cmd, arg, compat, true);
@@ -855,17 +964,27 @@ static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 	if (!loop)
 		return -ENXIO;
 	mutex_lock(&loop->lock);
-	if ((cmd == LOOP_CONFIGURE || cmd == LOOP_SET_FD) &&
-	    loop->state == NSDEV_LOOP_CLAIMED) {
+	if (loop->state == NSDEV_LOOP_LIVE && loop->detached &&
+	    cmd != BLKRRPART && cmd != BLKPG) {
+		/* Unbound to its owner, in rundown until the last close. */
+		ret = cmd == LOOP_CONFIGURE || cmd == LOOP_SET_FD ? -EBUSY : -ENXIO;
+	} else if ((cmd == LOOP_CONFIGURE || cmd == LOOP_SET_FD) &&
+		   loop->state == NSDEV_LOOP_CLAIMED) {
 		/* struct loop_config has one layout; LOOP_SET_FD's arg is an fd. */
 		ret = nsdev_loop_bind(loop, cmd, compat ?
 				      (unsigned long)compat_ptr(arg) : arg);
+	} else if (nsdev_loop_owner_may(loop, file, cmd)) {
+		ret = nsdev_loop_owner_ioctl(loop, file, cmd, arg, compat);
 	} else {
+		bool sole = cmd == LOOP_CLR_FD && nsdev_loop_sole_user(loop);
+
 		/* The 32-bit struct loop_info needs the block layer's conversion. */
 		ret = compat ? nsdev_blk_fops->compat_ioctl(file, cmd, arg) :
 			       nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
 		if (!ret)
 			nsdev_loop_note_autoclear(loop);
+		if (!ret && sole && loop->state == NSDEV_LOOP_LIVE)
+			loop->detached = true;
 	}
 	mutex_unlock(&loop->lock);
 	nsdev_loop_put(loop);
@@ -1269,7 +1388,7 @@ void nsdev_loopctl_exit(void)
 		if (loop->state == NSDEV_LOOP_RESERVED)
 			nsdev_loop_forget(loop);
 		else
-			nsdev_loop_release(loop);
+			nsdev_loop_release(loop, false);
 		if (loop->state != NSDEV_LOOP_GONE && loop->state != NSDEV_LOOP_RESERVED) {
 			pr_warn("loop%u is in use; leaving it to its users\n", loop->index);
 			nsdev_loop_forget(loop);

@@ -679,9 +679,11 @@ struct race_result {
 
 /*
  * One round: GET_FREE -> N; Y (this thread) opens /dev/loopN without
- * binding it and closes it, which releases the number, while X spins on
- * open. Fills @out; the stale fd, if any, is kept (ns_keep(); out->kept).
- * Return: 0 or a negative errno.
+ * binding it and closes it, which releases the device (the number stays,
+ * as the stock driver's device does), and then gives the number up with
+ * LOOP_CTL_REMOVE, while X spins on open: X's opens race both the release
+ * and the number's end. Fills @out; the stale fd, if any, is kept
+ * (ns_keep(); out->kept). Return: 0 or a negative errno.
  */
 static int race_round(struct race_result *out)
 {
@@ -706,6 +708,9 @@ static int race_round(struct race_result *out)
 	for (i = 0; i < spin; i++)
 		__asm__ volatile("" ::: "memory");
 	close(y);
+	/* EBUSY while X holds it open: X closes it between its opens. */
+	while (loopctl(LOOP_CTL_REMOVE, n) == -EBUSY)
+		;
 	pthread_join(x, NULL);
 	out->index = n;
 	out->kept = r.kept >= 0;

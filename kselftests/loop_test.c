@@ -120,21 +120,28 @@ TEST_F(loop, losetup_f_fP_d_inside_a_namespace)
 				  "losetup -a | grep -q '" IMG "'"));
 
 	/*
-	 * Detach: the device goes away with its partitions, and its number
-	 * leaves the namespace (node and quota), before losetup -d returns.
+	 * Detach: the partitions go before losetup -d returns; the node stays,
+	 * as the stock driver's does, and so does the number's quota.
 	 */
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
 				  "d=$(cat /tmp/nsdev-p) && losetup -d $d && "
-				  "! test -e ${d}p1 && ! test -e ${d}p2 && ! test -e $d"));
+				  "! test -e ${d}p1 && ! test -e ${d}p2 && test -b $d"));
 	EXPECT_EQ(0, sh("! test -e /sys/block/loop$(cat /tmp/nsdev-p | tr -dc 0-9)")) {
 		TH_LOG("the detached loop device still exists on the host");
 	}
-	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, p), &q));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, p), &q));
+	EXPECT_EQ(NSDEVTMPFS_STATE_OWNED | NSDEVTMPFS_STATE_LOOP, q.state);
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "losetup -d $(cat /tmp/nsdev-n)"));
-	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, n), &q));
-	/* And the next -f works as before. */
+	/* The next -f gets the lowest free number, as on the host. */
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh,
-				  "d=$(losetup -f --show " IMG ") && losetup -d $d"));
+				  "losetup -f --show " IMG " > /tmp/nsdev-n2 && "
+				  "losetup -d $(cat /tmp/nsdev-n2)"));
+	EXPECT_EQ(n < p ? n : p, read_int("/tmp/nsdev-n2"));
+	/* LOOP_CTL_REMOVE gives a number up: its node and quota go. */
+	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, p)));
+	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, p), &q));
+	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, n)));
+	EXPECT_EQ(-ENODEV, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, n), &q));
 }
 
 TEST_F(loop, mkfs_fsck_and_bytes_round_trip)
@@ -204,9 +211,10 @@ TEST_F(loop, other_namespaces_cannot_see_or_touch_it)
 		TH_LOG("an open through A's view was not checked against A's namespace");
 	}
 
-	/* A detaches; B allocates the same number for itself. */
+	/* A detaches and gives the number up; B allocates it for itself. */
 	snprintf(arg, sizeof(arg), "losetup -d /dev/loop%d", n);
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, arg));
+	ASSERT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, n)));
 	EXPECT_EQ(n, nschild_call(&b, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, n)));
 	snprintf(arg, sizeof(arg), "test -b /dev/loop%d", n);
 	EXPECT_EQ(0, nschild_call(&b, ns_sh, arg));

@@ -60,8 +60,12 @@
  * LOOP_CTL_REMOVE (<linux/loop.h>) for the caller's user namespace; the
  * caller needs CAP_SYS_ADMIN in it. Numbers handed out start at the module
  * parameter loop_index_base (1024). A number is the namespace's from
- * GET_FREE/ADD until it detaches the device (or closes it unused), or
- * removes it, or dies. Errors besides the loop driver's own:
+ * GET_FREE/ADD until it removes it (LOOP_CTL_REMOVE) or dies; detached or
+ * closed unused, its device stays in the view, unbound, and binds again
+ * as the stock driver's does (GET_FREE hands it out first). After
+ * LOOP_CLR_FD by its only user, the device's loop ioctls answer ENXIO
+ * (LOOP_CONFIGURE and LOOP_SET_FD: EBUSY) until that file is closed, as
+ * 6.12's driver does. Errors besides the loop driver's own:
  *  EPERM   not root of the caller's namespace; REMOVE of a loop that is
  *          not the caller's or a descendant's; ADD of an index below
  *          loop_index_base (the host's numbers)
@@ -84,7 +88,10 @@
  *  BLKROTATIONAL BLKDISCARDZEROES BLKGETZONESZ BLKGETNRZONES BLKGETDISKSEQ
  *  HDIO_GETGEO BLKDISCARD BLKZEROOUT BLKSECDISCARD, and BLKFLSBUF,
  *  BLKRRPART, BLKPG (which the kernel answers with EACCES without global
- *  CAP_SYS_ADMIN); on a delegated loop's whole disk (never a partition)
+ *  CAP_SYS_ADMIN, except that on a bound delegated loop's whole disk the
+ *  module does BLKRRPART, BLKPG and LOOP_SET_CAPACITY for root of the
+ *  view's namespace; BLKPG answers ENOSPC once the disk has 32
+ *  partitions); on a delegated loop's whole disk (never a partition)
  *  also LOOP_SET_FD LOOP_CLR_FD LOOP_SET_STATUS(64) LOOP_GET_STATUS(64)
  *  LOOP_CHANGE_FD LOOP_SET_CAPACITY LOOP_SET_DIRECT_IO LOOP_SET_BLOCK_SIZE
  *  LOOP_CONFIGURE. BLKTRACE*, persistent reservations, SG_IO and the rest
