@@ -5,7 +5,7 @@
  * The sequences that loop test suites, image builders and util-linux run,
  * done once on a host loop and once as root of a user namespace whose
  * /dev is its view, in the same VM: every step must give the same result
- * and the same errno. Each sequence records its steps as "name=result"
+ * and the same errno (or, for the tools, exit status). Each sequence records its steps as "name=result"
  * (a negative errno, or a value) and the two records are compared.
  */
 #include <linux/blkpg.h>
@@ -285,6 +285,44 @@ static int seq_partitions(const char *out)
 	return rec_save(&r, out);
 }
 
+/*
+ * The tools themselves, as an image builder runs them: losetup -fP,
+ * parted writing a new table (it tells the kernel with BLKPG), partx -d
+ * and -a, blockdev --rereadpt, losetup -c after the file grew, losetup -d.
+ * Each step's exit status is recorded.
+ */
+#define TOOLS_SCRIPT \
+	"exec >/dev/null 2>&1; " \
+	"s() { n=$1; shift; \"$@\"; printf '%%s=%%d ' $n $? >> %s; }; " \
+	"d=$(losetup -fP --show " IMG ") || exit 1; " \
+	"s parted parted -s $d mklabel msdos mkpart primary 1MiB 3MiB " \
+	"mkpart primary 3MiB 5MiB mkpart primary 5MiB 6MiB; " \
+	"s p3 test -b ${d}p3; " \
+	"s partx_d partx -d --nr 3 $d; " \
+	"s p3_gone test ! -e ${d}p3; " \
+	"s partx_a partx -a --nr 3 $d; " \
+	"s p3_back test -b ${d}p3; " \
+	"s rereadpt blockdev --rereadpt $d; " \
+	"s p2 test -b ${d}p2; " \
+	"s grow truncate -s 16M " IMG "; " \
+	"s losetup_c losetup -c $d; " \
+	"s size test $(blockdev --getsize64 $d) = 16777216; " \
+	"s detach losetup -d $d; " \
+	"s p1_gone test ! -e ${d}p1; " \
+	"s node_stays test -b $d"
+
+static int seq_tools(const char *out)
+{
+	char script[2048];
+	int ret = enter_dev();
+
+	if (ret)
+		return ret;
+	unlink(out);
+	snprintf(script, sizeof(script), TOOLS_SCRIPT, out);
+	return sh(script) ? -EIO : 0;
+}
+
 FIXTURE(stock) {
 	struct nschild a;
 };
@@ -343,6 +381,11 @@ TEST_F(stock, capacity_block_size_direct_io_change_fd)
 TEST_F(stock, partition_table_changes)
 {
 	compare(_metadata, &self->a, seq_partitions);
+}
+
+TEST_F(stock, parted_partx_blockdev_losetup)
+{
+	compare(_metadata, &self->a, seq_tools);
 }
 
 TEST_HARNESS_MAIN
