@@ -5,8 +5,9 @@
  * The sequences that loop test suites, image builders and util-linux run,
  * done once on a host loop and once as root of a user namespace whose
  * /dev is its view, in the same VM: every step must give the same result
- * and the same errno (or, for the tools, exit status). Each sequence records its steps as "name=result"
- * (a negative errno, or a value) and the two records are compared.
+ * and the same errno (for the tools: the same exit status). Each sequence
+ * records its steps as "name=result" (a negative errno, or a value) and
+ * the two records are compared.
  */
 #include <linux/blkpg.h>
 #include <sys/stat.h>
@@ -295,7 +296,7 @@ static int seq_partitions(const char *out)
 	"exec >/dev/null 2>&1; " \
 	"s() { n=$1; shift; \"$@\"; printf '%%s=%%d ' $n $? >> %s; }; " \
 	"d=$(losetup -fP --show " IMG ") || exit 1; " \
-	"s parted parted -s $d mklabel msdos mkpart primary 1MiB 3MiB " \
+	"s mklabel parted -s $d mklabel msdos mkpart primary 1MiB 3MiB " \
 	"mkpart primary 3MiB 5MiB mkpart primary 5MiB 6MiB; " \
 	"s p3 test -b ${d}p3; " \
 	"s partx_d partx -d --nr 3 $d; " \
