@@ -123,6 +123,7 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 	struct nsdev_ns *caller, *target = NULL;
 	char name[NSDEVTMPFS_NAME_MAX];
 	struct nsdevtmpfs_assign arg;
+	struct device *disk = NULL;
 	struct nsdev_sync sync;
 	struct nsdev_device *dev;
 	bool tracked, loopdev;
@@ -160,6 +161,10 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 		goto out_userns;
 	tracked = nsdev_hotplug_tracks(arg.type, devt);
 	loopdev = nsdev_is_loop_device(arg.type, devt, name);
+	/* The initial root's ASSIGN brings a disk's partitions (SPEC §2). */
+	if (arg.type == NSDEVTMPFS_BLK && !loopdev &&
+	    current_user_ns() == &init_user_ns)
+		disk = nsdev_hotplug_disk_get(devt);
 
 	mutex_lock(&nsdev_registry_lock);
 	nsdev_sync_begin(&sync);
@@ -185,9 +190,8 @@ static long nsdev_ioctl_assign(struct nsdevtmpfs_assign __user *uarg)
 		goto out_target;
 	ret = nsdev_assign(arg.type, devt, name, mode,
 			   tracked ? 0 : NSDEV_DEV_UNTRACKED, id, caller, target);
-	/* A disk comes with its partitions (SPEC §2). */
-	if (!ret && arg.type == NSDEVTMPFS_BLK && !loopdev)
-		nsdev_hotplug_partitions(devt);
+	if (!ret && disk)
+		nsdev_hotplug_partitions(disk);
 out_target:
 	if (target)
 		nsdev_ns_put(target);
@@ -197,6 +201,7 @@ out_unlock:
 	nsdev_sync_end();
 	mutex_unlock(&nsdev_registry_lock);
 	nsdev_sync_wait(&sync);
+	put_device(disk);
 out_userns:
 	if (target_userns)
 		put_user_ns(target_userns);

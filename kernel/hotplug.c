@@ -28,6 +28,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
+#include <linux/kernfs.h>
 #include <linux/major.h>
 #include <linux/module.h>
 #include <linux/mount.h>
@@ -124,7 +125,8 @@ static void nsdev_sysfs_dev_path(char *path, size_t len, u32 type, dev_t devt,
  * 64-bit kernels: a device that goes away and another that gets its
  * number have different ids, however the driver names them.
  *
- * Return: 0, or -ENODEV when no device has the number.
+ * Return: 0, -ENODEV when no device has the number, or another negative
+ * errno when sysfs could not be asked (-ENOMEM).
  */
 int nsdev_sysfs_id(u32 type, dev_t devt, u64 *id)
 {
@@ -134,7 +136,7 @@ int nsdev_sysfs_id(u32 type, dev_t devt, u64 *id)
 	nsdev_sysfs_dev_path(path, sizeof(path), type, devt, "");
 	file = file_open_root_mnt(nsdev_sysfs_mnt, path, O_PATH, 0);
 	if (IS_ERR(file))
-		return -ENODEV;
+		return PTR_ERR(file) == -ENOENT ? -ENODEV : PTR_ERR(file);
 	*id = file_inode(file)->i_ino;
 	fput(file);
 	return 0;
@@ -214,19 +216,29 @@ static bool nsdev_is_partition(struct device *dev)
 	return dev->devt && disk && disk->class == dev->class;
 }
 
+/* The id nsdev_sysfs_id() finds for @dev: its sysfs directory's inode. */
+static u64 nsdev_device_id(struct device *dev)
+{
+	return kernfs_ino(dev->kobj.sd);
+}
+
 static int nsdev_block_add_dev(NSDEV_CLASS_INTF_ARGS)
 {
 	struct device *disk = dev->parent;
 
-	if (!nsdev_is_partition(dev))
+	if (!dev->devt)
 		return 0;
-	if (MAJOR(disk->devt) == LOOP_MAJOR) {
+	if (nsdev_is_partition(dev) && MAJOR(disk->devt) == LOOP_MAJOR) {
 		nsdev_partition_added(dev_to_disk(disk), disk->devt, dev->devt,
 				      dev_name(dev));
 		return 0;
 	}
 	mutex_lock(&nsdev_registry_lock);
-	nsdev_disk_partition_added(disk->devt, dev->devt, dev_name(dev));
+	if (nsdev_is_partition(dev))
+		nsdev_disk_partition_added(disk->devt, dev->devt, dev_name(dev),
+					   nsdev_device_id(dev));
+	else
+		nsdev_diskpart_stale(dev->devt);
 	mutex_unlock(&nsdev_registry_lock);
 	return 0;
 }
@@ -250,34 +262,51 @@ static struct class_interface nsdev_misc_intf = {
 	.remove_dev	= nsdev_misc_remove_dev,
 };
 
-static int nsdev_partition_of(struct device *dev, void *disk)
+static int nsdev_partition_of(struct device *dev, void *data)
 {
-	if (nsdev_is_partition(dev) && dev->parent->devt == *(dev_t *)disk)
-		nsdev_disk_partition_added(dev->parent->devt, dev->devt,
-					   dev_name(dev));
+	struct device *disk = data;
+
+	if (dev->devt && dev->class == disk->class)
+		nsdev_disk_partition_added(disk->devt, dev->devt, dev_name(dev),
+					   nsdev_device_id(dev));
 	return 0;
 }
 
 /**
- * nsdev_hotplug_partitions - the partitions a disk has already
- * @disk: a block device just assigned (so nsdev_hotplug_watch_block() was
- *        called)
+ * nsdev_hotplug_disk_get - the driver-model device of a block device
+ * @devt: its number; nsdev_hotplug_watch_block() was called for it
  *
- * Caller holds nsdev_registry_lock, which orders this against the block
- * class interface: a partition added meanwhile either is on the class's
- * list now, or its ->add_dev() comes after us and finds @disk assigned;
- * one removed meanwhile has its ->remove_dev() come after us. Walking the
- * class list takes only its spinlock and device references; nothing here
- * calls into a driver.
+ * Called without nsdev_registry_lock; put_device() the result, also
+ * without it.
+ *
+ * Return: the device, with a reference, or NULL.
  */
-void nsdev_hotplug_partitions(dev_t disk)
+struct device *nsdev_hotplug_disk_get(dev_t devt)
+{
+	/* Set, under nsdev_class_lock, by our caller's watch; never cleared. */
+	if (!data_race(nsdev_block_intf_registered))
+		return NULL;
+	return class_find_device_by_devt(nsdev_block_intf.class, devt);
+}
+
+/**
+ * nsdev_hotplug_partitions - the partitions a disk has already
+ * @disk: a block device just assigned (nsdev_hotplug_disk_get())
+ *
+ * Caller holds nsdev_registry_lock, which orders this walk against the
+ * block class interface: the driver core links a partition into its
+ * disk's children before its ->add_dev() and unlinks it before its
+ * ->remove_dev(), both of which take the registry lock. So a partition
+ * this walk sees is either still there or has its ->remove_dev() to come,
+ * and one it misses has its ->add_dev() to come, which finds the disk
+ * assigned. The walk holds a reference on each child in turn; @disk's
+ * reference (the caller's) keeps the disk itself from being released here.
+ */
+void nsdev_hotplug_partitions(struct device *disk)
 {
 	lockdep_assert_held(&nsdev_registry_lock);
 
-	/* Set, under nsdev_class_lock, by our caller's watch; never cleared. */
-	if (data_race(nsdev_block_intf_registered))
-		class_for_each_device(nsdev_block_intf.class, NULL, &disk,
-				      nsdev_partition_of);
+	device_for_each_child(disk, disk, nsdev_partition_of);
 }
 
 /**

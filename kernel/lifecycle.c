@@ -77,6 +77,7 @@
 
 static void nsdev_reap_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(nsdev_reap_work, nsdev_reap_work_fn);
+static unsigned long nsdev_sweep_next;	/* the reap work's own */
 
 /*
  * Mark the record of @u and of every namespace above it live. Whenever a
@@ -194,7 +195,11 @@ static void nsdev_reap_work_fn(struct work_struct *work)
 	for (pass = 0; pass < NSDEV_REAP_PASSES; pass++)
 		if (!nsdev_reap())
 			break;
-	nsdev_sweep_untracked();
+	/* Once a period: extra runs (nsdev_reap_now()) do not sweep. */
+	if (time_after_eq(jiffies, nsdev_sweep_next)) {
+		nsdev_sweep_untracked();
+		nsdev_sweep_next = jiffies + NSDEV_REAP_PERIOD;
+	}
 	schedule_delayed_work(&nsdev_reap_work, NSDEV_REAP_PERIOD);
 }
 

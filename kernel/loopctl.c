@@ -580,7 +580,8 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 		if (!loop->retire)
 			return;
 		/* The owner turned autoclear off again: the device stays bound. */
-		if (!loop->orphan && !nsdev_loop_autoclear(loop->index)) {
+		if (!loop->orphan && !loop->detached &&
+		    !nsdev_loop_autoclear(loop->index)) {
 			loop->retire = false;
 			return;
 		}
@@ -888,7 +889,9 @@ static bool nsdev_loop_owner_may(struct nsdev_loop *loop, struct file *file,
 
 	if (cmd != BLKRRPART && cmd != BLKPG && cmd != LOOP_SET_CAPACITY)
 		return false;
+	/* Still the view's now, not only when the file was opened. */
 	return loop->state == NSDEV_LOOP_LIVE && !loop->detached &&
+	       !loop->orphan && nsdev_node_visible(file_inode(file)) &&
 	       ns_capable(file_inode(file)->i_sb->s_user_ns, CAP_SYS_ADMIN);
 }
 
@@ -900,10 +903,13 @@ static bool nsdev_loop_owner_may(struct nsdev_loop *loop, struct file *file,
  * scanned (LOOP_CONFIGURE with LO_FLAGS_PARTSCAN), and the capacity comes
  * from its own backing file. Partitions become the owner's only through
  * nsdev_partition_added() (the gendisk the module holds, the per-user
- * charge); BLKPG works while the disk has fewer than
+ * charge). BLKPG works only while the disk has fewer than
  * NSDEV_USER_PARTS_PER_LOOP partitions (the loop's lock serialises the
- * count and the call), where the stock limit is 256. No path of these
- * ioctls uses the credentials for anything but the capability check.
+ * count and the call, and one call adds one at most), so BLKPG adds
+ * nothing beyond that; partition scans, the owner's or the host's, are
+ * bounded by the block layer's 256 per disk, as they always were. No path
+ * of these ioctls uses the credentials for anything but the capability
+ * check.
  */
 static long nsdev_loop_owner_ioctl(struct nsdev_loop *loop, struct file *file,
 				   unsigned int cmd, unsigned long arg,
@@ -914,8 +920,8 @@ static long nsdev_loop_owner_ioctl(struct nsdev_loop *loop, struct file *file,
 
 	/*
 	 * Not "an ADD at the limit": the op is in user memory, which may
-	 * change between a look here and the block layer's. One BLKPG adds
-	 * one partition at most, so at most NSDEV_USER_PARTS_PER_LOOP exist.
+	 * change between a look here and the block layer's. So at the limit
+	 * BLKPG deletes and resizes nothing either (BLKRRPART still works).
 	 */
 	if (cmd == BLKPG &&
 	    nsdev_loop_partitions(loop) >= NSDEV_USER_PARTS_PER_LOOP)
@@ -983,8 +989,14 @@ static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 			       nsdev_blk_fops->unlocked_ioctl(file, cmd, arg);
 		if (!ret)
 			nsdev_loop_note_autoclear(loop);
-		if (!ret && sole && loop->state == NSDEV_LOOP_LIVE)
+		/*
+		 * Released on the owner's last close, whatever autoclear
+		 * says by then (a failed sysfs read, a later change).
+		 */
+		if (!ret && sole && loop->state == NSDEV_LOOP_LIVE) {
 			loop->detached = true;
+			loop->retire = true;
+		}
 	}
 	mutex_unlock(&loop->lock);
 	nsdev_loop_put(loop);

@@ -69,7 +69,8 @@ int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode);
 int nsdev_sysfs_id(u32 type, dev_t devt, u64 *id);
 int nsdev_hotplug_watch_block(dev_t devt);
 bool nsdev_hotplug_tracks(u32 type, dev_t devt);
-void nsdev_hotplug_partitions(dev_t disk);
+struct device *nsdev_hotplug_disk_get(dev_t devt);
+void nsdev_hotplug_partitions(struct device *disk);
 ssize_t nsdev_sysfs_read(const char *path, char *buf, size_t len);
 bool nsdev_sysfs_exists(const char *path);
 

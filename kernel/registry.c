@@ -446,9 +446,15 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 
 	lockdep_assert_held(&nsdev_registry_lock);
 
-	/* A partition of an assigned disk goes with the disk. */
-	if (dev && (dev->flags & NSDEV_DEV_DISKPART))
-		return -EBUSY;
+	if (dev && (dev->flags & NSDEV_DEV_DISKPART)) {
+		/* A partition of an assigned disk goes with the disk. */
+		if (nsdev_device_decider(dev))
+			return -EBUSY;
+		/* Its disk is not assigned: it may be, on its own. */
+		nsdev_publish_owner(dev, NULL);
+		nsdev_device_free(dev);
+		dev = NULL;
+	}
 	if (dev && dev->grant) {
 		struct nsdev_ns *owner = dev->grant->owner;
 
@@ -569,6 +575,7 @@ void nsdev_sweep_untracked(void)
 	struct nsdev_device *dev;
 	unsigned int n = 0, i = 0;
 	u64 now;
+	int ret;
 
 	e = kmalloc_array(NSDEV_SWEEP_BATCH, sizeof(*e), GFP_KERNEL);
 	if (!e)
@@ -576,7 +583,9 @@ void nsdev_sweep_untracked(void)
 
 	mutex_lock(&nsdev_registry_lock);
 	list_for_each_entry(dev, &nsdev_device_list, node) {
-		if (!(dev->flags & NSDEV_DEV_UNTRACKED) || i++ < nsdev_sweep_pos)
+		/* Partitions of assigned disks: removals are reported. */
+		if ((dev->flags & (NSDEV_DEV_UNTRACKED | NSDEV_DEV_DISKPART)) !=
+		    NSDEV_DEV_UNTRACKED || i++ < nsdev_sweep_pos)
 			continue;
 		e[n++] = (struct nsdev_sweep_entry){ dev->type, dev->devt,
 						     dev->id };
@@ -587,7 +596,9 @@ void nsdev_sweep_untracked(void)
 	mutex_unlock(&nsdev_registry_lock);
 
 	for (i = 0; i < n; i++) {
-		if (!nsdev_sysfs_id(e[i].type, e[i].devt, &now) && now == e[i].id)
+		ret = nsdev_sysfs_id(e[i].type, e[i].devt, &now);
+		/* Only a device known to be gone ends: not a failed lookup. */
+		if ((!ret && now == e[i].id) || (ret && ret != -ENODEV))
 			continue;
 		/* Gone, or its number is another device's now. */
 		mutex_lock(&nsdev_registry_lock);
@@ -767,6 +778,7 @@ void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
 	struct nsdev_grant *g;
 
 	mutex_lock(&nsdev_registry_lock);
+	nsdev_diskpart_stale(part);
 	parent = nsdev_device_find(NSDEVTMPFS_BLK, disk);
 	if (!parent || !(parent->flags & NSDEV_DEV_LOOP) || !parent->grant ||
 	    !parent->grant->owner ||
@@ -838,51 +850,75 @@ const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev)
 }
 
 /**
+ * nsdev_diskpart_stale - a device is being added under @devt
+ * @devt: a block device number
+ *
+ * Caller holds nsdev_registry_lock. A partition of an assigned disk that
+ * still has an entry under this number is stale: it cannot be, as its
+ * removal is reported before the number is free, but the new device must
+ * never show as that partition.
+ */
+void nsdev_diskpart_stale(dev_t devt)
+{
+	struct nsdev_device *p;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	p = nsdev_device_find(NSDEVTMPFS_BLK, devt);
+	if (p && (p->flags & NSDEV_DEV_DISKPART)) {
+		nsdev_publish_owner(p, NULL);
+		nsdev_device_free(p);
+	}
+}
+
+/**
  * nsdev_disk_partition_added - a partition of a disk appeared
  * @disk: the whole disk's number
  * @part: the partition's
  * @name: its devnode name ("ram2p1")
+ * @id:   its sysfs id (nsdev_sysfs_id()), which every open checks
  *
  * Caller holds nsdev_registry_lock: the block class interface (for a
- * partition scan, a BLKPG or a hotplug event) or an ASSIGN of @disk, which
- * looks for the partitions it already has (nsdev_hotplug_partitions()).
- * If @disk is assigned, the partition is in its owner's view from now on
- * and follows it, whoever it is passed to, until the partition goes away.
- * A partition assigned on its own keeps its own assignments. Delegated
- * loops are not "assigned disks": their partitions are
- * nsdev_partition_added()'s.
+ * partition scan, a BLKPG or a hotplug event) or an ASSIGN of @disk by the
+ * initial root, which looks for the partitions it already has
+ * (nsdev_hotplug_partitions()). If @disk is assigned, the partition is in
+ * its owner's view from now on and follows it, whoever it is passed to,
+ * until the partition goes away. A partition assigned on its own keeps
+ * its own assignments. Delegated loops are not "assigned disks": their
+ * partitions are nsdev_partition_added()'s.
  *
  * Beyond NSDEVTMPFS_MAX_DEVICES entries (or out of memory) the partition
  * stays out of the view.
  */
-void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name)
+void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name,
+				u64 id)
 {
 	struct nsdev_device *d, *p;
 
 	lockdep_assert_held(&nsdev_registry_lock);
 
-	d = nsdev_device_find(NSDEVTMPFS_BLK, disk);
 	p = nsdev_device_find(NSDEVTMPFS_BLK, part);
 	if (p && !(p->flags & NSDEV_DEV_DISKPART))
 		return;
-	/*
-	 * The number is being given to a partition now, so an entry that
-	 * names another disk is stale; it cannot be, as removals are
-	 * tracked, but a partition must never show as another disk's.
-	 */
-	if (p && p->disk != disk) {
-		nsdev_publish_owner(p, NULL);
-		nsdev_device_free(p);
+	if (p && (p->disk != disk || p->id != id)) {
+		nsdev_diskpart_stale(part);
 		p = NULL;
 	}
+	d = nsdev_device_find(NSDEVTMPFS_BLK, disk);
 	if (!d || !d->grant || !nsdev_is_assigned_disk(d))
 		return;
 	if (!p) {
+		/*
+		 * Removals are tracked, and each open checks the instance
+		 * too (NSDEV_DEV_UNTRACKED's sysfs id): defence in depth for
+		 * a number that the whole system shares (259:N).
+		 */
 		p = nsdev_device_new(NSDEVTMPFS_BLK, part, name, d->mode,
-				     NSDEV_DEV_DISKPART);
+				     NSDEV_DEV_DISKPART | NSDEV_DEV_UNTRACKED);
 		if (IS_ERR(p))
 			return;
 		p->disk = disk;
+		p->id = id;
 	}
 	nsdev_publish_owner(p, d->owner);
 }

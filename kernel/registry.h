@@ -217,7 +217,9 @@ void nsdev_loop_unreserve(dev_t devt);
 void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
 			   dev_t part, const char *name);
 dev_t nsdev_partition_disk(dev_t part);
-void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name);
+void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name,
+				u64 id);
+void nsdev_diskpart_stale(dev_t devt);
 const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev);
 unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns);
 void nsdev_ns_reclaim(struct nsdev_ns *ns);
