@@ -120,8 +120,9 @@ static void restore(int ctl, int n)
 
 /*
  * Detach as the only user, then the idioms that follow it: CLR_FD retried
- * until ENXIO, the device reopened and bound again under its number, an
- * open and close without binding, GET_FREE, and LOOP_CTL_REMOVE.
+ * until ENXIO, the device reopened and bound again under its number,
+ * autoclear, an open and close without binding, GET_FREE, and
+ * LOOP_CTL_REMOVE.
  */
 static int seq_detach_and_reuse(const char *out)
 {
@@ -166,6 +167,20 @@ static int seq_detach_and_reuse(const char *out)
 		}
 	}
 	rec_step(&r, "rebind_ten_times", ok);
+
+	/* Autoclear: the last close clears it. */
+	fd = loop_open(n, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	rec_step(&r, "configure_autoclear", configure(fd, IMG, LO_FLAGS_AUTOCLEAR));
+	close(fd);
+	fd = loop_open(n, O_RDWR);
+	rec_step(&r, "reopen_after_autoclear", fd < 0 ? -errno : 0);
+	if (fd >= 0) {
+		rec_step(&r, "get_status_after_autoclear",
+			 res(ioctl(fd, LOOP_GET_STATUS64, &info)));
+		close(fd);
+	}
 
 	/* Opened and closed unbound: still there. */
 	fd = loop_open(n, O_RDWR);
