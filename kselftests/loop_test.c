@@ -255,9 +255,18 @@ static int ns_child_add(const char *arg)
 	return ret;
 }
 
+/* In a child served by the test: /dev becomes its own view, then "CMD N". */
+static int ns_loopctl_in_view(const char *arg)
+{
+	int ret = ns_sh("true");
+
+	return ret ? ret : ns_loopctl(arg);
+}
+
 TEST_F(loop, quota_counts_against_every_ancestor)
 {
 	struct nsdevtmpfs_limit l = { .max_loops = 2 };
+	struct nschild c;
 	int fd;
 
 	l.userns_fd = self->a.userns;
@@ -273,12 +282,18 @@ TEST_F(loop, quota_counts_against_every_ancestor)
 	/* A child namespace of A does not get a quota of its own on top. */
 	EXPECT_EQ(-EDQUOT, nschild_call(&self->a, ns_child_add, loopctl_arg(LOOP_CTL_ADD, 2003)));
 	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 2000)));
-	/* Freed: now the child may, and its loop counts against A. */
-	EXPECT_EQ(2003, nschild_call(&self->a, ns_child_add, loopctl_arg(LOOP_CTL_ADD, 2003)));
+	/*
+	 * Freed: now a child may, and its loop counts against A while the
+	 * child lives (a dead one's would be reclaimed at A's EDQUOT).
+	 */
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+	ASSERT_EQ(0, nschild_start_under(&c, self->a.userns, 0, 1000));
+	EXPECT_EQ(2003, nschild_call(&c, ns_loopctl_in_view, loopctl_arg(LOOP_CTL_ADD, 2003)));
 	EXPECT_EQ(-EDQUOT, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, 2004)));
 	/* A may remove what its descendant holds. */
 	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 2003)));
 	EXPECT_EQ(0, nschild_call(&self->a, ns_loopctl, loopctl_arg(LOOP_CTL_REMOVE, 2001)));
+	EXPECT_EQ(0, nschild_stop(&c));
 }
 
 TEST_F(loop, bad_loop_control_input)
