@@ -379,6 +379,13 @@ static void nsdev_device_free(struct nsdev_device *dev)
 	kfree_rcu(dev, rcu);
 }
 
+/* A partition of an assigned disk leaves its view and the registry. */
+static void nsdev_diskpart_forget(struct nsdev_device *p)
+{
+	nsdev_publish_owner(p, NULL);
+	nsdev_device_free(p);
+}
+
 /*
  * Forget a device with no assignment left, unless it is default content or
  * a partition of a disk (which goes when the partition does, see
@@ -451,8 +458,7 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 		if (nsdev_device_decider(dev))
 			return -EBUSY;
 		/* Its disk is not assigned: it may be, on its own. */
-		nsdev_publish_owner(dev, NULL);
-		nsdev_device_free(dev);
+		nsdev_diskpart_forget(dev);
 		dev = NULL;
 	}
 	if (dev && dev->grant) {
@@ -533,8 +539,7 @@ void nsdev_device_gone(u32 type, dev_t devt)
 	mutex_lock(&nsdev_registry_lock);
 	dev = nsdev_device_find(type, devt);
 	if (dev && (dev->flags & NSDEV_DEV_DISKPART)) {
-		nsdev_publish_owner(dev, NULL);
-		nsdev_device_free(dev);
+		nsdev_diskpart_forget(dev);
 		dev = NULL;
 	}
 	/* Delegated loop numbers outlive their devices (see loopctl.c). */
@@ -865,10 +870,8 @@ void nsdev_diskpart_stale(dev_t devt)
 	lockdep_assert_held(&nsdev_registry_lock);
 
 	p = nsdev_device_find(NSDEVTMPFS_BLK, devt);
-	if (p && (p->flags & NSDEV_DEV_DISKPART)) {
-		nsdev_publish_owner(p, NULL);
-		nsdev_device_free(p);
-	}
+	if (p && (p->flags & NSDEV_DEV_DISKPART))
+		nsdev_diskpart_forget(p);
 }
 
 /**

@@ -119,6 +119,36 @@ static void restore(int ctl, int n)
 }
 
 /*
+ * Every sequence starts the same: /dev is right, loop-control is open in
+ * *@ctl, GET_FREE gave the number (returned) and *@fd is its device, open
+ * for reading and writing. Return: the number, or a negative errno.
+ */
+static int seq_start(int *ctl, int *fd)
+{
+	int n, ret = enter_dev();
+
+	if (ret)
+		return ret;
+	*ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (*ctl < 0)
+		return -errno;
+	n = ioctl(*ctl, LOOP_CTL_GET_FREE);
+	if (n < 0)
+		return -errno;
+	*fd = loop_open(n, O_RDWR);
+	return *fd < 0 ? -errno : n;
+}
+
+/* ...and ends the same: LOOP_CTL_REMOVE recorded, the record saved. */
+static int seq_end(struct rec *r, int ctl, int n, const char *out)
+{
+	rec_step(r, "remove", res(ioctl(ctl, LOOP_CTL_REMOVE, n)));
+	restore(ctl, n);
+	close(ctl);
+	return rec_save(r, out);
+}
+
+/*
  * Detach as the only user, then the idioms that follow it: CLR_FD retried
  * until ENXIO, the device reopened and bound again under its number,
  * autoclear, an open and close without binding, GET_FREE, and
@@ -130,18 +160,9 @@ static int seq_detach_and_reuse(const char *out)
 	struct rec r = { 0 };
 	int ctl, fd, n, m, i, ok, ret;
 
-	ret = enter_dev();
-	if (ret)
-		return ret;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	n = seq_start(&ctl, &fd);
 	if (n < 0)
-		return -errno;
-	fd = loop_open(n, O_RDWR);
-	if (fd < 0)
-		return -errno;
+		return n;
 	rec_step(&r, "configure", configure(fd, IMG, 0));
 	rec_step(&r, "get_status", res(ioctl(fd, LOOP_GET_STATUS64, &info)));
 	rec_step(&r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
@@ -211,23 +232,14 @@ static int seq_detach_and_reuse(const char *out)
 static int seq_capacity_and_settings(const char *out)
 {
 	struct rec r = { 0 };
-	int ctl, fd, ro, n, img2, ret;
+	int ctl, fd, ro, n, img2;
 	unsigned long long size = 0;
 
-	ret = enter_dev();
-	if (ret)
-		return ret;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
-	if (n < 0)
-		return -errno;
 	if (truncate(IMG, 4 * MIB))
 		return -errno;
-	fd = loop_open(n, O_RDWR);
-	if (fd < 0)
-		return -errno;
+	n = seq_start(&ctl, &fd);
+	if (n < 0)
+		return n;
 	rec_step(&r, "configure", configure(fd, IMG, 0));
 	ro = loop_open(n, O_RDONLY);
 	rec_step(&r, "open_ro", ro < 0 ? -errno : 0);
@@ -252,10 +264,7 @@ static int seq_capacity_and_settings(const char *out)
 	rec_step(&r, "clr_fd_ro", res(ioctl(fd, LOOP_CLR_FD)));
 	close(fd);
 	close(img2);
-	rec_step(&r, "remove", res(ioctl(ctl, LOOP_CTL_REMOVE, n)));
-	restore(ctl, n);
-	close(ctl);
-	return rec_save(&r, out);
+	return seq_end(&r, ctl, n, out);
 }
 
 /*
@@ -266,20 +275,11 @@ static int seq_capacity_and_settings(const char *out)
 static int seq_partitions(const char *out)
 {
 	struct rec r = { 0 };
-	int ctl, fd, n, ret;
+	int ctl, fd, n;
 
-	ret = enter_dev();
-	if (ret)
-		return ret;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		return -errno;
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	n = seq_start(&ctl, &fd);
 	if (n < 0)
-		return -errno;
-	fd = loop_open(n, O_RDWR);
-	if (fd < 0)
-		return -errno;
+		return n;
 	rec_step(&r, "configure_partscan", configure(fd, IMG, LO_FLAGS_PARTSCAN));
 	rec_step(&r, "p1", node_exists(n, 1));
 	rec_step(&r, "p2", node_exists(n, 2));
@@ -295,10 +295,7 @@ static int seq_partitions(const char *out)
 	rec_step(&r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
 	close(fd);
 	rec_step(&r, "p1_after_detach", node_exists(n, 1));
-	rec_step(&r, "remove", res(ioctl(ctl, LOOP_CTL_REMOVE, n)));
-	restore(ctl, n);
-	close(ctl);
-	return rec_save(&r, out);
+	return seq_end(&r, ctl, n, out);
 }
 
 /*
