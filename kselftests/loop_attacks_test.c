@@ -21,6 +21,8 @@
 #include <linux/blktrace_api.h>
 #include <linux/hdreg.h>
 
+#include <linux/blkpg.h>
+
 #include "helpers.h"
 
 #include "kselftest_harness.h"
@@ -1267,6 +1269,65 @@ static int ns_fill(const char *arg)
 		if (count > 64)
 			return count * 1000;
 	}
+}
+
+/* --- 9. partitions an owner makes with BLKPG --------------------------- */
+
+#define BLKPG_CAP	32	/* NSDEV_USER_PARTS_PER_LOOP */
+
+/*
+ * On the loop ns_bind_new() kept last: BLKPG add partition 1, 2, ... (64
+ * KiB each) until one fails. Return: how many were added when the first
+ * failure was ENOSPC, or that failure's negative errno.
+ */
+static int ns_blkpg_flood(const char *arg)
+{
+	struct blkpg_partition p = { .length = 64 * 1024 };
+	struct blkpg_ioctl_arg a = { .op = BLKPG_ADD_PARTITION,
+				     .datalen = sizeof(p), .data = &p };
+	int fd, n;
+
+	if (!ns_nfds)
+		return -EBADF;
+	fd = ns_fd_list[ns_nfds - 1];
+	for (n = 0; n < 4 * BLKPG_CAP; n++) {
+		p.pno = n + 1;
+		p.start = (long long)(n + 1) * p.length;
+		if (ioctl(fd, BLKPG, &a))
+			return errno == ENOSPC ? n : -errno;
+	}
+	return n;
+}
+
+/*
+ * The module does BLKPG for an owner with the initial root's credentials:
+ * what it makes must stay bounded (32 partitions, where the block layer
+ * would allow 256), and the partitions are the owner's.
+ */
+TEST_F_TIMEOUT(atk, blkpg_partitions_are_bounded, 120)
+{
+	char arg[256], path[64];
+	struct nschild a;
+	int n, made;
+
+	ASSERT_EQ(0, uchild_start(&a));
+	snprintf(arg, sizeof(arg), "%s %u", IMG_NS, LO_FLAGS_PARTSCAN);
+	n = nschild_call(&a, ns_bind_new, arg);
+	ASSERT_GE(n, LOOP_BASE);
+	made = nschild_call(&a, ns_blkpg_flood, NULL);
+	EXPECT_EQ(BLKPG_CAP, made) {
+		TH_LOG("BLKPG on the namespace's loop%d made %d partitions", n, made);
+	}
+	snprintf(path, sizeof(path), "/sys/block/loop%d/loop%dp%d", n, n, BLKPG_CAP);
+	EXPECT_EQ(0, access(path, F_OK));
+	snprintf(path, sizeof(path), "/sys/block/loop%d/loop%dp%d", n, n, BLKPG_CAP + 1);
+	EXPECT_EQ(-1, access(path, F_OK));
+	snprintf(path, sizeof(path), "loop%dp1 ", n);
+	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", path)) {
+		TH_LOG("the partitions BLKPG made are not the namespace's");
+	}
+	nschild_call(&a, ns_close_all, NULL);
+	uchild_kill(&a);
 }
 
 TEST_F_TIMEOUT(atk, quota_per_user_across_siblings, 120)
