@@ -552,6 +552,24 @@ static int uinput_make(char *event, size_t len, dev_t *devt)
 }
 
 /*
+ * Keep an O_PATH fd of VIEW/ARG in the child (one at a time): reopening it
+ * through /proc/self/fd reaches the inode whether or not its name is still
+ * in the view. Return: the fd number, or the negative errno.
+ */
+static int held_path = -1;
+
+static int ns_hold_path(const char *arg)
+{
+	char path[NSCALL_ARG_MAX + 32];
+
+	if (held_path >= 0)
+		close(held_path);
+	snprintf(path, sizeof(path), VIEW "/%s", arg);
+	held_path = open(path, O_PATH | O_CLOEXEC);
+	return held_path >= 0 ? held_path : -errno;
+}
+
+/*
  * A character device outside the misc class whose name follows its minor:
  * when it goes and another device gets its number (and so its name), the
  * node assigned for the first must not open the second, and the
@@ -560,10 +578,10 @@ static int uinput_make(char *event, size_t len, dev_t *devt)
 TEST(recycled_character_number_opens_nothing)
 {
 	struct nsdevtmpfs_query q;
-	char first[32], second[32];
+	char first[32], second[32], reopen[32];
+	int u1, u2, tries, held, ret;
 	dev_t devt, again;
 	struct nschild a;
-	int u1, u2, tries;
 
 	ensure_view_dir();
 	/* The child first: it must not inherit the uinput fds. */
@@ -575,6 +593,11 @@ TEST(recycled_character_number_opens_nothing)
 	}
 	ASSERT_EQ(0, nsdev_assign_at(CONTROL, NSDEVTMPFS_CHR, devt, a.userns, 0));
 	EXPECT_EQ(0, nschild_call(&a, ns_open, first));
+	held = nschild_call(&a, ns_hold_path, first);
+	ASSERT_GE(held, 0) {
+		TH_LOG("O_PATH open of A's %s: %s", first, strerror(-held));
+	}
+	snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", held);
 
 	/*
 	 * The device goes; a new one (the host's keyboard, say) gets its
@@ -594,8 +617,21 @@ TEST(recycled_character_number_opens_nothing)
 		       minor(again), major(devt), minor(devt));
 	}
 	ASSERT_STREQ(first, second);
-	EXPECT_EQ(-ENXIO, nschild_call(&a, ns_open, first)) {
-		TH_LOG("A's node of the first device opened the second");
+	/*
+	 * The node A had of the first device opens nothing: refused at open
+	 * (the sysfs id is another's) or, once the reaper's sweep has seen
+	 * the first device go, no longer in the view. The inode held open
+	 * by path is refused either way.
+	 */
+	ret = nschild_call(&a, ns_open, reopen);
+	EXPECT_EQ(-ENXIO, ret) {
+		TH_LOG("reopening A's node of the first device: %s",
+		       ret ? strerror(-ret) : "opened the second device");
+	}
+	ret = nschild_call(&a, ns_open, first);
+	EXPECT_TRUE(ret == -ENXIO || ret == -ENOENT) {
+		TH_LOG("opening A's %s by name: %s", first,
+		       ret ? strerror(-ret) : "opened the second device");
 	}
 	/* The assignment ended with the device, within the reaper's second. */
 	for (tries = 0; tries < 30; tries++) {
