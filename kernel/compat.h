@@ -126,6 +126,13 @@ static inline struct dentry *nsdev_lookup_locked(struct dentry *parent,
 #endif
 }
 
+/* 6.5 replaced generic_file_splice_read() by filemap_splice_read(). */
+#ifdef NSDEV_HAVE_FILEMAP_SPLICE_READ
+#define nsdev_filemap_splice_read	filemap_splice_read
+#else
+#define nsdev_filemap_splice_read	generic_file_splice_read
+#endif
+
 /* 6.4 dropped the interface argument and constified the class. */
 #ifdef NSDEV_HAVE_CONST_CLASS_INTF
 #define NSDEV_CLASS_INTF_ARGS	struct device *dev

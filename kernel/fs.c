@@ -7,11 +7,12 @@
  * namespace: every mount made from one user namespace shares one tree, and
  * the tree is discarded when the last mount of it goes away.
  *
- * The tree lives in the dcache, like ramfs: directories, symlinks and
- * device nodes, each pinned by its dentry. The view's root may reshape it
- * (mkdir, symlink, unlink, rename, chmod, chown) but never create a device
- * node; nodes are made here, from the registry, when the view is filled
- * and whenever the registry changes what the namespace may see.
+ * The tree lives in the dcache, like ramfs: directories, symlinks, regular
+ * files (file.c) and device nodes, each pinned by its dentry. The view's
+ * root may reshape it (mkdir, symlink, create, unlink, rename, chmod,
+ * chown) but never create a device node; nodes are made here, from the
+ * registry, when the view is filled and whenever the registry changes what
+ * the namespace may see.
  *
  * Locking: nsdev_ns::sb (which view is mounted) and a view's queue of
  * changes are protected by nsdev_registry_lock; the tree by the VFS's
@@ -117,6 +118,9 @@ static struct inode *nsdev_new_inode(struct super_block *sb, umode_t mode,
 	case S_IFLNK:
 		inode->i_op = &simple_symlink_inode_operations;
 		break;
+	case S_IFREG:
+		nsdev_file_init(inode);
+		break;
 	case S_IFCHR:
 	case S_IFBLK:
 		init_special_inode(inode, mode, rdev);
@@ -137,37 +141,57 @@ static void nsdev_link_new(struct inode *dir, struct dentry *dentry,
 }
 
 /*
- * Limits. What a view's users make (directories, symlinks) is counted
- * against the view's limits, nr_inodes and size (bytes of symlink
- * targets), set by the first mount's options; what the module makes
- * (device nodes, the default content) is bounded by the registry. All of
- * it is charged to the memory cgroup of whoever caused it (inodes and
- * dentries by their caches, symlink targets and queued updates here).
- * A user-made inode carries a mark in i_private and gives its charge back
- * when it is destroyed, before the superblock (and its record) goes.
+ * Limits. What a view's users make (directories, symlinks, regular files)
+ * is counted against the view's limits, nr_inodes and size (bytes of
+ * symlink targets and of regular files' pages), set by the first mount's
+ * options; what the module makes (device nodes, the default content) is
+ * bounded by the registry. All of it is charged to the memory cgroup of
+ * whoever caused it (inodes and dentries by their caches, file data by
+ * the page cache, symlink targets and queued updates here). A user-made
+ * inode carries a mark in i_private and gives its charge back when it is
+ * destroyed, before the superblock (and its record) goes.
  */
-static int nsdev_view_charge(struct super_block *sb, size_t bytes)
+
+/**
+ * nsdev_view_charge_bytes - count @bytes against the view's size limit
+ * @sb:    the view
+ * @bytes: what a symlink target or a file's pages take
+ *
+ * Return: 0, or -ENOSPC (and nothing counted) when they do not fit.
+ */
+int nsdev_view_charge_bytes(struct super_block *sb, unsigned long bytes)
 {
 	struct nsdev_ns *ns = nsdev_sb_ns(sb);
 
-	if (atomic_inc_return(&ns->view_inodes) > ns->view_max_inodes)
-		goto full;
 	if (atomic_long_add_return(bytes, &ns->view_bytes) > ns->view_max_bytes) {
 		atomic_long_sub(bytes, &ns->view_bytes);
-		goto full;
+		return -ENOSPC;
 	}
 	return 0;
-full:
-	atomic_dec(&ns->view_inodes);
-	return -ENOSPC;
+}
+
+/* Give back what nsdev_view_charge_bytes() counted. */
+void nsdev_view_uncharge_bytes(struct super_block *sb, unsigned long bytes)
+{
+	atomic_long_sub(bytes, &nsdev_sb_ns(sb)->view_bytes);
+}
+
+static int nsdev_view_charge(struct super_block *sb, size_t bytes)
+{
+	struct nsdev_ns *ns = nsdev_sb_ns(sb);
+	int ret = -ENOSPC;
+
+	if (atomic_inc_return(&ns->view_inodes) <= ns->view_max_inodes)
+		ret = nsdev_view_charge_bytes(sb, bytes);
+	if (ret)
+		atomic_dec(&ns->view_inodes);
+	return ret;
 }
 
 static void nsdev_view_uncharge(struct super_block *sb, size_t bytes)
 {
-	struct nsdev_ns *ns = nsdev_sb_ns(sb);
-
-	atomic_dec(&ns->view_inodes);
-	atomic_long_sub(bytes, &ns->view_bytes);
+	atomic_dec(&nsdev_sb_ns(sb)->view_inodes);
+	nsdev_view_uncharge_bytes(sb, bytes);
 }
 
 #define NSDEV_USER_MADE		((void *)1UL)
@@ -189,6 +213,26 @@ static nsdev_mkdir_ret_t nsdev_mkdir(nsdev_idmap_t *idmap, struct inode *dir,
 	inode->i_private = NSDEV_USER_MADE;
 	nsdev_link_new(dir, dentry, inode);
 	return NSDEV_MKDIR_RETURN(0);
+}
+
+/* A regular file (file.c): empty, so only the inode counts at first. */
+static int nsdev_create(nsdev_idmap_t *idmap, struct inode *dir,
+			struct dentry *dentry, umode_t mode, bool excl)
+{
+	struct inode *inode;
+	int ret;
+
+	ret = nsdev_view_charge(dir->i_sb, 0);
+	if (ret)
+		return ret;
+	inode = nsdev_new_inode(dir->i_sb, S_IFREG | (mode & 07777), 0, false);
+	if (!inode) {
+		nsdev_view_uncharge(dir->i_sb, 0);
+		return -ENOMEM;
+	}
+	inode->i_private = NSDEV_USER_MADE;
+	nsdev_link_new(dir, dentry, inode);
+	return 0;
 }
 
 /* Create a symlink inode to @target; NULL when memory is short. */
@@ -232,12 +276,14 @@ static int nsdev_symlink(nsdev_idmap_t *idmap, struct inode *dir,
 }
 
 /*
- * Directories: like ramfs, minus ->mknod and ->create. Without ->mknod the
- * VFS refuses mknod(2) of any kind with EPERM, which keeps device nodes the
- * module's own business (see nsdev_fill_super()).
+ * Directories: like ramfs, minus ->mknod and ->tmpfile. Without ->mknod
+ * the VFS refuses mknod(2) of a device or a FIFO with EPERM, which keeps
+ * device nodes the module's own business (see nsdev_fill_super());
+ * mknod(2) of a regular file goes to ->create, as open(O_CREAT) does.
  */
 static const struct inode_operations nsdev_dir_iops = {
 	.lookup		= simple_lookup,
+	.create		= nsdev_create,
 	.link		= simple_link,
 	.unlink		= simple_unlink,
 	.symlink	= nsdev_symlink,
@@ -741,9 +787,15 @@ static int nsdev_populate(struct super_block *sb)
 
 static void nsdev_destroy_inode(struct inode *inode)
 {
-	if (inode->i_private == NSDEV_USER_MADE)
-		nsdev_view_uncharge(inode->i_sb,
-				    S_ISLNK(inode->i_mode) ? inode->i_size : 0);
+	size_t bytes = 0;
+
+	if (inode->i_private != NSDEV_USER_MADE)
+		return;
+	if (S_ISLNK(inode->i_mode))
+		bytes = inode->i_size;
+	else if (S_ISREG(inode->i_mode))
+		bytes = nsdev_file_charged(inode);
+	nsdev_view_uncharge(inode->i_sb, bytes);
 }
 
 static void nsdev_free_inode(struct inode *inode)
@@ -782,13 +834,16 @@ static int nsdev_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = NSDEVTMPFS_SUPER_MAGIC;
 	sb->s_op = &nsdev_super_ops;
 	sb->s_time_gran = 1;
+	/* No file can be longer than all of the view's bytes (file.c). */
+	sb->s_maxbytes = opts->max_bytes;
 
 	/*
 	 * A view of a non-initial user namespace must open device nodes, so
 	 * SB_I_NODEV (set by sget_fc() for such namespaces) is cleared, as
 	 * devpts and binderfs do. This is safe because
 	 *  - nobody can create a device node here: the directories have no
-	 *    ->mknod, links and renames cannot cross superblocks, and the
+	 *    ->mknod (->create makes regular files only: vfs_create() passes
+	 *    it S_IFREG), links and renames cannot cross superblocks, and the
 	 *    module makes nodes only for devices the registry shows this
 	 *    view's namespace;
 	 *  - every open of a node asks the registry again

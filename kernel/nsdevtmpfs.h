@@ -4,6 +4,7 @@
  *
  * registry.c  the ownership registry (its own header: registry.h)
  * fs.c        the nsdevtmpfs filesystem: one view per user namespace
+ * file.c      regular files in a view
  * control.c   /dev/nsdevtmpfs-control, the administrative ioctls
  * loopctl.c   /dev/nsdevtmpfs-loop-control, loop delegation
  * blkfilter.c the block ioctls a view passes on
@@ -46,6 +47,12 @@ void nsdev_sync_begin(struct nsdev_sync *sync);
 void nsdev_sync_end(void);
 void nsdev_sync_wait(struct nsdev_sync *sync);
 bool nsdev_node_visible(struct inode *inode);
+int nsdev_view_charge_bytes(struct super_block *sb, unsigned long bytes);
+void nsdev_view_uncharge_bytes(struct super_block *sb, unsigned long bytes);
+
+/* file.c */
+void nsdev_file_init(struct inode *inode);
+unsigned long nsdev_file_charged(const struct inode *inode);
 
 /* control.c */
 int __init nsdev_control_init(void);

@@ -4,8 +4,8 @@
  *
  * A view takes tmpfs's option names (stock container configurations mount
  * /dev with mode=755,size=65536k) and bounds what its users make: at most
- * nr_inodes inodes and size bytes of symlink targets. Unknown options and
- * values out of range fail, as they do on tmpfs.
+ * nr_inodes inodes, and size bytes of symlink targets and regular files'
+ * pages. Unknown options and values out of range fail, as they do on tmpfs.
  */
 #include "helpers.h"
 
@@ -68,6 +68,45 @@ static int ns_symlink_of(const char *arg)
 	target[n] = '\0';
 	snprintf(path, sizeof(path), VIEW "/link%d", n);
 	return symlink(target, path) ? -errno : 0;
+}
+
+/*
+ * A file operation in VIEW, "OP NAME N [OFF]": "write" N bytes at OFF,
+ * "trunc" to N, "size" (the answer is st_size), "unlink".
+ * Return: 0 (or the size), or the negative errno.
+ */
+static int ns_file(const char *arg)
+{
+	char op[16], name[32], path[64], buf[4096];
+	long n = 0, off = 0, done = 0;
+	struct stat st;
+	ssize_t w;
+	int fd, ret = 0;
+
+	if (sscanf(arg, "%15s %31s %ld %ld", op, name, &n, &off) < 2)
+		return -EINVAL;
+	snprintf(path, sizeof(path), VIEW "/%s", name);
+	if (!strcmp(op, "unlink"))
+		return unlink(path) ? -errno : 0;
+	if (!strcmp(op, "size"))
+		return stat(path, &st) ? -errno : (int)st.st_size;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (!strcmp(op, "trunc")) {
+		ret = ftruncate(fd, n) ? -errno : 0;
+	} else {
+		memset(buf, 'x', sizeof(buf));
+		while (!ret && done < n) {
+			w = pwrite(fd, buf, n - done < (long)sizeof(buf) ?
+				   n - done : (long)sizeof(buf), off + done);
+			if (w < 0)
+				ret = -errno;
+			done += w > 0 ? w : 0;
+		}
+	}
+	close(fd);
+	return ret;
 }
 
 TEST(stock_container_options_are_accepted)
@@ -135,6 +174,42 @@ TEST(what_users_make_is_bounded)
 	/* The module's own nodes do not count: the devices are all there. */
 	EXPECT_EQ(1, nschild_call(&a, ns_exists, "null"));
 	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop-control"));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
+/*
+ * Regular files (bind-mount targets, a boot id) count their pages against
+ * size: a view's users cannot fill the host's memory through them.
+ */
+TEST(file_data_is_bounded)
+{
+	struct nschild a;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_with, "size=16k"));
+	EXPECT_EQ(0, nschild_call(&a, ns_file, "write f 16384 0"));
+	EXPECT_EQ(16384, nschild_call(&a, ns_file, "size f"));
+	/* No file is longer than the view's bytes... */
+	EXPECT_EQ(-EFBIG, nschild_call(&a, ns_file, "write f 1 16384"));
+	EXPECT_EQ(-EFBIG, nschild_call(&a, ns_file, "trunc g 16385"));
+	/* ...and all of them together take no more. */
+	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "write g 1 0")) {
+		TH_LOG("a second file's page passed size=16k");
+	}
+	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "trunc g 4096"));
+	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_symlink_of, "10"));
+	EXPECT_EQ(0, nschild_call(&a, ns_file, "size g"));
+	/* Whole pages: a shorter first file gives back what it no longer uses. */
+	EXPECT_EQ(0, nschild_call(&a, ns_file, "trunc f 8193"));
+	EXPECT_EQ(0, nschild_call(&a, ns_file, "write g 4096 0"));
+	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "write g 1 4096"));
+	/* A file that goes gives back all of it. */
+	EXPECT_EQ(0, nschild_call(&a, ns_file, "unlink f"));
+	EXPECT_EQ(0, nschild_call(&a, ns_file, "write g 8192 4096"));
+	EXPECT_EQ(12288, nschild_call(&a, ns_file, "size g"));
+	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "write h 4097 0"));
+	EXPECT_EQ(0, nschild_call(&a, ns_file, "write h 4096 0"));
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 

@@ -12,6 +12,8 @@
  * Isolation attacks are in attacks_test.c.
  */
 #include <dirent.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 
 #include "helpers.h"
 
@@ -21,6 +23,14 @@
 static int err_of(long ret)
 {
 	return ret == -1 ? errno : 0;
+}
+
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return mask;
 }
 
 #define LISTING_MAX	128
@@ -262,10 +272,76 @@ TEST_F(view, root_may_reshape_but_not_mknod)
 	/* The initial root has CAP_MKNOD: the view itself has no ->mknod. */
 	EXPECT_EQ(EPERM, err_of(mknod(a, S_IFCHR | 0666, makedev(1, 3))));
 	EXPECT_EQ(EPERM, err_of(mknod(a, S_IFIFO | 0666, 0)));
-	EXPECT_EQ(EACCES, err_of(open(a, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)));
 	EXPECT_EQ(EOPNOTSUPP, err_of(open(self->dir, O_TMPFILE | O_RDWR | O_CLOEXEC,
 					  0600)));
 	EXPECT_EQ(ENOENT, err_of(lstat(a, &st)));
+}
+
+/*
+ * Regular files as on tmpfs: what container runtimes make in /dev (crun's
+ * console bind-mount target, LXC's boot id) and use as they would there.
+ */
+TEST_F(view, regular_files_like_tmpfs)
+{
+	char a[128], b[128], buf[64];
+	struct stat st;
+	off_t off = 0;
+	void *map;
+	int fd, null;
+
+	snprintf(a, sizeof(a), "%s/.boot-id", self->dir);
+	fd = open(a, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0640);
+	ASSERT_GE(fd, 0) {
+		TH_LOG("O_CREAT in a view: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(0640 & ~current_umask(), st.st_mode & 07777);
+	EXPECT_EQ(0, (int)st.st_uid);
+	ASSERT_EQ(37, pwrite(fd, "0f4f6a1c-63bb-4c54-9c1a-7a5e2cf1e5b1\n", 37, 0));
+	EXPECT_EQ(37, pread(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "0f4f6a1c-63bb-4c54-9c1a-7a5e2cf1e5b1", 32));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(37, st.st_size);
+	/* splice (sendfile, cp's copy_file_range fallback) reads it too. */
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(null, 0);
+	EXPECT_EQ(37, sendfile(null, fd, &off, 100));
+	close(null);
+	/* No mmap: every page a file has is within its charged size. */
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_EQ(MAP_FAILED, map);
+	EXPECT_EQ(ENODEV, errno);
+	if (map != MAP_FAILED)
+		munmap(map, 4096);
+	EXPECT_EQ(0, ftruncate(fd, 5));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(5, st.st_size);
+	close(fd);
+	/* Linked, renamed and removed like any other file. */
+	snprintf(b, sizeof(b), "%s/shm/id", self->dir);
+	EXPECT_EQ(0, link(a, b));
+	EXPECT_EQ(0, unlink(a));
+	EXPECT_EQ(0, rename(b, a));
+	EXPECT_EQ(0, unlink(a));
+	EXPECT_EQ(ENOENT, err_of(lstat(a, &st)));
+
+	/* A bind-mount target: crun's /dev/console, podman's --device. */
+	snprintf(a, sizeof(a), "%s/console", self->dir);
+	EXPECT_EQ(0, mknod(a, S_IFREG | 0600, 0));
+	snprintf(b, sizeof(b), "%s/null", self->dir);
+	ASSERT_EQ(0, mount(b, a, NULL, MS_BIND, NULL)) {
+		TH_LOG("bind mount on a view's regular file: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, stat(a, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(makedev(1, 3), st.st_rdev);
+	fd = open(a, O_WRONLY | O_CLOEXEC);
+	EXPECT_GE(fd, 0);
+	EXPECT_EQ(5, write(fd, "hello", 5));
+	close(fd);
+	EXPECT_EQ(0, umount(a));
+	EXPECT_EQ(0, unlink(a));
 }
 
 TEST_F(view, fresh_after_last_umount)

@@ -8,9 +8,11 @@
  * Mount options of a view (the first mount in a namespace sets them; later
  * mounts share the view): mode=, uid=, gid= of its root directory, nr_inodes=
  * (inodes its users may make, default 4096, at most 2^20) and size= (bytes
- * of their symlink targets, default 1 MiB, at most 256 MiB). Unknown
- * options and values out of range fail with EINVAL; a full view answers
- * ENOSPC.
+ * of their symlink targets and regular files' pages, default 1 MiB, at
+ * most 256 MiB; no file is longer: EFBIG). Unknown options and values out
+ * of range fail with EINVAL; a full view answers ENOSPC. A view's users
+ * may make directories, symlinks and regular files (not mappable), never
+ * device nodes, FIFOs or sockets (EPERM).
  *
  * Every ioctl takes a fixed-size structure. Unknown flags and nonzero
  * reserved fields are rejected with EINVAL; a failed call changes nothing.
