@@ -1252,6 +1252,26 @@ static long nsdev_loopctl_remove(unsigned int index)
 	return ret;
 }
 
+/*
+ * Who may use loop-control: root of the caller's own user namespace, by
+ * uid or by capability. The stock loop-control checks nothing but its
+ * node's mode (0660 root:disk), so host root uses it without
+ * CAP_SYS_ADMIN; container runtimes run root without it by default, and
+ * losetup there must work as on the host. A uid 0 without capabilities is
+ * no stronger a principal here: what it allocates is its namespace's,
+ * counted against the quota of the namespace and every ancestor, and no
+ * other namespace's device is reachable through it. Non-root users of the
+ * namespace are refused, as the stock mode refuses users outside "disk".
+ * The fsuid is what the stock node's mode is checked against.
+ */
+static bool nsdev_loopctl_caller_is_root(void)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	return uid_eq(current_fsuid(), make_kuid(ns, 0)) ||
+	       ns_capable(ns, CAP_SYS_ADMIN);
+}
+
 static long nsdev_loopctl_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
@@ -1265,8 +1285,7 @@ static long nsdev_loopctl_ioctl(struct file *file, unsigned int cmd,
 	default:
 		return -ENOTTY;
 	}
-	/* Root of the caller's own namespace, as loop-control's 0660 root:disk. */
-	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+	if (!nsdev_loopctl_caller_is_root())
 		return -EPERM;
 	ret = nsdev_real_open();
 	if (ret)

@@ -10,6 +10,8 @@
  * namespace's device to the host while both race.
  */
 #include <dirent.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 
 #include "helpers.h"
 
@@ -239,6 +241,54 @@ TEST_F(loop, non_root_in_the_namespace_cannot_allocate)
 {
 	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "true"));
 	EXPECT_EQ(0, nschild_call(&self->a, ns_nonroot_get_free, NULL));
+}
+
+/*
+ * In A: run the shell script @arg as root of A with no capability at all,
+ * not even after exec (SECBIT_NOROOT), as container runtimes run root by
+ * default (crun's and podman's default set has no CAP_SYS_ADMIN).
+ * Return: its exit status, or 250 + the step that failed before it ran.
+ */
+static int ns_sh_without_caps(const char *arg)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	int status, ret = ns_sh("true");
+	pid_t pid;
+
+	if (ret)
+		return ret;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED))
+			_exit(251);
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(252);
+		dup2(2, 1);
+		execl("/bin/sh", "sh", "-c", arg, (char *)NULL);
+		_exit(253);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * The stock loop-control asks for no capability: its mode (0660 root:disk)
+ * is the check. Root of the namespace uses a view's as root uses the
+ * host's, with or without CAP_SYS_ADMIN; losetup -fP and -d work.
+ */
+TEST_F(loop, root_without_capabilities_uses_loop_control)
+{
+	EXPECT_EQ(0, nschild_call(&self->a, ns_sh_without_caps,
+				  "grep -q '^CapEff:.0*$' /proc/self/status || exit 9; "
+				  "d=$(losetup -fP --show " IMG_PART ") || exit 10; "
+				  "test -b ${d}p2 || exit 11; "
+				  "losetup -d $d || exit 12")) {
+		TH_LOG("9: capabilities left, 10: losetup -fP, 11: no p2, 12: losetup -d");
+	}
 }
 
 /* In A: run loop-control calls in a new child namespace of A. */

@@ -60,7 +60,9 @@
  * Loop delegation: /dev/nsdevtmpfs-loop-control (shown as loop-control in
  * every view) takes the loop driver's LOOP_CTL_GET_FREE, LOOP_CTL_ADD and
  * LOOP_CTL_REMOVE (<linux/loop.h>) for the caller's user namespace; the
- * caller needs CAP_SYS_ADMIN in it. Numbers handed out start at the module
+ * caller must be its root: fsuid 0 there (as the stock node's mode 0660
+ * root:disk asks of host root, no capability needed) or CAP_SYS_ADMIN in
+ * it; others get EPERM. Numbers handed out start at the module
  * parameter loop_index_base (1024). A number is the namespace's from
  * GET_FREE/ADD until it removes it (LOOP_CTL_REMOVE) or dies; detached or
  * closed unused, its device stays in the view, unbound, and binds again
