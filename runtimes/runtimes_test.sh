@@ -1,0 +1,198 @@
+#!/bin/sh
+# runtimes_test - Debian's own container runtimes with a view as /dev (TAP)
+#
+# Issue 13, SPEC §8: crun, runc and bubblewrap, as Debian 12 ships them,
+# run a container whose /dev is an nsdevtmpfs view, with the stock
+# configuration changed only as README.md's "Using it with container
+# runtimes" says. In each container the same workload runs: /dev/null and
+# /dev/urandom work, losetup -fP on a partitioned image shows p1 and p2,
+# mkfs.ext4 and e2fsck work on p1, losetup -d. After the container is gone
+# its namespace leaves the registry and its loops are removed.
+#
+# The container's root file system is a bind mount of the VM's own root,
+# which has every tool the workload needs. Runs as root in the test VM;
+# rootless runs switch to uid 1000 (user) with setpriv.
+set -u
+
+top=/tmp/nsdev-rt
+img=$top/img/disk.img
+user_env="HOME=/home/user XDG_RUNTIME_DIR=$top/run-user"
+n=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	echo "not ok $n $1"
+	failed=1
+}
+
+# as_user CMD...: run CMD as uid 1000, without supplementary groups.
+as_user() {
+	setpriv --reuid 1000 --regid 1000 --clear-groups env $user_env "$@"
+}
+
+# The workload, written where every container sees it.
+setup() {
+	mkdir -p "$top/img" "$top/run-user" "$top/run-root" /home/user
+	truncate -s 64M "$img"
+	printf 'label: dos\n,16M,L\n,16M,L\n' | sfdisk -q "$img"
+	cat >"$top/work.sh" <<-'EOF'
+	#!/bin/sh
+	# The same in every container: prints WORKLOAD-OK when all worked.
+	set -e
+	exec 2>&1
+	echo x >/dev/null
+	test "$(head -c 16 /dev/urandom | wc -c)" -eq 16
+	d=$(losetup -fP --show "$1")
+	test -b "${d}p1"
+	test -b "${d}p2"
+	mkfs.ext4 -F -q "${d}p1"
+	e2fsck -fn "${d}p1" >/dev/null
+	losetup -d "$d"
+	echo WORKLOAD-OK
+	EOF
+	chmod 755 "$top/work.sh"
+	# The user's files are its own, as an image it built would be.
+	chown -R 1000:1000 "$top/img" "$top/run-user" /home/user
+}
+
+# The registry holds no namespace but the initial one, and no loop of the
+# module's range is left, within the reaper's grace (5 s) and a margin.
+nothing_left() {
+	local i
+	for i in $(seq 1 30); do
+		if [ "$(grep -c . /proc/nsdevtmpfs/namespaces)" -le 1 ] &&
+			! ls /sys/block | grep -Eq '^loop(1[0-9]{3}|[2-9][0-9]{3})'; then
+			return 0
+		fi
+		sleep 0.5
+	done
+	echo "# left behind:"
+	sed 's/^/#   /' /proc/nsdevtmpfs/namespaces
+	ls /sys/block | grep loop | sed 's/^/#   /'
+	return 1
+}
+
+# report NAME LOG: ok if LOG says WORKLOAD-OK and nothing is left.
+report() {
+	if grep -q WORKLOAD-OK "$2"; then
+		ok "$1: the workload ran in the container"
+	else
+		sed 's/^/# /' "$2"
+		not_ok "$1: the workload ran in the container"
+	fi
+	if nothing_left; then
+		ok "$1: nothing left after the container"
+	else
+		not_ok "$1: nothing left after the container"
+	fi
+}
+
+# --- crun ------------------------------------------------------------------
+
+# make_bundle DIR SPEC-OPTS...: a bundle from `crun spec`, changed as the
+# README says: /dev's type becomes nsdevtmpfs; nothing else of the /dev
+# mount changes. The test's own changes (args, terminal) come after.
+make_bundle() {
+	local dir=$1
+	shift
+	mkdir -p "$dir/rootfs"
+	mount --rbind / "$dir/rootfs"
+	(cd "$dir" && "$@")
+	(
+		cd "$dir" || exit
+		# README: crun
+		sed -i '/"destination": "\/dev",/{n;s/"type": "tmpfs"/"type": "nsdevtmpfs"/}' config.json
+		# end README
+	)
+	sed -i -e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
+		-e 's/"terminal": true/"terminal": false/' "$dir/config.json"
+}
+
+crun_rootless() {
+	local b=$top/crun-rootless log=$top/crun-rootless.log
+	mkdir -p "$b" && chown 1000:1000 "$b"
+	make_bundle "$b" as_user crun spec --rootless
+	as_user crun --root "$top/run-user" run -b "$b" rt-rootless >"$log" 2>&1
+	report "crun rootless" "$log"
+}
+
+# A terminal container: crun binds the pty onto /dev/console, a regular
+# file it makes in the view.
+crun_terminal() {
+	local b=$top/crun-rootless log=$top/crun-terminal.log
+	sed -i -e 's/"terminal": false/"terminal": true/' \
+		-e 's|"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|"sh", "-c", "test -c /dev/console \&\& tty \&\& /tmp/nsdev-rt/work.sh /tmp/nsdev-rt/img/disk.img"|' \
+		"$b/config.json"
+	as_user timeout 60 script -qec "crun --root $top/run-user run -b $b rt-terminal" /dev/null \
+		</dev/null >"$log" 2>&1
+	if grep -q '/dev/pts/[0-9]' "$log"; then
+		ok "crun terminal: /dev/console and a pty"
+	else
+		sed 's/^/# /' "$log"
+		not_ok "crun terminal: /dev/console and a pty"
+	fi
+	report "crun terminal" "$log"
+}
+
+# The device-cgroup rules a container's config needs for the delegation
+# devices (README): loop-control's misc minor is dynamic, loop devices
+# are block major 7, their partitions may be blkext's (259).
+oci_device_rules() {
+	local dev
+	# README: device rules
+	dev=$(cat /sys/class/misc/nsdevtmpfs-loop-control/dev)
+	printf '{"allow": true, "type": "c", "major": %s, "minor": %s, "access": "rwm"},\n' \
+		"${dev%:*}" "${dev#*:}"
+	printf '{"allow": true, "type": "b", "major": 7, "access": "rwm"},\n'
+	printf '{"allow": true, "type": "b", "major": 259, "access": "rwm"}\n'
+	# end README
+}
+
+# crun run by root, the container in a user namespace (ids 100000-165535)
+# and a device cgroup: the stock spec, /dev's type changed, the user
+# namespace added and the delegation devices allowed.
+crun_root_userns() {
+	local b=$top/crun-root log=$top/crun-root.log rules
+	mkdir -p "$b"
+	make_bundle "$b" crun spec
+	rules=$(oci_device_rules | tr -d '\n')
+	sed -i -e 's|^\(\t*\)"namespaces": \[|\1"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"namespaces": [{"type": "user"},|' \
+		-e "/\"allow\": false,/{n;n;s|}|}, $rules|}" "$b/config.json"
+	chown 100000:100000 "$img"
+	crun --root "$top/run-root" run -b "$b" rt-root >"$log" 2>&1
+	chown 1000:1000 "$img"
+	report "crun as root, user namespace, device cgroup" "$log"
+}
+
+# bubblewrap, unprivileged: the sandbox mounts its view itself (bwrap has
+# no option for it), then runs the command.
+bwrap_rootless() {
+	local log=$top/bwrap.log
+	cat >"$top/bwrap-view" <<-'EOF'
+	#!/bin/sh
+	# README: bubblewrap
+	# bwrap-view CMD [ARG]...: run CMD as root of a new user namespace
+	# whose /dev is its view
+	exec bwrap --unshare-user --uid 0 --gid 0 --unshare-pid \
+		--cap-add CAP_SYS_ADMIN --bind / / --proc /proc \
+		sh -c 'mount -t nsdevtmpfs none /dev && exec "$@"' sh "$@"
+	# end README
+	EOF
+	chmod 755 "$top/bwrap-view"
+	as_user "$top/bwrap-view" "$top/work.sh" "$img" >"$log" 2>&1
+	report "bubblewrap rootless" "$log"
+}
+
+setup
+echo "1..9"
+crun_rootless
+crun_terminal
+crun_root_userns
+bwrap_rootless
+exit $failed
