@@ -140,34 +140,53 @@ crun_terminal() {
 	report "crun terminal" "$log"
 }
 
-# The device-cgroup rules a container's config needs for the delegation
-# devices (README): loop-control's misc minor is dynamic, loop devices
-# are block major 7, their partitions may be blkext's (259).
-oci_device_rules() {
-	local dev
-	# README: device rules
-	dev=$(cat /sys/class/misc/nsdevtmpfs-loop-control/dev)
-	printf '{"allow": true, "type": "c", "major": %s, "minor": %s, "access": "rwm"},\n' \
-		"${dev%:*}" "${dev#*:}"
-	printf '{"allow": true, "type": "b", "major": 7, "access": "rwm"},\n'
-	printf '{"allow": true, "type": "b", "major": 259, "access": "rwm"}\n'
-	# end README
-}
-
 # crun run by root, the container in a user namespace (ids 100000-165535)
-# and a device cgroup: the stock spec, /dev's type changed, the user
-# namespace added and the delegation devices allowed.
+# and a device cgroup, which must let the delegation devices through:
+# the stock spec with a user namespace, run through nsdev-oci-hook (the
+# filter podman's hook runs) instead of the README's sed line.
 crun_root_userns() {
-	local b=$top/crun-root log=$top/crun-root.log rules
-	mkdir -p "$b"
-	make_bundle "$b" crun spec
-	rules=$(oci_device_rules | tr -d '\n')
+	local b=$top/crun-root log=$top/crun-root.log
+	mkdir -p "$b/rootfs"
+	mount --rbind / "$b/rootfs"
+	(cd "$b" && crun spec)
 	sed -i -e 's|^\(\t*\)"namespaces": \[|\1"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"namespaces": [{"type": "user"},|' \
-		-e "/\"allow\": false,/{n;n;s|}|}, $rules|}" "$b/config.json"
+		-e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
+		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+	(
+		cd "$b" || exit
+		# README: filter
+		/usr/libexec/nsdevtmpfs/nsdev-oci-hook <config.json >config.json.new &&
+			mv config.json.new config.json
+		# end README
+	)
 	chown 100000:100000 "$img"
 	crun --root "$top/run-root" run -b "$b" rt-root >"$log" 2>&1
 	chown 1000:1000 "$img"
 	report "crun as root, user namespace, device cgroup" "$log"
+}
+
+# podman's path: the hooks.d file's program, given the configuration on
+# stdin as podman's precreate stage does, and crun running the result.
+# (podman itself is not in Debian 12's VM image: it needs conmon, netavark
+# and a storage driver.)
+podman_hook() {
+	local b=$top/hook log=$top/hook.log hook
+	hook=$(sed -n 's/^ *"path": "\(.*\)"$/\1/p' /usr/share/containers/oci/hooks.d/nsdevtmpfs.json)
+	mkdir -p "$b/rootfs" && chown 1000:1000 "$b"
+	mount --rbind / "$b/rootfs"
+	(cd "$b" && as_user crun spec --rootless)
+	sed -i -e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
+		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+	if ! as_user "$hook" <"$b/config.json" >"$b/config.new" ||
+		! mv "$b/config.new" "$b/config.json"; then
+		not_ok "podman hook: $hook filters the configuration"
+	elif as_user "$hook" <"$b/config.json" | cmp -s - "$b/config.json"; then
+		ok "podman hook: $hook filters the configuration (twice is once)"
+	else
+		not_ok "podman hook: $hook filters the configuration (twice is once)"
+	fi
+	as_user crun --root "$top/run-user" run -b "$b" rt-hook >"$log" 2>&1
+	report "podman hook" "$log"
 }
 
 # bubblewrap, unprivileged: the sandbox mounts its view itself (bwrap has
@@ -190,9 +209,10 @@ bwrap_rootless() {
 }
 
 setup
-echo "1..9"
+echo "1..12"
 crun_rootless
 crun_terminal
 crun_root_userns
+podman_hook
 bwrap_rootless
 exit $failed

@@ -1,0 +1,41 @@
+// Turning an OCI runtime configuration's /dev into an nsdevtmpfs view: the
+// logic of nsdev-oci-hook(8), a pure function so that it can be tested
+// without a runtime.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace nsdev::oci {
+
+/** The OCI configuration as JSON, keys kept in their order. */
+using Config = nlohmann::ordered_json;
+
+/**
+ * DelegationDevices - the device numbers a container's device cgroup must
+ * allow for loop delegation: the view's loop-control (a misc device, minor
+ * assigned at load time), loop devices (block major 7) and their
+ * partitions (blkext, block major 259).
+ */
+struct DelegationDevices {
+    unsigned loop_control_major = 10;
+    unsigned loop_control_minor = 0;
+};
+
+/**
+ * use_view - @config with its /dev mount made an nsdevtmpfs view.
+ * @config:  an OCI runtime configuration (config.json).
+ * @devices: what to allow in the device cgroup.
+ *
+ * The mount whose destination is /dev gets type "nsdevtmpfs" and source
+ * "none"; its options stay (a view takes tmpfs's mode, uid, gid, size and
+ * nr_inodes). Without such a mount one is added, after /proc's if there
+ * is one: nosuid, noexec, mode=755. linux.resources.devices gets, at its
+ * end (later rules win), allow rules for @devices, unless they end it
+ * already: applying it twice changes nothing.
+ *
+ * Throws std::invalid_argument when @config is not an object, or when
+ * mounts or linux.resources.devices is there but not an array.
+ */
+Config use_view(Config config, const DelegationDevices& devices);
+
+}  // namespace nsdev::oci

@@ -1,0 +1,111 @@
+// Host tests of nsdev-oci-hook's filter: a stock OCI spec's /dev becomes a
+// view and its device cgroup lets the delegation devices through.
+#include "oci_view.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace nsdev::oci {
+namespace {
+
+const DelegationDevices kDevices{10, 261};
+
+// What `crun spec` writes, trimmed to what the filter looks at.
+Config stock()
+{
+    return Config::parse(R"({
+        "ociVersion": "1.0.0",
+        "mounts": [
+            {"destination": "/proc", "type": "proc", "source": "proc"},
+            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
+             "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
+            {"destination": "/dev/pts", "type": "devpts", "source": "devpts"},
+            {"destination": "/dev/shm", "type": "tmpfs", "source": "shm"}
+        ],
+        "linux": {"resources": {"devices": [{"allow": false, "access": "rwm"}]}}
+    })");
+}
+
+TEST(OciView, DevBecomesAViewWithItsOptions)
+{
+    const Config out = use_view(stock(), kDevices);
+    const Config& dev = out["mounts"][1];
+    EXPECT_EQ(dev["destination"], "/dev");
+    EXPECT_EQ(dev["type"], "nsdevtmpfs");
+    EXPECT_EQ(dev["source"], "none");
+    EXPECT_EQ(dev["options"], stock()["mounts"][1]["options"]);
+    // Only /dev: /dev/shm stays a tmpfs, /dev/pts a devpts.
+    EXPECT_EQ(out["mounts"][2]["type"], "devpts");
+    EXPECT_EQ(out["mounts"][3]["type"], "tmpfs");
+    EXPECT_EQ(out["mounts"].size(), 4u);
+}
+
+TEST(OciView, DelegationDevicesAreAllowedAfterTheDenyAll)
+{
+    const Config rules = use_view(stock(), kDevices)["linux"]["resources"]["devices"];
+    ASSERT_EQ(rules.size(), 4u);
+    EXPECT_EQ(rules[0]["allow"], false);
+    EXPECT_EQ(rules[1], Config::parse(R"({"allow": true, "type": "c", "major": 10,
+                                          "minor": 261, "access": "rwm"})"));
+    EXPECT_EQ(rules[2], Config::parse(R"({"allow": true, "type": "b", "major": 7,
+                                          "access": "rwm"})"));
+    EXPECT_EQ(rules[3], Config::parse(R"({"allow": true, "type": "b", "major": 259,
+                                          "access": "rwm"})"));
+}
+
+TEST(OciView, TwiceIsOnce)
+{
+    const Config once = use_view(stock(), kDevices);
+    EXPECT_EQ(use_view(once, kDevices), once);
+}
+
+TEST(OciView, RulesMovedBehindALaterDenyAreAddedAgain)
+{
+    Config c = use_view(stock(), kDevices);
+    c["linux"]["resources"]["devices"].push_back(Config::parse(R"({"allow": false, "access": "rwm"})"));
+    const Config rules = use_view(c, kDevices)["linux"]["resources"]["devices"];
+    ASSERT_EQ(rules.size(), 8u);
+    EXPECT_EQ(rules[7]["major"], 259);
+}
+
+TEST(OciView, MissingDevMountIsAddedAfterProc)
+{
+    Config c = stock();
+    c["mounts"].erase(1);
+    const Config out = use_view(c, kDevices);
+    ASSERT_EQ(out["mounts"].size(), 4u);
+    EXPECT_EQ(out["mounts"][0]["destination"], "/proc");
+    EXPECT_EQ(out["mounts"][1]["destination"], "/dev");
+    EXPECT_EQ(out["mounts"][1]["type"], "nsdevtmpfs");
+}
+
+TEST(OciView, DestinationIsComparedAsAPath)
+{
+    Config c = stock();
+    c["mounts"][1]["destination"] = "//dev/";
+    const Config out = use_view(c, kDevices);
+    EXPECT_EQ(out["mounts"][1]["type"], "nsdevtmpfs");
+    EXPECT_EQ(out["mounts"].size(), 4u);
+}
+
+TEST(OciView, NoLinuxSectionGetsOne)
+{
+    Config c = stock();
+    c.erase("linux");
+    EXPECT_EQ(use_view(c, kDevices)["linux"]["resources"]["devices"].size(), 3u);
+}
+
+TEST(OciView, WrongShapesAreRefused)
+{
+    EXPECT_THROW(use_view(Config::array(), kDevices), std::invalid_argument);
+    Config c = stock();
+    c["mounts"] = "none";
+    EXPECT_THROW(use_view(c, kDevices), std::invalid_argument);
+    c = stock();
+    c["linux"]["resources"]["devices"] = Config::object();
+    EXPECT_THROW(use_view(c, kDevices), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace nsdev::oci
