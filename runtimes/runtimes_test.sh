@@ -189,6 +189,27 @@ podman_hook() {
 	report "podman hook" "$log"
 }
 
+# runc sets /dev up itself and opens each node it makes with O_CREAT,
+# which a view's /dev/tty refuses outside a session: its /dev stays the
+# stock tmpfs, and a createContainer hook mounts the view over it, moving
+# what runc mounted there (devpts, shm, mqueue, device binds) onto it.
+runc_rootless() {
+	local b=$top/runc log=$top/runc.log
+	mkdir -p "$b/rootfs" && chown 1000:1000 "$b"
+	mount --rbind / "$b/rootfs"
+	(cd "$b" && as_user runc spec --rootless)
+	(
+		cd "$b" || exit
+		# README: runc
+		sed -i 's|^\t"root": {|\t"hooks": {"createContainer": [{"path": "/usr/libexec/nsdevtmpfs/nsdev-oci-hook", "args": ["nsdev-oci-hook", "create-container"]}]},\n&|' config.json
+		# end README
+	)
+	sed -i -e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
+		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+	as_user runc --root "$top/run-user" run -b "$b" rt-runc >"$log" 2>&1
+	report "runc rootless" "$log"
+}
+
 # bubblewrap, unprivileged: the sandbox mounts its view itself (bwrap has
 # no option for it), then runs the command.
 bwrap_rootless() {
@@ -209,10 +230,11 @@ bwrap_rootless() {
 }
 
 setup
-echo "1..12"
+echo "1..14"
 crun_rootless
 crun_terminal
 crun_root_userns
 podman_hook
+runc_rootless
 bwrap_rootless
 exit $failed

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "nsdev/error.h"
+#include "mount_view.h"
 #include "oci_view.h"
 
 namespace {
@@ -22,10 +23,14 @@ constexpr const char* kLoopControlDev = "/sys/class/misc/nsdevtmpfs-loop-control
 void usage(std::ostream& out)
 {
     out << "Usage: nsdev-oci-hook < config.json > config.json.new\n"
+           "       nsdev-oci-hook create-container < state.json\n"
            "\n"
            "Make the container's /dev an nsdevtmpfs view: the /dev mount's type\n"
            "becomes nsdevtmpfs, and the device cgroup allows loop-control and\n"
            "loop devices. As a podman precreate hook (hooks.d), or as a filter.\n"
+           "\n"
+           "create-container: as an OCI createContainer hook (runc), mount the\n"
+           "view over the /dev the runtime made, keeping what it mounted there.\n"
            "\n"
            "Options:\n"
            "  -h, --help   print this help and exit\n";
@@ -45,6 +50,22 @@ nsdev::oci::DelegationDevices delegation_devices()
     return d;
 }
 
+// The createContainer stage: state on stdin, config.json in its bundle.
+int mount_view_hook()
+{
+    const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
+    const auto state = nsdev::oci::Config::parse(text);
+    const std::string bundle = state.value("bundle", "");
+    std::ifstream in(bundle + "/config.json");
+    if (bundle.empty() || !in)
+        throw nsdev::SysError(bundle.empty() ? EINVAL : errno,
+                              "open the bundle's config.json (bundle '" + bundle + "')");
+    const auto config = nsdev::oci::Config::parse(in);
+    nsdev::oci::mount_view_over(nsdev::oci::container_root(state, config),
+                                nsdev::oci::view_options(config));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -59,12 +80,15 @@ int main(int argc, char** argv)
         usage(std::cerr);
         return 2;
     }
-    if (optind != argc) {
-        std::cerr << "nsdev-oci-hook: unexpected operand '" << argv[optind] << "'\n";
+    const bool create_container = optind < argc && std::string(argv[optind]) == "create-container";
+    if (argc - optind > (create_container ? 1 : 0)) {
+        std::cerr << "nsdev-oci-hook: unexpected operand '" << argv[argc - 1] << "'\n";
         usage(std::cerr);
         return 2;
     }
     try {
+        if (create_container)
+            return mount_view_hook();
         const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
         auto config = nsdev::oci::Config::parse(text);
         std::cout << nsdev::oci::use_view(std::move(config), delegation_devices()).dump(1, '\t')
@@ -73,7 +97,7 @@ int main(int argc, char** argv)
         if (!std::cout)
             throw nsdev::SysError(errno ? errno : EIO, "write the configuration");
     } catch (const nsdev::oci::Config::parse_error& e) {
-        std::cerr << "nsdev-oci-hook: the configuration on stdin is not JSON: " << e.what() << '\n';
+        std::cerr << "nsdev-oci-hook: the input is not JSON: " << e.what() << '\n';
         return 1;
     } catch (const std::exception& e) {
         std::cerr << "nsdev-oci-hook: " << e.what() << '\n';

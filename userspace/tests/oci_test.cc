@@ -1,5 +1,6 @@
 // Host tests of nsdev-oci-hook's filter: a stock OCI spec's /dev becomes a
 // view and its device cgroup lets the delegation devices through.
+#include "mount_view.h"
 #include "oci_view.h"
 
 #include <gtest/gtest.h>
@@ -105,6 +106,45 @@ TEST(OciView, WrongShapesAreRefused)
     c = stock();
     c["linux"]["resources"]["devices"] = Config::object();
     EXPECT_THROW(use_view(c, kDevices), std::invalid_argument);
+}
+
+
+TEST(OciMountView, RootIsTheBundlesUnlessAbsolute)
+{
+    const Config state = Config::parse(R"({"bundle": "/b", "pid": 7})");
+    EXPECT_EQ(container_root(state, Config::parse(R"({"root": {"path": "rootfs"}})")), "/b/rootfs");
+    EXPECT_EQ(container_root(state, Config::parse(R"({"root": {"path": "/r"}})")), "/r");
+    EXPECT_THROW(container_root(Config::object(), Config::parse(R"({"root": {"path": "r"}})")),
+                 std::invalid_argument);
+    EXPECT_THROW(container_root(state, Config::object()), std::invalid_argument);
+}
+
+TEST(OciMountView, SubmountsAreThoseOnTheTopmostDev)
+{
+    const char* mountinfo =
+        "24 1 0:2 / / rw - rootfs rootfs rw\n"
+        "68 24 0:6 / /r/dev rw - devtmpfs devtmpfs rw\n"
+        "69 68 0:25 / /r/dev/pts rw - devpts devpts rw\n"
+        "74 68 0:32 / /r/dev rw,nosuid - tmpfs tmpfs rw\n"
+        "75 74 0:33 / /r/dev/pts rw - devpts devpts rw\n"
+        "76 74 0:34 / /r/dev/shm rw - tmpfs shm rw\n"
+        "81 74 0:6 /null /r/dev/null rw - devtmpfs devtmpfs rw\n"
+        "82 74 0:6 /x /r/dev/a\\040b/c rw - devtmpfs devtmpfs rw\n"
+        "90 75 0:40 / /r/dev/pts/x rw - tmpfs tmpfs rw\n"
+        "91 24 0:41 / /r/devices rw - tmpfs tmpfs rw\n";
+    const std::vector<std::string> want{"pts", "shm", "null", "a b/c"};
+    EXPECT_EQ(dev_submounts(mountinfo, "/r/dev"), want);
+    EXPECT_TRUE(dev_submounts(mountinfo, "/elsewhere/dev").empty());
+}
+
+TEST(OciMountView, ViewOptionsAreTheTmpfsOnesItTakes)
+{
+    EXPECT_EQ(view_options(stock()), "mode=755,size=65536k");
+    Config c = stock();
+    c["mounts"][1]["options"] = {"nosuid", "uid=5", "gid=6", "nr_inodes=9", "inode64"};
+    EXPECT_EQ(view_options(c), "uid=5,gid=6,nr_inodes=9");
+    c["mounts"].erase(1);
+    EXPECT_EQ(view_options(c), "");
 }
 
 }  // namespace
