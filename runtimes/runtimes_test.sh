@@ -1,7 +1,7 @@
 #!/bin/sh
 # runtimes_test - Debian's own container runtimes with a view as /dev (TAP)
 #
-# Issue 13, SPEC §8: crun, runc and bubblewrap, as Debian 12 ships them,
+# Issue 13, SPEC §8: crun, runc, LXC and bubblewrap, as Debian 12 ships them,
 # run a container whose /dev is an nsdevtmpfs view, with the stock
 # configuration changed only as README.md's "Using it with container
 # runtimes" says. In each container the same workload runs: /dev/null and
@@ -210,6 +210,45 @@ runc_rootless() {
 	report "runc rootless" "$log"
 }
 
+# LXC run by root, the container in a user namespace (ids 100000-165535,
+# root's in /etc/subuid), with LXC's ptys, ttys and console (tty.max and
+# pty.max as its templates set them): its config includes the project's
+# snippet. Container output goes to LXC's console, so the workload
+# writes a log.
+lxc_root_userns() {
+	local d=$top/lxc log=$top/out/lxc.log
+	mkdir -p "$d/rt" "$top/out"
+	chown 100000:100000 "$top/out" "$img"
+	printf '#!/bin/sh\n%s\nexec %s %s >>%s 2>&1\n' \
+		"test -c /dev/console && test -c /dev/ptmx && test -c /dev/tty1 && echo LXC-TTYS-OK >$log" \
+		"$top/work.sh" "$img" "$log" >"$top/lxc-work"
+	chmod 755 "$top/lxc-work"
+	cat >"$d/rt/config" <<-EOF
+	lxc.uts.name = rt
+	lxc.rootfs.path = dir:/
+	lxc.idmap = u 0 100000 65536
+	lxc.idmap = g 0 100000 65536
+	lxc.net.0.type = empty
+	lxc.mount.auto = proc:mixed sys:ro
+	lxc.apparmor.profile = unconfined
+	lxc.tty.max = 1
+	lxc.pty.max = 16
+	lxc.init.cmd = $top/lxc-work
+	# README: lxc
+	lxc.include = /usr/share/nsdevtmpfs/lxc/nsdevtmpfs.conf
+	# end README
+	EOF
+	lxc-start -P "$d" -n rt -F -o "$top/lxc-start.log" -l WARN </dev/null >/dev/null 2>&1 ||
+		sed 's/^/# lxc-start: /' "$top/lxc-start.log"
+	chown 1000:1000 "$img"
+	if grep -q LXC-TTYS-OK "$log"; then
+		ok "LXC as root, user namespace: console, ptmx and ttys in the view"
+	else
+		not_ok "LXC as root, user namespace: console, ptmx and ttys in the view"
+	fi
+	report "LXC as root, user namespace" "$log"
+}
+
 # bubblewrap, unprivileged: the sandbox mounts its view itself (bwrap has
 # no option for it), then runs the command.
 bwrap_rootless() {
@@ -230,11 +269,12 @@ bwrap_rootless() {
 }
 
 setup
-echo "1..14"
+echo "1..17"
 crun_rootless
 crun_terminal
 crun_root_userns
 podman_hook
 runc_rootless
+lxc_root_userns
 bwrap_rootless
 exit $failed
