@@ -210,6 +210,31 @@ runc_rootless() {
 	report "runc rootless" "$log"
 }
 
+# runc run by root, the container in a user namespace with a device
+# cgroup: the hook as above, and the device rules from nsdev-oci-hook
+# --devices-only.
+runc_root_userns() {
+	local b=$top/runc-root log=$top/runc-root.log
+	mkdir -p "$b/rootfs"
+	mount --rbind / "$b/rootfs"
+	(cd "$b" && runc spec)
+	sed -i -e 's|^\(\t*\)"namespaces": \[|\1"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"namespaces": [{"type": "user"},|' \
+		-e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
+		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+	(
+		cd "$b" || exit
+		sed -i 's|^\t"root": {|\t"hooks": {"createContainer": [{"path": "/usr/libexec/nsdevtmpfs/nsdev-oci-hook", "args": ["nsdev-oci-hook", "create-container"]}]},\n&|' config.json
+		# README: runc devices
+		/usr/libexec/nsdevtmpfs/nsdev-oci-hook --devices-only <config.json >config.json.new &&
+			mv config.json.new config.json
+		# end README
+	)
+	chown 100000:100000 "$img"
+	runc --root "$top/run-root" run -b "$b" rt-runc-root >"$log" 2>&1
+	chown 1000:1000 "$img"
+	report "runc as root, user namespace, device cgroup" "$log"
+}
+
 # LXC run by root, the container in a user namespace (ids 100000-165535,
 # root's in /etc/subuid), with LXC's ptys, ttys and console (tty.max and
 # pty.max as its templates set them): its config includes the project's
@@ -269,12 +294,13 @@ bwrap_rootless() {
 }
 
 setup
-echo "1..17"
+echo "1..19"
 crun_rootless
 crun_terminal
 crun_root_userns
 podman_hook
 runc_rootless
+runc_root_userns
 lxc_root_userns
 bwrap_rootless
 exit $failed

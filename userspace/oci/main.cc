@@ -33,7 +33,9 @@ void usage(std::ostream& out)
            "view over the /dev the runtime made, keeping what it mounted there.\n"
            "\n"
            "Options:\n"
-           "  -h, --help   print this help and exit\n";
+           "  -d, --devices-only  only allow the delegation devices (for runc,\n"
+           "                      whose /dev the create-container stage replaces)\n"
+           "  -h, --help          print this help and exit\n";
 }
 
 // The loop-control misc device's number, from sysfs: "10:261".
@@ -70,12 +72,19 @@ int mount_view_hook()
 
 int main(int argc, char** argv)
 {
-    static const option longopts[] = {{"help", no_argument, nullptr, 'h'}, {}};
+    static const option longopts[] = {{"help", no_argument, nullptr, 'h'},
+                                      {"devices-only", no_argument, nullptr, 'd'},
+                                      {}};
+    bool devices_only = false;
     int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "hd", longopts, nullptr)) != -1) {
         if (c == 'h') {
             usage(std::cout);
             return 0;
+        }
+        if (c == 'd') {
+            devices_only = true;
+            continue;
         }
         usage(std::cerr);
         return 2;
@@ -91,8 +100,10 @@ int main(int argc, char** argv)
             return mount_view_hook();
         const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
         auto config = nsdev::oci::Config::parse(text);
-        std::cout << nsdev::oci::use_view(std::move(config), delegation_devices()).dump(1, '\t')
-                  << '\n';
+        const auto out = devices_only
+                             ? nsdev::oci::allow_devices(std::move(config), delegation_devices())
+                             : nsdev::oci::use_view(std::move(config), delegation_devices());
+        std::cout << out.dump(1, '\t') << '\n';
         std::cout.flush();
         if (!std::cout)
             throw nsdev::SysError(errno ? errno : EIO, "write the configuration");

@@ -79,6 +79,13 @@ Config use_view(Config config, const DelegationDevices& devices)
         mounts.insert(at == mounts.end() ? mounts.begin() : at + 1, dev);
     }
 
+    return allow_devices(std::move(config), devices);
+}
+
+Config allow_devices(Config config, const DelegationDevices& devices)
+{
+    if (!config.is_object())
+        throw std::invalid_argument("the configuration is not a JSON object");
     Config& linux = object_member(config, "linux", "linux");
     Config& resources = object_member(linux, "resources", "linux.resources");
     Config& rules = array_member(resources, "devices", "linux.resources.devices");

@@ -38,4 +38,13 @@ struct DelegationDevices {
  */
 Config use_view(Config config, const DelegationDevices& devices);
 
+/**
+ * allow_devices - @config with only use_view()'s device rules added, for
+ * runtimes that keep their own /dev and get the view from
+ * nsdev-oci-hook's createContainer stage (runc).
+ *
+ * Throws std::invalid_argument as use_view() does.
+ */
+Config allow_devices(Config config, const DelegationDevices& devices);
+
 }  // namespace nsdev::oci

@@ -109,6 +109,13 @@ TEST(OciView, WrongShapesAreRefused)
 }
 
 
+TEST(OciView, DevicesOnlyLeavesTheMounts)
+{
+    const Config out = allow_devices(stock(), kDevices);
+    EXPECT_EQ(out["mounts"], stock()["mounts"]);
+    EXPECT_EQ(out["linux"], use_view(stock(), kDevices)["linux"]);
+}
+
 TEST(OciMountView, RootIsTheBundlesUnlessAbsolute)
 {
     const Config state = Config::parse(R"({"bundle": "/b", "pid": 7})");
