@@ -126,11 +126,14 @@ static inline struct dentry *nsdev_lookup_locked(struct dentry *parent,
 #endif
 }
 
-/* 6.5 replaced generic_file_splice_read() by filemap_splice_read(). */
-#ifdef NSDEV_HAVE_FILEMAP_SPLICE_READ
-#define nsdev_filemap_splice_read	filemap_splice_read
+/*
+ * Splice through ->read_iter: 6.5 added copy_splice_read(); before it,
+ * generic_file_splice_read() did the same.
+ */
+#ifdef NSDEV_HAVE_COPY_SPLICE_READ
+#define nsdev_copy_splice_read	copy_splice_read
 #else
-#define nsdev_filemap_splice_read	generic_file_splice_read
+#define nsdev_copy_splice_read	generic_file_splice_read
 #endif
 
 /* 6.4 dropped the interface argument and constified the class. */

@@ -12,14 +12,22 @@
  * shrinks or goes. The pages themselves are charged to the writer's
  * memory cgroup by the page cache.
  *
- * What a view's regular files do not have: mmap (a /dev file needs none,
- * and it keeps every page of the file within its size), fallocate, and
- * O_TMPFILE. The view is noexec (SB_I_NOEXEC), so they never run.
+ * Every page of a file lies within its charged size: only writes add
+ * pages (a short write drops what it added past the end), reads never do
+ * (holes read as zeroes, as shmem reads them, so a read racing a truncate
+ * cannot leave a page behind the new end), and there is no mmap (a /dev
+ * file needs none), fallocate or O_TMPFILE. The pages are not movable
+ * (ram_aops cannot migrate them), so they are not allocated where only
+ * movable pages may go. The view is noexec (SB_I_NOEXEC): they never run.
+ * No file is longer than the view's byte limit (EFBIG); the superblock's
+ * s_maxbytes is not that limit, since it also bounds the view's block
+ * nodes (fallocate and sendfile on a loop device).
  *
  * Locking: a file's size, and with it its charge, changes only under its
  * inode lock (write, truncate); the charge is round_up(i_size, PAGE_SIZE)
  * whenever the lock is not held, and that is what the inode gives back
- * when it is destroyed.
+ * when it is destroyed. Reads take no lock, as on shmem: a writer blocked
+ * on its own buffer stalls no reader.
  */
 #include <linux/fs.h>
 #include <linux/pagemap.h>
@@ -70,19 +78,32 @@ static void nsdev_file_resize_settle(struct inode *inode, loff_t size)
 static ssize_t nsdev_file_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
-	loff_t size;
+	loff_t max = nsdev_view_max_bytes(inode->i_sb), size;
 	ssize_t ret;
 
 	inode_lock(inode);
 	ret = generic_write_checks(iocb, from);
 	if (ret <= 0)
 		goto out;
-	/* Both are at most s_maxbytes (a view's byte limit): no overflow. */
-	size = max_t(loff_t, i_size_read(inode), iocb->ki_pos + ret);
+	/* No file is longer than the view's bytes: as s_maxbytes would. */
+	if (iocb->ki_pos >= max) {
+		ret = -EFBIG;
+		goto out;
+	}
+	iov_iter_truncate(from, max - iocb->ki_pos);
+	/* Both at most the view's byte limit (256 MiB): no overflow. */
+	size = max_t(loff_t, i_size_read(inode),
+		     iocb->ki_pos + iov_iter_count(from));
 	ret = nsdev_file_resize_charge(inode, size);
 	if (ret)
 		goto out;
 	ret = __generic_file_write_iter(iocb, from);
+	/*
+	 * A short write (a fault in the caller's buffer) may have added a
+	 * page past the new end: drop it before the charge for it goes.
+	 */
+	if (i_size_read(inode) < size)
+		truncate_pagecache(inode, i_size_read(inode));
 	nsdev_file_resize_settle(inode, size);
 out:
 	inode_unlock(inode);
@@ -101,7 +122,9 @@ static int nsdev_file_setattr(nsdev_idmap_t *idmap, struct dentry *dentry,
 
 	if (!(attr->ia_valid & ATTR_SIZE) || attr->ia_size == old)
 		return simple_setattr(idmap, dentry, attr);
-	/* s_maxbytes bounds ia_size: inode_newsize_ok(), before the charge. */
+	/* No file is longer than the view's bytes (and RLIMIT_FSIZE). */
+	if (attr->ia_size > nsdev_view_max_bytes(inode->i_sb))
+		return -EFBIG;
 	ret = inode_newsize_ok(inode, attr->ia_size);
 	if (ret)
 		return ret;
@@ -118,10 +141,67 @@ static const struct inode_operations nsdev_file_iops = {
 	.setattr	= nsdev_file_setattr,
 };
 
+/*
+ * Read what the page cache has and zeroes for the holes, as shmem does,
+ * never adding a page: a read that raced past i_size with a truncate
+ * would otherwise leave an unevictable page behind the new end, which
+ * nothing charges.
+ */
+static ssize_t nsdev_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct address_space *mapping = iocb->ki_filp->f_mapping;
+	struct inode *inode = mapping->host;
+	ssize_t done = 0;
+
+	while (iov_iter_count(to)) {
+		loff_t size = i_size_read(inode), pos = iocb->ki_pos;
+		pgoff_t index = pos >> PAGE_SHIFT;
+		size_t offset, nr, copied;
+		struct folio *folio;
+
+		if (pos >= size)
+			break;
+		folio = filemap_get_folio(mapping, index);
+		/* 6.1 says NULL for a hole, later kernels ERR_PTR(-ENOENT). */
+		if (IS_ERR(folio))
+			folio = NULL;
+		/*
+		 * A page a write is still filling is not uptodate, and may
+		 * hold what its last user left (write_begin zeroes only what
+		 * a write does not cover): it reads as the hole it was.
+		 * folio_test_uptodate() orders the data after the flag.
+		 */
+		if (folio && !folio_test_uptodate(folio)) {
+			folio_put(folio);
+			folio = NULL;
+		}
+		offset = pos & (PAGE_SIZE - 1);
+		nr = min_t(loff_t, PAGE_SIZE - offset, size - pos);
+		if (folio) {
+			/* A page: folios here are single pages (no large folios). */
+			copied = copy_page_to_iter(folio_file_page(folio, index),
+						   offset, nr, to);
+			folio_put(folio);
+		} else {
+			copied = iov_iter_zero(nr, to);
+		}
+		done += copied;
+		iocb->ki_pos += copied;
+		if (copied < nr) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		cond_resched();
+	}
+	file_accessed(iocb->ki_filp);
+	return done;
+}
+
 static const struct file_operations nsdev_file_fops = {
-	.read_iter	= generic_file_read_iter,
+	.read_iter	= nsdev_file_read_iter,
 	.write_iter	= nsdev_file_write_iter,
-	.splice_read	= nsdev_filemap_splice_read,
+	.splice_read	= nsdev_copy_splice_read,
 	.splice_write	= iter_file_splice_write,
 	.llseek		= generic_file_llseek,
 	.fsync		= noop_fsync,
@@ -140,6 +220,8 @@ void nsdev_file_init(struct inode *inode)
 	inode->i_fop = &nsdev_file_fops;
 	inode->i_mapping->a_ops = &ram_aops;
 	mapping_set_unevictable(inode->i_mapping);
+	/* Not movable: ram_aops has no ->migrate_folio. */
+	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
 }
 
 /**

@@ -170,6 +170,12 @@ int nsdev_view_charge_bytes(struct super_block *sb, unsigned long bytes)
 	return 0;
 }
 
+/* The view's byte limit (size=), also the longest a file of it may be. */
+loff_t nsdev_view_max_bytes(const struct super_block *sb)
+{
+	return nsdev_sb_ns(sb)->view_max_bytes;
+}
+
 /* Give back what nsdev_view_charge_bytes() counted. */
 void nsdev_view_uncharge_bytes(struct super_block *sb, unsigned long bytes)
 {
@@ -834,8 +840,11 @@ static int nsdev_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = NSDEVTMPFS_SUPER_MAGIC;
 	sb->s_op = &nsdev_super_ops;
 	sb->s_time_gran = 1;
-	/* No file can be longer than all of the view's bytes (file.c). */
-	sb->s_maxbytes = opts->max_bytes;
+	/*
+	 * It bounds the view's block nodes too (fallocate, sendfile on a
+	 * loop device): the largest; file.c bounds the view's own files.
+	 */
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
 
 	/*
 	 * A view of a non-initial user namespace must open device nodes, so

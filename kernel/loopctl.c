@@ -1236,7 +1236,15 @@ static long nsdev_loopctl_remove(unsigned int index)
 
 	if (!loop)
 		return nsdev_loop_exists(index) ? -EPERM : -ENODEV;
-	if (!nsdev_loop_mine(loop, true)) {
+	/*
+	 * Its own numbers, as any root of the namespace may; a descendant's
+	 * only with CAP_SYS_ADMIN, which already gives power over it (a
+	 * capability-less root must not take what a user of the namespace
+	 * made in a namespace of its own).
+	 */
+	if (!nsdev_loop_mine(loop, false) &&
+	    !(ns_capable(current_user_ns(), CAP_SYS_ADMIN) &&
+	      nsdev_loop_mine(loop, true))) {
 		nsdev_loop_put(loop);
 		return -EPERM;
 	}
@@ -1262,14 +1270,19 @@ static long nsdev_loopctl_remove(unsigned int index)
  * counted against the quota of the namespace and every ancestor, and no
  * other namespace's device is reachable through it. Non-root users of the
  * namespace are refused, as the stock mode refuses users outside "disk".
- * The fsuid is what the stock node's mode is checked against.
+ * The fsuid is what the stock node's mode is checked against. Not in the
+ * initial namespace: its uid 0 without capabilities is what a container
+ * without a user namespace runs as, and the initial namespace's loops are
+ * the host's (its quota is the host's, and every such container shares
+ * its view); there CAP_SYS_ADMIN is asked for, as before.
  */
 static bool nsdev_loopctl_caller_is_root(void)
 {
 	struct user_namespace *ns = current_user_ns();
 
-	return uid_eq(current_fsuid(), make_kuid(ns, 0)) ||
-	       ns_capable(ns, CAP_SYS_ADMIN);
+	if (ns != &init_user_ns && uid_eq(current_fsuid(), make_kuid(ns, 0)))
+		return true;
+	return ns_capable(ns, CAP_SYS_ADMIN);
 }
 
 static long nsdev_loopctl_ioctl(struct file *file, unsigned int cmd,

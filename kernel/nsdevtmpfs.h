@@ -49,6 +49,7 @@ void nsdev_sync_wait(struct nsdev_sync *sync);
 bool nsdev_node_visible(struct inode *inode);
 int nsdev_view_charge_bytes(struct super_block *sb, unsigned long bytes);
 void nsdev_view_uncharge_bytes(struct super_block *sb, unsigned long bytes);
+loff_t nsdev_view_max_bytes(const struct super_block *sb);
 
 /* file.c */
 void nsdev_file_init(struct inode *inode);

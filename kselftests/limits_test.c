@@ -7,6 +7,8 @@
  * nr_inodes inodes, and size bytes of symlink targets and regular files'
  * pages. Unknown options and values out of range fail, as they do on tmpfs.
  */
+#include <sys/mman.h>
+
 #include "helpers.h"
 
 #include "kselftest_harness.h"
@@ -106,6 +108,84 @@ static int ns_file(const char *arg)
 		}
 	}
 	close(fd);
+	return ret;
+}
+
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+
+struct cachestat_range_compat {
+	__u64 off;
+	__u64 len;
+};
+
+struct cachestat_compat {
+	__u64 nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+
+/*
+ * "NAME": how many pages of VIEW/NAME the page cache holds (cachestat(2),
+ * 6.5+), or -ENOSYS on older kernels.
+ */
+static int ns_pages(const char *arg)
+{
+	struct cachestat_range_compat r = { 0, 0 };
+	struct cachestat_compat cs;
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), VIEW "/%s", arg);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_cachestat, fd, &r, &cs, 0) ? -errno : (int)cs.nr_cache;
+	close(fd);
+	return ret;
+}
+
+/* "NAME LEN": read VIEW/NAME's first LEN bytes; 0 if all are zero, 1 if not. */
+static int ns_read_zeroes(const char *arg)
+{
+	char name[32], path[64], buf[65536];
+	ssize_t n;
+	int fd, len = 0, i;
+
+	if (sscanf(arg, "%31s %d", name, &len) != 2 || len > (int)sizeof(buf))
+		return -EINVAL;
+	snprintf(path, sizeof(path), VIEW "/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len);
+	close(fd);
+	if (n != len)
+		return n < 0 ? -errno : -EIO;
+	for (i = 0; i < len; i++)
+		if (buf[i])
+			return 1;
+	return 0;
+}
+
+/* "NAME OFF": a write from an unmapped buffer at OFF: its errno. */
+static int ns_write_fault(const char *arg)
+{
+	char name[32], path[64];
+	long off = 0;
+	void *bad;
+	int fd, ret;
+
+	if (sscanf(arg, "%31s %ld", name, &off) != 2)
+		return -EINVAL;
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bad == MAP_FAILED)
+		return -errno;
+	snprintf(path, sizeof(path), VIEW "/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ret = fd < 0 ? -errno : (pwrite(fd, bad, 4096, off) < 0 ? -errno : 0);
+	if (fd >= 0)
+		close(fd);
+	munmap(bad, 4096);
 	return ret;
 }
 
@@ -210,6 +290,43 @@ TEST(file_data_is_bounded)
 	EXPECT_EQ(12288, nschild_call(&a, ns_file, "size g"));
 	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "write h 4097 0"));
 	EXPECT_EQ(0, nschild_call(&a, ns_file, "write h 4096 0"));
+	EXPECT_EQ(0, nschild_stop(&a));
+}
+
+/*
+ * Only writes add pages, and only within the file's charged size: holes
+ * read as zeroes without a page (a read racing a truncate could otherwise
+ * leave an uncharged, unevictable page past the end), and a write that
+ * faults on its buffer leaves none past the end. Pages are counted with
+ * cachestat(2) where the kernel has it (6.5+).
+ */
+TEST(reads_and_failed_writes_add_no_page)
+{
+	struct nschild a;
+	int pages;
+
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_with, "size=64k"));
+	ASSERT_EQ(0, nschild_call(&a, ns_file, "trunc f 12288"));
+	EXPECT_EQ(0, nschild_call(&a, ns_read_zeroes, "f 12288"));
+	pages = nschild_call(&a, ns_pages, "f");
+	if (pages != -ENOSYS) {
+		EXPECT_EQ(0, pages) {
+			TH_LOG("reading a 3-page hole added %d pages", pages);
+		}
+	}
+	ASSERT_EQ(0, nschild_call(&a, ns_file, "write f 1 0"));
+	EXPECT_EQ(-EFAULT, nschild_call(&a, ns_write_fault, "f 12288"));
+	EXPECT_EQ(12288, nschild_call(&a, ns_file, "size f"));
+	pages = nschild_call(&a, ns_pages, "f");
+	if (pages != -ENOSYS) {
+		EXPECT_EQ(1, pages) {
+			TH_LOG("a faulting write past the end left %d pages", pages - 1);
+		}
+	}
+	/* Written data reads back; the rest of the page and the file: zeroes. */
+	EXPECT_EQ(1, nschild_call(&a, ns_read_zeroes, "f 12288"));
 	EXPECT_EQ(0, nschild_stop(&a));
 }
 

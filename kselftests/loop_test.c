@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>
+#include <sys/sendfile.h>
 
 #include "helpers.h"
 
@@ -288,6 +289,129 @@ TEST_F(loop, root_without_capabilities_uses_loop_control)
 				  "test -b ${d}p2 || exit 11; "
 				  "losetup -d $d || exit 12")) {
 		TH_LOG("9: capabilities left, 10: losetup -fP, 11: no p2, 12: losetup -d");
+	}
+}
+
+/*
+ * Root without capabilities in the initial namespace (a container without
+ * a user namespace) is not a namespace root: the host's loops need
+ * CAP_SYS_ADMIN, as they did.
+ */
+TEST(initial_root_without_capabilities_cannot_allocate)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	int status, fd, ret;
+	pid_t pid = fork();
+
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(250);
+		fd = open("/dev/nsdevtmpfs-loop-control", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(251);
+		ret = ioctl(fd, LOOP_CTL_GET_FREE);
+		_exit(ret < 0 && errno == EPERM ? 0 : 252);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WIFEXITED(status) ? WEXITSTATUS(status) : 128) {
+		TH_LOG("250: capset, 251: open, 252: GET_FREE did not answer EPERM");
+	}
+}
+
+/* In A, without capabilities: LOOP_CTL_REMOVE of @arg (a number). */
+static int ns_remove_without_caps(const char *arg)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(255);
+		_exit(-ns_loopctl(loopctl_arg(LOOP_CTL_REMOVE, atoi(arg))) & 0xff);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -ECHILD;
+	return -WEXITSTATUS(status);
+}
+
+/*
+ * In A: a child namespace C whose root is A's uid 1000 reserves @arg;
+ * A's root without capabilities may not remove it (it has no power over
+ * C), A's root with them may. Return: what the capability-less REMOVE
+ * answered, or -EBADE when the capable one failed.
+ */
+static int ns_child_loop_removed_by_capless_parent(const char *arg)
+{
+	struct nschild c;
+	int n = atoi(arg), ret;
+
+	ret = ns_sh("true");
+	if (ret)
+		return ret;
+	ret = nschild_start(&c, 1000, 1);
+	if (ret)
+		return ret;
+	ret = nschild_call(&c, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, n));
+	if (ret == n) {
+		ret = ns_remove_without_caps(arg);
+		if (ret)
+			if (ns_loopctl(loopctl_arg(LOOP_CTL_REMOVE, n)))
+				ret = -EBADE;
+	} else if (ret >= 0) {
+		ret = -ERANGE;
+	}
+	nschild_stop(&c);
+	return ret;
+}
+
+TEST_F(loop, capability_less_root_removes_only_its_own)
+{
+	EXPECT_EQ(-EPERM, nschild_call(&self->a, ns_child_loop_removed_by_capless_parent, "2040")) {
+		TH_LOG("-EBADE: A's root with CAP_SYS_ADMIN could not remove it either");
+	}
+}
+
+/* In A: sendfile 4 KiB from 2 MiB into /dev/null, from loop @arg. */
+static int ns_sendfile_far(const char *arg)
+{
+	char path[64];
+	off_t off = 2 << 20;
+	int in, out;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/dev/loop%s", arg);
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (in < 0 || out < 0)
+		n = -errno;
+	else
+		n = sendfile(out, in, &off, 4096);
+	n = n < 0 ? -errno : n;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return n;
+}
+
+/* A view's size limit is its files', not its block nodes' (s_maxbytes). */
+TEST_F(loop, view_nodes_reach_past_the_views_size)
+{
+	char arg[16];
+	int n;
+
+	ASSERT_EQ(0, nschild_call(&self->a, ns_sh, "losetup -f --show " IMG " > /tmp/nsdev-n"));
+	n = read_int("/tmp/nsdev-n");
+	ASSERT_GE(n, LOOP_BASE);
+	snprintf(arg, sizeof(arg), "%d", n);
+	EXPECT_EQ(4096, nschild_call(&self->a, ns_sendfile_far, arg)) {
+		TH_LOG("sendfile at 2 MiB of a 64 MiB loop in a 1 MiB view failed");
 	}
 }
 
