@@ -54,10 +54,25 @@ Config allow(const char* type, unsigned major, const unsigned* minor)
 
 }  // namespace
 
+bool has_user_namespace(const Config& config)
+{
+    const auto linux = config.find("linux");
+    if (linux == config.end() || !linux->is_object())
+        return false;
+    const auto ns = linux->find("namespaces");
+    if (ns == linux->end() || !ns->is_array())
+        return false;
+    return std::any_of(ns->begin(), ns->end(), [](const Config& n) {
+        return n.is_object() && n.value("type", "") == "user";
+    });
+}
+
 Config use_view(Config config, const DelegationDevices& devices)
 {
     if (!config.is_object())
         throw std::invalid_argument("the configuration is not a JSON object");
+    if (!has_user_namespace(config))
+        throw std::invalid_argument(kNoUserNamespace);
 
     Config& mounts = array_member(config, "mounts", "mounts");
     bool found = false;
@@ -86,6 +101,8 @@ Config allow_devices(Config config, const DelegationDevices& devices)
 {
     if (!config.is_object())
         throw std::invalid_argument("the configuration is not a JSON object");
+    if (!has_user_namespace(config))
+        throw std::invalid_argument(kNoUserNamespace);
     Config& linux = object_member(config, "linux", "linux");
     Config& resources = object_member(linux, "resources", "linux.resources");
     Config& rules = array_member(resources, "devices", "linux.resources.devices");

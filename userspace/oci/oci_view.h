@@ -21,6 +21,14 @@ struct DelegationDevices {
     unsigned loop_control_minor = 0;
 };
 
+/** Why a configuration without a user namespace is refused. */
+inline constexpr const char* kNoUserNamespace =
+    "the container has no user namespace: a view is per user namespace, and "
+    "without one it would share the host's view with every such container";
+
+/** has_user_namespace - does @config's linux.namespaces have "user"? */
+bool has_user_namespace(const Config& config);
+
 /**
  * use_view - @config with its /dev mount made an nsdevtmpfs view.
  * @config:  an OCI runtime configuration (config.json).
@@ -33,8 +41,9 @@ struct DelegationDevices {
  * end (later rules win), allow rules for @devices, unless they end it
  * already: applying it twice changes nothing.
  *
- * Throws std::invalid_argument when @config is not an object, or when
- * mounts or linux.resources.devices is there but not an array.
+ * Throws std::invalid_argument when @config is not an object, has no user
+ * namespace (kNoUserNamespace), or when mounts or linux.resources.devices
+ * is there but not an array.
  */
 Config use_view(Config config, const DelegationDevices& devices);
 

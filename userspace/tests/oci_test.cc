@@ -24,7 +24,8 @@ Config stock()
             {"destination": "/dev/pts", "type": "devpts", "source": "devpts"},
             {"destination": "/dev/shm", "type": "tmpfs", "source": "shm"}
         ],
-        "linux": {"resources": {"devices": [{"allow": false, "access": "rwm"}]}}
+        "linux": {"resources": {"devices": [{"allow": false, "access": "rwm"}]},
+                  "namespaces": [{"type": "pid"}, {"type": "user"}, {"type": "mount"}]}
     })");
 }
 
@@ -90,11 +91,21 @@ TEST(OciView, DestinationIsComparedAsAPath)
     EXPECT_EQ(out["mounts"].size(), 4u);
 }
 
-TEST(OciView, NoLinuxSectionGetsOne)
+TEST(OciView, NoResourcesGetsThem)
 {
     Config c = stock();
-    c.erase("linux");
+    c["linux"].erase("resources");
     EXPECT_EQ(use_view(c, kDevices)["linux"]["resources"]["devices"].size(), 3u);
+}
+
+TEST(OciView, NoUserNamespaceIsRefused)
+{
+    Config c = stock();
+    c["linux"]["namespaces"].erase(1);
+    EXPECT_THROW(use_view(c, kDevices), std::invalid_argument);
+    EXPECT_THROW(allow_devices(c, kDevices), std::invalid_argument);
+    c.erase("linux");
+    EXPECT_THROW(use_view(c, kDevices), std::invalid_argument);
 }
 
 TEST(OciView, WrongShapesAreRefused)
