@@ -341,10 +341,12 @@ static int ns_remove_without_caps(const char *arg)
 }
 
 /*
- * In A: a child namespace C whose root is A's uid 1000 reserves @arg;
- * A's root without capabilities may not remove it (it has no power over
- * C), A's root with them may. Return: what the capability-less REMOVE
- * answered, or -EBADE when the capable one failed.
+ * In A: a child namespace C reserves @arg; A's root without capabilities
+ * may not remove it (it has no power over C, which another user of A may
+ * have made), A's root with them may. C's root is A's root: with another
+ * id, C's /proc files are closed to A until C is dumpable again, which
+ * nschild_start() does not wait for. Return: what the capability-less
+ * REMOVE answered, or -EBADE when the capable one failed.
  */
 static int ns_child_loop_removed_by_capless_parent(const char *arg)
 {
@@ -354,7 +356,7 @@ static int ns_child_loop_removed_by_capless_parent(const char *arg)
 	ret = ns_sh("true");
 	if (ret)
 		return ret;
-	ret = nschild_start(&c, 1000, 1);
+	ret = nschild_start(&c, 0, 1);
 	if (ret)
 		return ret;
 	ret = nschild_call(&c, ns_loopctl, loopctl_arg(LOOP_CTL_ADD, n));

@@ -48,6 +48,8 @@ setup() {
 	exec 2>&1
 	echo x >/dev/null
 	test "$(head -c 16 /dev/urandom | wc -c)" -eq 16
+	# A pty: /dev/ptmx -> pts/ptmx, on the container's devpts.
+	test "$(script -qec 'tty' /dev/null </dev/null | tr -d '\r')" != "not a tty"
 	d=$(losetup -fP --show "$1")
 	test -b "${d}p1"
 	test -b "${d}p2"
@@ -285,7 +287,9 @@ bwrap_rootless() {
 	# whose /dev is its view
 	exec bwrap --unshare-user --uid 0 --gid 0 --unshare-pid \
 		--cap-add CAP_SYS_ADMIN --bind / / --proc /proc \
-		sh -c 'mount -t nsdevtmpfs none /dev && exec "$@"' sh "$@"
+		sh -c 'mount -t nsdevtmpfs none /dev &&
+			mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts &&
+			exec "$@"' sh "$@"
 	# end README
 	EOF
 	chmod 755 "$top/bwrap-view"
