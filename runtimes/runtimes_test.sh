@@ -49,7 +49,8 @@ setup() {
 	echo x >/dev/null
 	test "$(head -c 16 /dev/urandom | wc -c)" -eq 16
 	# A pty: /dev/ptmx -> pts/ptmx, on the container's devpts.
-	test "$(script -qec 'tty' /dev/null </dev/null | tr -d '\r')" != "not a tty"
+	script -qec tty /dev/null </dev/null | tr -d '\r' | grep -q '^/dev/pts/[0-9]'
+	echo PTY-OK
 	d=$(losetup -fP --show "$1")
 	test -b "${d}p1"
 	test -b "${d}p2"
