@@ -9,7 +9,8 @@
  * changes its own view (LOOP_CTL_ADD). That call may wait for its own
  * view, but another namespace must still mount, allocate and read /proc,
  * and the host's losetup -fP must still complete (its partitions' hotplug
- * callbacks run under the block class's lock).
+ * callbacks run under the block class's lock). Likewise a writer of a
+ * view's regular file stalled on its buffer stalls no reader of it.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -69,6 +70,51 @@ static int ns_stall_view(const char *arg)
 		    pthread_create(&watcher, NULL, uffd_watch, &uffd))
 			_exit(2);
 		syscall(__NR_getdents64, dir, buf, page);
+		_exit(3);
+	}
+	close(uffd_ready[1]);
+	if (pid < 0 || read(uffd_ready[0], &byte, 1) != 1)
+		pid = -ECHILD;
+	close(uffd_ready[0]);
+	return pid;
+}
+
+/*
+ * In A: fork a process of A that stalls in a write to VIEW/@arg (a regular
+ * file) from a buffer whose page fault a userfaultfd never answers: the
+ * file's inode lock is held meanwhile. Return: its pid, once the fault is
+ * pending.
+ */
+static int ns_stall_write(const char *arg)
+{
+	char byte, path[NSCALL_ARG_MAX + 32];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), VIEW "/%s", arg);
+	if (pipe2(uffd_ready, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		struct uffdio_api api = { .api = UFFD_API };
+		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+		long page = sysconf(_SC_PAGESIZE);
+		pthread_t watcher;
+		int uffd, fd;
+		void *buf;
+
+		uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+		buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (uffd < 0 || buf == MAP_FAILED || fd < 0 ||
+		    pwrite(fd, "data", 4, 0) != 4 || ioctl(uffd, UFFDIO_API, &api))
+			_exit(1);
+		reg.range.start = (unsigned long)buf;
+		reg.range.len = page;
+		if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+		    pthread_create(&watcher, NULL, uffd_watch, &uffd))
+			_exit(2);
+		(void)!pwrite(fd, buf, page, 4096);
 		_exit(3);
 	}
 	close(uffd_ready[1]);
@@ -167,6 +213,39 @@ static int host_losetup(void)
 		  "losetup -d $d") ? -EIO : 0;
 }
 
+/* The host: read the file A's writer stalls on, through A's root. */
+static char stalled_file[64];
+
+static int host_read_stalled_file(void)
+{
+	char buf[8];
+	int fd = open(stalled_file, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n == 4 && !memcmp(buf, "data", 4) ? 0 : -EIO;
+}
+
+static pid_t stalled_ns_pid;
+
+/* The host: assign a device to A, whose view gets its node. */
+static int host_assign_to_stalled(void)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", stalled_ns_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = assign_blk(RAM(2), fd);
+	close(fd);
+	return ret;
+}
+
 /*
  * Run @fn in a forked process: its result, or -ETIMEDOUT when it did not
  * finish within LIMIT_MS (it is left behind, stuck). *@ms gets the time.
@@ -252,6 +331,52 @@ TEST_F_TIMEOUT(stall, a_stalled_view_stalls_only_its_namespace, 300)
 	write_file("/proc/sys/vm/unprivileged_userfaultfd", sysctl);
 	free(sysctl);
 	unlink(IMG_PART);
+}
+
+/*
+ * A writer of a view's regular file holds the file's inode lock while
+ * its buffer faults, as on any file system. Nothing else has to wait for
+ * it: reads of the file take no lock (the host reads it through A's root),
+ * and the module's view updates (an ASSIGN to A) never touch a file's
+ * lock, nor does another namespace.
+ */
+TEST_F_TIMEOUT(stall, a_stalled_file_write_stalls_no_reader, 300)
+{
+	char *sysctl = slurp("/proc/sys/vm/unprivileged_userfaultfd");
+	int ms, staller;
+	struct nschild a;
+	char pid[16];
+
+	ASSERT_NE(NULL, sysctl);
+	ASSERT_EQ(0, write_file("/proc/sys/vm/unprivileged_userfaultfd", "1"));
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	staller = nschild_call(&a, ns_stall_write, "f");
+	ASSERT_GT(staller, 0) {
+		TH_LOG("could not stall a write to A's view's file: %d", staller);
+	}
+	snprintf(stalled_file, sizeof(stalled_file), "/proc/%d/root" VIEW "/f", a.pid);
+	stalled_ns_pid = a.pid;
+
+	EXPECT_EQ(0, timed(host_read_stalled_file, &ms)) {
+		TH_LOG("the host could not read the file a writer stalls on");
+	}
+	TH_LOG("the host read the stalled file in %d ms", ms);
+	EXPECT_EQ(0, timed(host_assign_to_stalled, &ms)) {
+		TH_LOG("ASSIGN to A waited for A's stalled writer");
+	}
+	TH_LOG("ASSIGN to A in %d ms", ms);
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram2"));
+	EXPECT_EQ(0, timed(other_namespace, &ms));
+
+	kill(staller, SIGKILL);
+	snprintf(pid, sizeof(pid), "%d", staller);
+	nschild_call(&a, ns_reap, pid);
+	EXPECT_EQ(0, revoke_blk(RAM(2)));
+	EXPECT_EQ(0, nschild_stop(&a));
+	write_file("/proc/sys/vm/unprivileged_userfaultfd", sysctl);
+	free(sysctl);
 }
 
 TEST_HARNESS_MAIN
