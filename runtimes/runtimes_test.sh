@@ -96,31 +96,57 @@ report() {
 	fi
 }
 
-# --- crun ------------------------------------------------------------------
+# --- OCI runtimes ----------------------------------------------------------
 
-# make_bundle DIR SPEC-OPTS...: a bundle from `crun spec`, changed as the
-# README says: /dev's type becomes nsdevtmpfs; nothing else of the /dev
-# mount changes. The test's own changes (args, terminal) come after.
-make_bundle() {
+# new_bundle DIR SPEC-CMD...: a bundle whose rootfs is the VM's root and
+# whose config.json is what SPEC-CMD (`crun spec`, `runc spec
+# --rootless`, ...) writes, running the workload without a terminal.
+# A rootless bundle's DIR is made by its user beforehand.
+new_bundle() {
 	local dir=$1
 	shift
 	mkdir -p "$dir/rootfs"
 	mount --rbind / "$dir/rootfs"
 	(cd "$dir" && "$@")
-	(
-		cd "$dir" || exit
-		# README: crun
-		sed -i '/"destination": "\/dev",/{n;s/"type": "tmpfs"/"type": "nsdevtmpfs"/}' config.json
-		# end README
-	)
 	sed -i -e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
 		-e 's/"terminal": true/"terminal": false/' "$dir/config.json"
 }
 
+# user_bundle DIR SPEC-CMD...: new_bundle for uid 1000.
+user_bundle() {
+	local dir=$1
+	shift
+	mkdir -p "$dir" && chown 1000:1000 "$dir"
+	new_bundle "$dir" as_user "$@"
+}
+
+# add_userns DIR: root's container gets a user namespace, 100000-165535.
+add_userns() {
+	sed -i 's|^\(\t*\)"namespaces": \[|\1"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"namespaces": [{"type": "user"},|' \
+		"$1/config.json"
+}
+
+# run_as_root NAME RUNTIME DIR TITLE: run the bundle as root, the image
+# the container root's meanwhile, and report under TITLE.
+run_as_root() {
+	local log=$top/$1.log
+	chown 100000:100000 "$img"
+	"$2" --root "$top/run-root" run -b "$3" "rt-$1" >"$log" 2>&1
+	chown 1000:1000 "$img"
+	report "$4" "$log"
+}
+
+# The README's crun change: /dev's type becomes nsdevtmpfs; nothing else
+# of the /dev mount changes.
 crun_rootless() {
 	local b=$top/crun-rootless log=$top/crun-rootless.log
-	mkdir -p "$b" && chown 1000:1000 "$b"
-	make_bundle "$b" as_user crun spec --rootless
+	user_bundle "$b" crun spec --rootless
+	(
+		cd "$b" || exit
+		# README: crun
+		sed -i '/"destination": "\/dev",/{n;s/"type": "tmpfs"/"type": "nsdevtmpfs"/}' config.json
+		# end README
+	)
 	as_user crun --root "$top/run-user" run -b "$b" rt-rootless >"$log" 2>&1
 	report "crun rootless" "$log"
 }
@@ -143,18 +169,14 @@ crun_terminal() {
 	report "crun terminal" "$log"
 }
 
-# crun run by root, the container in a user namespace (ids 100000-165535)
-# and a device cgroup, which must let the delegation devices through:
-# the stock spec with a user namespace, run through nsdev-oci-hook (the
-# filter podman's hook runs) instead of the README's sed line.
+# crun run by root, the container in a user namespace and a device
+# cgroup, which must let the delegation devices through: the stock spec
+# with a user namespace, run through nsdev-oci-hook (the filter podman's
+# hook runs) instead of the README's sed line.
 crun_root_userns() {
-	local b=$top/crun-root log=$top/crun-root.log
-	mkdir -p "$b/rootfs"
-	mount --rbind / "$b/rootfs"
-	(cd "$b" && crun spec)
-	sed -i -e 's|^\(\t*\)"namespaces": \[|\1"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"namespaces": [{"type": "user"},|' \
-		-e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
-		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+	local b=$top/crun-root
+	new_bundle "$b" crun spec
+	add_userns "$b"
 	(
 		cd "$b" || exit
 		# README: filter
@@ -162,10 +184,7 @@ crun_root_userns() {
 			mv config.json.new config.json
 		# end README
 	)
-	chown 100000:100000 "$img"
-	crun --root "$top/run-root" run -b "$b" rt-root >"$log" 2>&1
-	chown 1000:1000 "$img"
-	report "crun as root, user namespace, device cgroup" "$log"
+	run_as_root crun-root crun "$b" "crun as root, user namespace, device cgroup"
 }
 
 # podman's path: the hooks.d file's program, given the configuration on
@@ -175,11 +194,7 @@ crun_root_userns() {
 podman_hook() {
 	local b=$top/hook log=$top/hook.log hook
 	hook=$(sed -n 's/^ *"path": "\(.*\)"$/\1/p' /usr/share/containers/oci/hooks.d/nsdevtmpfs.json)
-	mkdir -p "$b/rootfs" && chown 1000:1000 "$b"
-	mount --rbind / "$b/rootfs"
-	(cd "$b" && as_user crun spec --rootless)
-	sed -i -e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
-		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+	user_bundle "$b" crun spec --rootless
 	if ! as_user "$hook" <"$b/config.json" >"$b/config.new" ||
 		! mv "$b/config.new" "$b/config.json"; then
 		not_ok "podman hook: $hook filters the configuration"
@@ -196,19 +211,19 @@ podman_hook() {
 # which a view's /dev/tty refuses outside a session: its /dev stays the
 # stock tmpfs, and a createContainer hook mounts the view over it, moving
 # what runc mounted there (devpts, shm, mqueue, device binds) onto it.
-runc_rootless() {
-	local b=$top/runc log=$top/runc.log
-	mkdir -p "$b/rootfs" && chown 1000:1000 "$b"
-	mount --rbind / "$b/rootfs"
-	(cd "$b" && as_user runc spec --rootless)
+add_runc_hook() {
 	(
-		cd "$b" || exit
+		cd "$1" || exit
 		# README: runc
 		sed -i 's|^\t"root": {|\t"hooks": {"createContainer": [{"path": "/usr/libexec/nsdevtmpfs/nsdev-oci-hook", "args": ["nsdev-oci-hook", "create-container"]}]},\n&|' config.json
 		# end README
 	)
-	sed -i -e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
-		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+}
+
+runc_rootless() {
+	local b=$top/runc log=$top/runc.log
+	user_bundle "$b" runc spec --rootless
+	add_runc_hook "$b"
 	as_user runc --root "$top/run-user" run -b "$b" rt-runc >"$log" 2>&1
 	report "runc rootless" "$log"
 }
@@ -217,25 +232,18 @@ runc_rootless() {
 # cgroup: the hook as above, and the device rules from nsdev-oci-hook
 # --devices-only.
 runc_root_userns() {
-	local b=$top/runc-root log=$top/runc-root.log
-	mkdir -p "$b/rootfs"
-	mount --rbind / "$b/rootfs"
-	(cd "$b" && runc spec)
-	sed -i -e 's|^\(\t*\)"namespaces": \[|\1"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\n\1"namespaces": [{"type": "user"},|' \
-		-e 's|^\(\t*\)"sh"$|\1"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|' \
-		-e 's/"terminal": true/"terminal": false/' "$b/config.json"
+	local b=$top/runc-root
+	new_bundle "$b" runc spec
+	add_userns "$b"
+	add_runc_hook "$b"
 	(
 		cd "$b" || exit
-		sed -i 's|^\t"root": {|\t"hooks": {"createContainer": [{"path": "/usr/libexec/nsdevtmpfs/nsdev-oci-hook", "args": ["nsdev-oci-hook", "create-container"]}]},\n&|' config.json
 		# README: runc devices
 		/usr/libexec/nsdevtmpfs/nsdev-oci-hook --devices-only <config.json >config.json.new &&
 			mv config.json.new config.json
 		# end README
 	)
-	chown 100000:100000 "$img"
-	runc --root "$top/run-root" run -b "$b" rt-runc-root >"$log" 2>&1
-	chown 1000:1000 "$img"
-	report "runc as root, user namespace, device cgroup" "$log"
+	run_as_root runc-root runc "$b" "runc as root, user namespace, device cgroup"
 }
 
 # LXC run by root, the container in a user namespace (ids 100000-165535,
