@@ -80,4 +80,4 @@ module_exit(nsdev_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("devtmpfs-like /dev per user namespace with loop-control delegation");
-MODULE_VERSION("0.2.0");
+MODULE_VERSION(NSDEV_VERSION);

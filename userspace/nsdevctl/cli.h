@@ -117,6 +117,6 @@ void fill_missing_map(nsdev::IdMapping& maps);
 std::string help_text(const std::string& command);
 
 /** The program's version. */
-inline constexpr char kVersion[] = "0.1";
+inline constexpr char kVersion[] = NSDEV_VERSION;  // from VERSION, by CMake
 
 }  // namespace nsdevctl
