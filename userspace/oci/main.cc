@@ -100,9 +100,13 @@ int main(int argc, char** argv)
             return mount_view_hook();
         const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
         auto config = nsdev::oci::Config::parse(text);
-        const auto out = devices_only
-                             ? nsdev::oci::allow_devices(std::move(config), delegation_devices())
-                             : nsdev::oci::use_view(std::move(config), delegation_devices());
+        // A rootless runtime runs the hook in its own user namespace,
+        // which a container without a "user" entry shares.
+        const auto runtime = nsdev::oci::runtime_namespace();
+        const auto out =
+            devices_only
+                ? nsdev::oci::allow_devices(std::move(config), delegation_devices(), runtime)
+                : nsdev::oci::use_view(std::move(config), delegation_devices(), runtime);
         std::cout << out.dump(1, '\t') << '\n';
         std::cout.flush();
         if (!std::cout)

@@ -127,14 +127,23 @@ std::string view_options(const Config& config)
     return out;
 }
 
-void mount_view_over(const std::string& root, const std::string& options)
+RuntimeNamespace runtime_namespace()
 {
-    const std::string dev = root + "/dev";
-    // The initial namespace's identity map: no user namespace of its own.
     std::ifstream map("/proc/self/uid_map");
+    if (!map)
+        throw SysError(errno, "open /proc/self/uid_map");
     unsigned long inside = 1, outside = 1, count = 0;
     if (map >> inside >> outside >> count && inside == 0 && outside == 0 &&
         count == 4294967295UL)
+        return RuntimeNamespace::Initial;
+    return RuntimeNamespace::NonInitial;
+}
+
+void mount_view_over(const std::string& root, const std::string& options)
+{
+    const std::string dev = root + "/dev";
+    // A createContainer hook runs in the container's namespaces.
+    if (runtime_namespace() == RuntimeNamespace::Initial)
         throw std::invalid_argument(kNoUserNamespace);
     std::ifstream in("/proc/self/mountinfo");
     if (!in)

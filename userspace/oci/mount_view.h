@@ -14,6 +14,13 @@
 namespace nsdev::oci {
 
 /**
+ * runtime_namespace - is this process in the initial user namespace? Read
+ * from /proc/self/uid_map: only the initial namespace maps all of 0..2^32-2
+ * onto itself. Throws SysError when it cannot be read.
+ */
+RuntimeNamespace runtime_namespace();
+
+/**
  * container_root - the container's root directory before pivot_root.
  * @state:  the OCI state a hook gets on stdin ("bundle").
  * @config: the bundle's config.json ("root": {"path"}).

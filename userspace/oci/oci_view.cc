@@ -67,11 +67,11 @@ bool has_user_namespace(const Config& config)
     });
 }
 
-Config use_view(Config config, const DelegationDevices& devices)
+Config use_view(Config config, const DelegationDevices& devices, RuntimeNamespace runtime)
 {
     if (!config.is_object())
         throw std::invalid_argument("the configuration is not a JSON object");
-    if (!has_user_namespace(config))
+    if (runtime == RuntimeNamespace::Initial && !has_user_namespace(config))
         throw std::invalid_argument(kNoUserNamespace);
 
     Config& mounts = array_member(config, "mounts", "mounts");
@@ -94,14 +94,14 @@ Config use_view(Config config, const DelegationDevices& devices)
         mounts.insert(at == mounts.end() ? mounts.begin() : at + 1, dev);
     }
 
-    return allow_devices(std::move(config), devices);
+    return allow_devices(std::move(config), devices, runtime);
 }
 
-Config allow_devices(Config config, const DelegationDevices& devices)
+Config allow_devices(Config config, const DelegationDevices& devices, RuntimeNamespace runtime)
 {
     if (!config.is_object())
         throw std::invalid_argument("the configuration is not a JSON object");
-    if (!has_user_namespace(config))
+    if (runtime == RuntimeNamespace::Initial && !has_user_namespace(config))
         throw std::invalid_argument(kNoUserNamespace);
     Config& linux = object_member(config, "linux", "linux");
     Config& resources = object_member(linux, "resources", "linux.resources");

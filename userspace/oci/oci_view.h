@@ -21,6 +21,15 @@ struct DelegationDevices {
     unsigned loop_control_minor = 0;
 };
 
+/**
+ * RuntimeNamespace - where the runtime (and so the hook) runs. A rootless
+ * runtime (podman as a user) runs in a user namespace of its own, and a
+ * container without a "user" namespace entry shares it: its view is that
+ * namespace's, not the host's. Only a runtime in the initial user
+ * namespace makes such a container share the host's view.
+ */
+enum class RuntimeNamespace { Initial, NonInitial };
+
 /** Why a configuration without a user namespace is refused. */
 inline constexpr const char* kNoUserNamespace =
     "the container has no user namespace: a view is per user namespace, and "
@@ -33,6 +42,7 @@ bool has_user_namespace(const Config& config);
  * use_view - @config with its /dev mount made an nsdevtmpfs view.
  * @config:  an OCI runtime configuration (config.json).
  * @devices: what to allow in the device cgroup.
+ * @runtime: where the runtime runs (see RuntimeNamespace).
  *
  * The mount whose destination is /dev gets type "nsdevtmpfs" and source
  * "none"; its options stay (a view takes tmpfs's mode, uid, gid, size and
@@ -42,10 +52,11 @@ bool has_user_namespace(const Config& config);
  * already: applying it twice changes nothing.
  *
  * Throws std::invalid_argument when @config is not an object, has no user
- * namespace (kNoUserNamespace), or when mounts or linux.resources.devices
- * is there but not an array.
+ * namespace while @runtime is Initial (kNoUserNamespace), or when mounts
+ * or linux.resources.devices is there but not an array.
  */
-Config use_view(Config config, const DelegationDevices& devices);
+Config use_view(Config config, const DelegationDevices& devices,
+                RuntimeNamespace runtime = RuntimeNamespace::Initial);
 
 /**
  * allow_devices - @config with only use_view()'s device rules added, for
@@ -54,6 +65,7 @@ Config use_view(Config config, const DelegationDevices& devices);
  *
  * Throws std::invalid_argument as use_view() does.
  */
-Config allow_devices(Config config, const DelegationDevices& devices);
+Config allow_devices(Config config, const DelegationDevices& devices,
+                     RuntimeNamespace runtime = RuntimeNamespace::Initial);
 
 }  // namespace nsdev::oci

@@ -108,6 +108,18 @@ TEST(OciView, NoUserNamespaceIsRefused)
     EXPECT_THROW(use_view(c, kDevices), std::invalid_argument);
 }
 
+// Rootless podman: the hook runs in podman's user namespace, and the
+// container, with no "user" entry, shares it (and its view).
+TEST(OciView, NoUserNamespaceIsAcceptedFromARootlessRuntime)
+{
+    Config c = stock();
+    c["linux"]["namespaces"].erase(1);
+    const Config v = use_view(c, kDevices, RuntimeNamespace::NonInitial);
+    EXPECT_EQ(v["mounts"][1]["type"], "nsdevtmpfs");
+    EXPECT_EQ(v["linux"]["resources"]["devices"].size(), 4u);
+    EXPECT_NO_THROW(allow_devices(c, kDevices, RuntimeNamespace::NonInitial));
+}
+
 TEST(OciView, WrongShapesAreRefused)
 {
     EXPECT_THROW(use_view(Config::array(), kDevices), std::invalid_argument);
