@@ -1,7 +1,7 @@
 #!/bin/sh
 # runtimes_test - Debian's own container runtimes with a view as /dev (TAP)
 #
-# Issue 13, SPEC §8: crun, runc, LXC and bubblewrap, as Debian 12 ships them,
+# Issue 13, SPEC §8: crun, runc, podman, LXC and bubblewrap, as Debian 12 ships them,
 # run a container whose /dev is an nsdevtmpfs view, with the stock
 # configuration changed only as README.md's "Using it with container
 # runtimes" says. In each container the same workload runs: /dev/null and
@@ -187,10 +187,9 @@ crun_root_userns() {
 	run_as_root crun-root crun "$b" "crun as root, user namespace, device cgroup"
 }
 
-# podman's path: the hooks.d file's program, given the configuration on
-# stdin as podman's precreate stage does, and crun running the result.
-# (podman itself is not in Debian 12's VM image: it needs conmon, netavark
-# and a storage driver.)
+# podman's hook path on its own: the hooks.d file's program, given the
+# configuration on stdin as podman's precreate stage does, and crun
+# running the result.
 podman_hook() {
 	local b=$top/hook log=$top/hook.log hook
 	hook=$(sed -n 's/^ *"path": "\(.*\)"$/\1/p' /usr/share/containers/oci/hooks.d/nsdevtmpfs.json)
@@ -205,6 +204,64 @@ podman_hook() {
 	fi
 	as_user crun --root "$top/run-user" run -b "$b" rt-hook >"$log" 2>&1
 	report "podman hook" "$log"
+}
+
+# podman itself (4.3.1, with conmon and crun): the installed hooks.d file
+# applies to containers with the annotation. The root file system is the
+# VM's root (--rootfs), whose mount targets podman cannot create from a
+# user namespace, so they exist (a real image has them). The VM's podman
+# runs without systemd and journald (qemu-images/containers/*.conf).
+podman_rootfs() {
+	rootfs=$top/podman-rootfs
+	mkdir -p "$rootfs"
+	mount --rbind / "$rootfs"
+	touch /run/.containerenv
+}
+
+podman_root_userns() {
+	local log=$top/podman-root.log
+	podman_rootfs
+	chown 100000:100000 "$img"
+	(
+		# README: podman
+		podman run --annotation io.nsdevtmpfs.view=true --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
+			--rm --network none --rootfs "$rootfs" "$top/work.sh" "$img"
+		# end README
+	) >"$log" 2>&1
+	chown 1000:1000 "$img"
+	report "podman as root, user namespace, device cgroup" "$log"
+}
+
+# A terminal container (-t): conmon's pty is the container's /dev/console.
+podman_terminal() {
+	local log=$top/podman-terminal.log
+	podman run --annotation io.nsdevtmpfs.view=true --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
+		--rm -t --network none --rootfs "$rootfs" sh -c 'test -c /dev/console && tty' \
+		</dev/null >"$log" 2>&1
+	if grep -q '^/dev/pts/[0-9]' "$log"; then
+		ok "podman terminal: /dev/console and a pty"
+	else
+		sed 's/^/# /' "$log"
+		not_ok "podman terminal: /dev/console and a pty"
+	fi
+}
+
+# Rootless podman runs every container of a user in one user namespace of
+# its own (kept by its pause process), which the containers share: so do
+# they their view. That namespace, and any loop a container left, goes
+# when the pause process does (podman system migrate stops it).
+podman_rootless() {
+	local log=$top/podman-rootless.log
+	cat >"$top/podman-rootless" <<-'EOF'
+	#!/bin/sh
+	# README: podman rootless
+	podman run --annotation io.nsdevtmpfs.view=true \
+		--rm --network none --rootfs "$rootfs" "$top/work.sh" "$img"
+	# end README
+	EOF
+	as_user env rootfs="$rootfs" top="$top" img="$img" sh "$top/podman-rootless" >"$log" 2>&1
+	as_user podman system migrate >>"$log" 2>&1
+	report "podman rootless" "$log"
 }
 
 # runc sets /dev up itself and opens each node it makes with O_CREAT,
@@ -226,6 +283,24 @@ runc_rootless() {
 	add_runc_hook "$b"
 	as_user runc --root "$top/run-user" run -b "$b" rt-runc >"$log" 2>&1
 	report "runc rootless" "$log"
+}
+
+# A terminal container: runc binds its pty onto /dev/console in its
+# tmpfs, and the hook moves that onto a /dev/console it makes in the view.
+runc_terminal() {
+	local b=$top/runc log=$top/runc-terminal.log
+	sed -i -e 's/"terminal": false/"terminal": true/' \
+		-e 's|"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|"sh", "-c", "test -c /dev/console \&\& tty \&\& /tmp/nsdev-rt/work.sh /tmp/nsdev-rt/img/disk.img"|' \
+		"$b/config.json"
+	as_user timeout 60 script -qec "runc --root $top/run-user run -b $b rt-runc-terminal" /dev/null \
+		</dev/null >"$log" 2>&1
+	if grep -q '/dev/pts/[0-9]' "$log"; then
+		ok "runc terminal: /dev/console and a pty"
+	else
+		sed 's/^/# /' "$log"
+		not_ok "runc terminal: /dev/console and a pty"
+	fi
+	report "runc terminal" "$log"
 }
 
 # runc run by root, the container in a user namespace with a device
@@ -307,12 +382,16 @@ bwrap_rootless() {
 }
 
 setup
-echo "1..19"
+echo "1..27"
 crun_rootless
 crun_terminal
 crun_root_userns
 podman_hook
+podman_root_userns
+podman_terminal
+podman_rootless
 runc_rootless
+runc_terminal
 runc_root_userns
 lxc_root_userns
 bwrap_rootless
