@@ -321,19 +321,19 @@ runc_root_userns() {
 	run_as_root runc-root runc "$b" "runc as root, user namespace, device cgroup"
 }
 
-# LXC run by root, the container in a user namespace (ids 100000-165535,
-# root's in /etc/subuid), with LXC's ptys, ttys and console (tty.max and
+# LXC, the container in a user namespace (ids 100000-165535, root's and
+# user's in /etc/subuid), with LXC's ptys, ttys and console (tty.max and
 # pty.max as its templates set them): its config includes the project's
 # snippet. Container output goes to LXC's console, so the workload
-# writes a log.
-lxc_root_userns() {
-	local d=$top/lxc log=$top/out/lxc.log
-	mkdir -p "$d/rt" "$top/out"
-	chown 100000:100000 "$top/out" "$img"
+# writes a log. lxc_container NAME TITLE [as_user]: as root, or as the user.
+lxc_container() {
+	local d=$top/$1 log=$top/out-$1/lxc.log
+	mkdir -p "$d/rt" "$top/out-$1"
+	chown 100000:100000 "$top/out-$1" "$img"
 	printf '#!/bin/sh\n%s\nexec %s %s >>%s 2>&1\n' \
 		"test -c /dev/console && test -c /dev/ptmx && test -c /dev/tty1 && echo LXC-TTYS-OK >$log" \
-		"$top/work.sh" "$img" "$log" >"$top/lxc-work"
-	chmod 755 "$top/lxc-work"
+		"$top/work.sh" "$img" "$log" >"$top/$1-work"
+	chmod 755 "$top/$1-work"
 	cat >"$d/rt/config" <<-EOF
 	lxc.uts.name = rt
 	lxc.rootfs.path = dir:/
@@ -344,20 +344,37 @@ lxc_root_userns() {
 	lxc.apparmor.profile = unconfined
 	lxc.tty.max = 1
 	lxc.pty.max = 16
-	lxc.init.cmd = $top/lxc-work
+	lxc.init.cmd = $top/$1-work
 	# README: lxc
 	lxc.include = /usr/share/nsdevtmpfs/lxc/nsdevtmpfs.conf
 	# end README
 	EOF
-	lxc-start -P "$d" -n rt -F -o "$top/lxc-start.log" -l WARN </dev/null >/dev/null 2>&1 ||
-		sed 's/^/# lxc-start: /' "$top/lxc-start.log"
+	[ -n "${3:-}" ] && chown -R 1000:1000 "$d"
+	${3:-} lxc-start -P "$d" -n rt -F -o "$d/start.log" -l WARN </dev/null >/dev/null 2>&1 ||
+		sed 's/^/# lxc-start: /' "$d/start.log"
 	chown 1000:1000 "$img"
 	if grep -q LXC-TTYS-OK "$log"; then
-		ok "LXC as root, user namespace: console, ptmx and ttys in the view"
+		ok "$2: console, ptmx and ttys in the view"
 	else
-		not_ok "LXC as root, user namespace: console, ptmx and ttys in the view"
+		not_ok "$2: console, ptmx and ttys in the view"
 	fi
-	report "LXC as root, user namespace" "$log"
+	report "$2" "$log"
+}
+
+lxc_root_userns() {
+	lxc_container lxc "LXC as root, user namespace"
+}
+
+# Unprivileged LXC: the user starts it from a cgroup delegated to it (what
+# systemd's user@.service gives a login session); no network, so no
+# lxc-user-nic.
+lxc_unprivileged() {
+	local cg=/sys/fs/cgroup/nsdev-rt-user
+	mkdir -p "$cg"
+	chown -R 1000:1000 "$cg"
+	echo $$ >"$cg/cgroup.procs"
+	lxc_container lxc-user "LXC unprivileged" as_user
+	echo $$ >/sys/fs/cgroup/cgroup.procs
 }
 
 # bubblewrap, unprivileged: the sandbox mounts its view itself (bwrap has
@@ -382,7 +399,7 @@ bwrap_rootless() {
 }
 
 setup
-echo "1..27"
+echo "1..30"
 crun_rootless
 crun_terminal
 crun_root_userns
@@ -394,5 +411,6 @@ runc_rootless
 runc_terminal
 runc_root_userns
 lxc_root_userns
+lxc_unprivileged
 bwrap_rootless
 exit $failed
