@@ -208,7 +208,8 @@ int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, u64 *id);
 int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 		 unsigned int flags, u64 id, struct nsdev_ns *caller,
 		 struct nsdev_ns *target);
-int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller);
+int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller,
+		 bool default_too);
 void nsdev_device_gone(u32 type, dev_t devt);
 void nsdev_sweep_untracked(void);
 

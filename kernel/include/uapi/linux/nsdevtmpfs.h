@@ -46,7 +46,8 @@
  *          only to the initial namespace: elsewhere QUERY answers ENOENT,
  *          and ASSIGN of a device the caller's namespace does not own
  *          answers EPERM before the device is looked up
- *  EPERM   the caller may not do this (see above)
+ *  EPERM   the caller may not do this (see above), or REVOKE of default
+ *          content without NSDEVTMPFS_REVOKE_DEFAULT
  *  EBUSY   ASSIGN of a device already assigned elsewhere, or of a
  *          partition that follows its assigned disk
  *  EOPNOTSUPP ASSIGN of a loop device or a partition of one (other than a
@@ -150,10 +151,18 @@ struct nsdevtmpfs_assign {
 	__u32 reserved[3];
 };
 
+/* REVOKE flags */
+#define NSDEVTMPFS_REVOKE_DEFAULT	(1U << 0) /* also a device of the default content */
+#define NSDEVTMPFS_REVOKE_FLAGS		NSDEVTMPFS_REVOKE_DEFAULT
+
 /**
  * struct nsdevtmpfs_revoke - argument of NSDEVTMPFS_IOC_REVOKE
  * @type, @major, @minor: the device
- * @flags:    none defined, must be zero
+ * @flags:    NSDEVTMPFS_REVOKE_*: without NSDEVTMPFS_REVOKE_DEFAULT, REVOKE
+ *            of a device of every view's default content (null, zero,
+ *            loop-control, ...) still global as the module made it
+ *            answers EPERM and changes nothing, since it would take the
+ *            device from every running container
  * @reserved: must be zero
  */
 struct nsdevtmpfs_revoke {
