@@ -130,7 +130,8 @@ struct nsdev_grant {
 #define NSDEV_USER_PARTS_PER_LOOP	32
 
 /* The most loop devices a limit may name: the loop driver's index space. */
-#define NSDEV_MAX_LOOP_LIMIT	BIT(MINORBITS)
+#define NSDEV_MAX_LOOP_LIMIT	NSDEVTMPFS_MAX_LOOP_LIMIT
+static_assert(BIT(MINORBITS) == NSDEV_MAX_LOOP_LIMIT);
 
 /* The published owner of a global device. Never dereferenced. */
 #define NSDEV_OWNER_GLOBAL	((struct nsdev_ns *)1UL)

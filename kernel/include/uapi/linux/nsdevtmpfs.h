@@ -123,6 +123,15 @@
 /* Limits */
 #define NSDEVTMPFS_MAX_DEVICES		65536	/* registry entries */
 #define NSDEVTMPFS_NAME_MAX		128	/* devnode name, with NUL */
+#define NSDEVTMPFS_MAX_LOOP_LIMIT	1048576	/* max_loops of SET_LIMIT (2^20) */
+/*
+ * The module parameter loop_index_base must lie in this range, or loading
+ * the module fails with EINVAL: below, numbers the host's own losetup
+ * takes (loop.ko creates 0-7 and hands out the lowest free); above, too
+ * few numbers would be left under 2^20 minors.
+ */
+#define NSDEVTMPFS_LOOP_INDEX_BASE_MIN	256
+#define NSDEVTMPFS_LOOP_INDEX_BASE_MAX	524288
 
 /* Device types (the type field) */
 #define NSDEVTMPFS_CHR			1
@@ -212,7 +221,8 @@ struct nsdevtmpfs_query {
  *             of the initial namespace or of a strict ancestor of it
  * @flags:     none defined, must be zero
  * @max_loops: the most loop devices the namespace and all its descendants
- *             together may hold through loop delegation
+ *             together may hold through loop delegation, at most
+ *             NSDEVTMPFS_MAX_LOOP_LIMIT (EINVAL above)
  * @reserved:  must be zero
  */
 struct nsdevtmpfs_limit {
