@@ -29,13 +29,79 @@ namespace {
 
 NsNames scan_names() { return NsNames(nsdev::userns_processes()); }
 
+// The advice every command gives when the module is missing.
+constexpr char kNotLoadedHint[] = "the nsdevtmpfs module is not loaded (nsdevctl load)";
+
+bool module_loaded() {
+    try {
+        return nsdev::module_status(nsdev::kModuleName).loaded;
+    } catch (const std::exception&) {
+        return true;  // unknown: no advice rather than a wrong one
+    }
+}
+
+// Why unload failed with @err: EAGAIN (EWOULDBLOCK) is the module's
+// reference count, which mounted views hold; name their namespaces.
+std::string unload_hint(int err) {
+    if (err != EAGAIN && err != EBUSY) return "";
+    std::vector<std::string> holders;
+    try {
+        const NsNames names = scan_names();
+        for (const nsdev::NamespaceRow& n : nsdev::read_proc_namespaces()) {
+            if (!n.views_mounted) continue;
+            std::string h = NsNames::label(n.ino);
+            if (const nsdev::NsProcess* p = names.find(n.ino))
+                h += " (pid " + std::to_string(p->pid) + ", " + p->comm + ")";
+            holders.push_back(h);
+        }
+    } catch (const std::exception&) {
+        // No listing: the general advice below.
+    }
+    if (holders.empty())
+        return "the module is in use: an open control or loop-control file, or a mounted view";
+    std::string list;
+    for (const std::string& h : holders) list += (list.empty() ? "" : ", ") + h;
+    return "views still mounted by namespaces " + list;
+}
+
+int cmd_unload() {
+    try {
+        nsdev::module_unload(nsdev::kModuleName);
+    } catch (const nsdev::SysError& e) {
+        const int err = e.code().value();
+        throw nsdev::SysError(err, e.context(),
+                              !module_loaded() ? kNotLoadedHint : unload_hint(err));
+    }
+    return kExitOk;
+}
+
+// @e failed on a file the module provides: the default control device,
+// /proc/nsdevtmpfs, or the filesystem type (ENODEV of a view's mount).
+bool about_the_module(const nsdev::SysError& e) {
+    const int err = e.code().value();
+    const std::string& ctx = e.context();
+    if (err == ENODEV) return ctx.find("nsdevtmpfs") != std::string::npos;
+    if (err != ENOENT) return false;
+    return ctx == std::string("open ") + nsdev::kControlPath ||
+           ctx.find("/proc/nsdevtmpfs/") != std::string::npos;
+}
+
 int cmd_load(const Command& c) {
     std::string params;
     for (const std::string& p : c.module_params) params += (params.empty() ? "" : " ") + p;
-    if (c.module_path.empty())
-        nsdev::module_load(nsdev::kModuleName, params);
-    else
-        nsdev::module_load_file(c.module_path, params);
+    try {
+        if (c.module_path.empty())
+            nsdev::module_load(nsdev::kModuleName, params);
+        else
+            nsdev::module_load_file(c.module_path, params);
+    } catch (const nsdev::SysError& e) {
+        // The names and forms were checked (parse_load); a range the
+        // module checks itself is named in the kernel log.
+        if (e.code().value() != EINVAL || params.empty()) throw;
+        throw nsdev::SysError(EINVAL, e.context(),
+                              "the module refused a parameter value (" + params +
+                                  "); dmesg says which");
+    }
     return kExitOk;
 }
 
@@ -43,7 +109,7 @@ int cmd_status(const Command& c, std::ostream& out) {
     const nsdev::ModuleStatus st = nsdev::module_status(nsdev::kModuleName);
     const auto params = st.loaded ? nsdev::module_parameters(nsdev::kModuleName)
                                   : std::map<std::string, std::string>{};
-    print_status(out, nsdev::kModuleName, st, params, c.json);
+    print_status(out, nsdev::kModuleName, st, params, c.output);
     return kExitOk;
 }
 
@@ -61,14 +127,18 @@ int cmd_assign(const Command& c) {
 
 int cmd_revoke(const Command& c) {
     const nsdev::DeviceId dev = nsdev::parse_device(c.device);
-    nsdev::Control(c.control).revoke(dev);
+    nsdev::Control(c.control).revoke(dev, c.force);
     return kExitOk;
 }
 
 int cmd_query(const Command& c, std::ostream& out) {
-    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
-    const nsdev::QueryResult q = nsdev::Control(c.control).query(dev);
-    print_query(out, dev, q, scan_names(), c.json);
+    nsdev::Control ctl(c.control);
+    std::vector<QueriedDevice> devices;
+    for (const std::string& spec : c.devices) {
+        const nsdev::DeviceId dev = nsdev::parse_device(spec);
+        devices.push_back({dev, ctl.query(dev)});
+    }
+    print_query(out, devices, scan_names(), c.output);
     return kExitOk;
 }
 
@@ -79,9 +149,10 @@ int cmd_limit(const Command& c) {
 }
 
 int cmd_ls(const Command& c, std::ostream& out) {
-    const auto devices = nsdev::read_proc_devices();
-    const auto namespaces = nsdev::read_proc_namespaces();
-    print_ls(out, devices, namespaces, scan_names(), c.json);
+    if (c.namespaces_table)
+        print_namespaces(out, nsdev::read_proc_namespaces(), scan_names(), c.output);
+    else
+        print_devices(out, nsdev::read_proc_devices(), scan_names(), c.output);
     return kExitOk;
 }
 
@@ -93,7 +164,7 @@ int cmd_probe(const Command& c, std::ostream& out) {
         p.nodes = nsdev::probe_userns(fd.get());
         probed.push_back(std::move(p));
     }
-    print_probe(out, probed, c.json);
+    print_probe(out, probed, c.output);
     return kExitOk;
 }
 
@@ -110,8 +181,8 @@ int cmd_loop_attach(const Command& c, std::ostream& out) {
 
 int cmd_loop_ls(const Command& c, std::ostream& out) {
     std::vector<nsdev::LoopDevice> devices = nsdev::loop_list();
-    if (!c.all) std::erase_if(devices, [](const nsdev::LoopDevice& d) { return !d.attached; });
-    print_loop_ls(out, devices, c.json);
+    if (!c.with_free) std::erase_if(devices, [](const nsdev::LoopDevice& d) { return !d.attached; });
+    print_loop_ls(out, devices, c.output);
     return kExitOk;
 }
 
@@ -205,7 +276,7 @@ void run_child(const Command& c) {
             const int err = e.code().value();
             std::string hint;
             if (err == ENODEV)
-                hint = "the nsdevtmpfs module is not loaded (nsdevctl load)";
+                hint = kNotLoadedHint;
             else if (err == EPERM || err == EACCES)
                 hint =
                     "the kernel does not let this user namespace mount its view "
@@ -277,8 +348,7 @@ int execute(const Command& c, std::ostream& out, std::ostream& err) {
             case Verb::Load:
                 return cmd_load(c);
             case Verb::Unload:
-                nsdev::module_unload(nsdev::kModuleName);
-                return kExitOk;
+                return cmd_unload();
             case Verb::Status:
                 return cmd_status(c, out);
             case Verb::Assign:
@@ -303,6 +373,17 @@ int execute(const Command& c, std::ostream& out, std::ostream& err) {
             case Verb::LoopLs:
                 return cmd_loop_ls(c, out);
         }
+    } catch (const nsdev::SysError& e) {
+        // One style for every command: the object, the errno name, the
+        // likely cause. A missing module is the most likely of all.
+        out.flush();
+        const int errnum = e.code().value();
+        if (e.hint().empty() && about_the_module(e) && !module_loaded())
+            err << "nsdevctl: " << nsdev::SysError(errnum, e.context(), kNotLoadedHint).what()
+                << "\n";
+        else
+            err << "nsdevctl: " << e.what() << "\n";
+        return kExitFailure;
     } catch (const std::exception& e) {
         // SysError ("open /dev/nsdevtmpfs-control: ENOENT (...)"), bad
         // device or namespace files (std::invalid_argument), parse errors
