@@ -35,7 +35,7 @@ const char kOverview[] =
     " limit --ns NS --loops N        cap a namespace's delegated loop devices\n"
     " ls [--namespaces]              every assigned device, or every namespace\n"
     " run [OPTIONS] [--] CMD [ARG]...  run CMD in a new user namespace with its view\n"
-    " probe NS...                    which devices each namespace sees\n"
+    " probe [LABEL=]NS...            which devices each namespace sees\n"
     " loop attach|detach|ls          loop devices (delegated ones inside a view)\n"
     " help [COMMAND]                 this text, or a command's\n"
     "\n"
@@ -144,7 +144,8 @@ const std::map<std::string, std::string>& command_help() {
          "Undo the current assignment of DEVICE: it goes back to the namespace\n"
          "that assigned it, or becomes invisible if the initial namespace did.\n"
          "A device passed down to a descendant has no node in the caller's view\n"
-         "any more: name it by number (b:7:1024).\n"
+         "any more: /dev/NAME is then looked up by name in /proc/nsdevtmpfs/devices\n"
+         "(or give its number, b:7:1024).\n"
          "\n"
          "Options:\n"
          " -f, --force      also revoke a default device (null, zero, full, random,\n"
@@ -207,12 +208,13 @@ const std::map<std::string, std::string>& command_help() {
          "the first; otherwise, root is your own uid and gid (count 1). Maps must\n"
          "not overlap inside or outside and must map root.\n"},
         {"probe", listing_help("Usage:\n"
-                               " nsdevctl probe [OPTIONS] NS...\n"
+                               " nsdevctl probe [OPTIONS] [LABEL=]NS...\n"
                                "\n"
                                "For each namespace (a pid or an nsfs path), mount its view from inside\n"
                                "it on a private temporary directory and list the device nodes; print a\n"
-                               "table with a row per device name and a column per namespace (\"host\"\n"
-                               "for the initial one), x where the namespace sees the device (true in\n"
+                               "table with a row per device name and a column per namespace (LABEL if\n"
+                               "given, else \"host\" for the initial one or NS as given), x where the\n"
+                               "namespace sees the device (true in\n"
                                "JSON). Needs CAP_SYS_ADMIN in each namespace (root can probe any).\n"
                                "-o selects among the columns below; the namespace columns follow.\n",
                                Listing::Probe)},
@@ -788,9 +790,19 @@ Command parse_command_line(const std::vector<std::string>& args) {
             break;
         case Verb::Probe:
             expect_operands(p, 1, SIZE_MAX, name, "NS (a pid or an nsfs path)");
-            for (const std::string& ns : p.operands)
+            for (const std::string& op : p.operands) {
+                // LABEL=NS names the column; a path with '=' stays a path.
+                const size_t eq = op.find('=');
+                std::string label, ns = op;
+                if (eq != std::string::npos && op.find('/') > eq) {
+                    label = op.substr(0, eq);
+                    ns = op.substr(eq + 1);
+                    if (label.empty()) throw UsageError("empty LABEL in '" + op + "'", name);
+                }
                 if (ns.empty()) throw UsageError("empty NS", name);
-            c.namespaces = p.operands;
+                c.namespaces.push_back(ns);
+                c.labels.push_back(label);
+            }
             break;
         default:
             break;

@@ -71,7 +71,8 @@ struct Command {
     std::vector<std::string> argv;       // CMD [ARG]...
 
     // probe
-    std::vector<std::string> namespaces;  // NS...
+    std::vector<std::string> namespaces;  // NS..., without their LABEL=
+    std::vector<std::string> labels;      // LABEL of each LABEL=NS, or ""
 
     // loop attach
     std::string file;        // FILE

@@ -113,8 +113,29 @@ int cmd_status(const Command& c, std::ostream& out) {
     return kExitOk;
 }
 
+// DEVICE as every command takes it: a number, a node, or, for a node the
+// caller's /dev no longer has (a device it passed down to a descendant),
+// /dev/NAME as the caller's /proc/nsdevtmpfs/devices names it.
+nsdev::DeviceId resolve_device(const std::string& spec) {
+    try {
+        return nsdev::parse_device(spec);
+    } catch (const nsdev::SysError& e) {
+        if (e.code().value() != ENOENT || spec.rfind("/dev/", 0) != 0) throw;
+        const std::string name = spec.substr(5);
+        std::vector<nsdev::DeviceRow> rows;
+        try {
+            rows = nsdev::read_proc_devices();
+        } catch (const std::exception&) {
+            throw e;
+        }
+        for (const nsdev::DeviceRow& r : rows)
+            if (r.name == name) return r.dev;
+        throw;
+    }
+}
+
 int cmd_assign(const Command& c) {
-    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
+    const nsdev::DeviceId dev = resolve_device(c.device);
     nsdev::Control ctl(c.control);
     if (c.global) {
         ctl.assign_global(dev);
@@ -126,7 +147,7 @@ int cmd_assign(const Command& c) {
 }
 
 int cmd_revoke(const Command& c) {
-    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
+    const nsdev::DeviceId dev = resolve_device(c.device);
     nsdev::Control(c.control).revoke(dev, c.force);
     return kExitOk;
 }
@@ -135,7 +156,7 @@ int cmd_query(const Command& c, std::ostream& out) {
     nsdev::Control ctl(c.control);
     std::vector<QueriedDevice> devices;
     for (const std::string& spec : c.devices) {
-        const nsdev::DeviceId dev = nsdev::parse_device(spec);
+        const nsdev::DeviceId dev = resolve_device(spec);
         devices.push_back({dev, ctl.query(dev)});
     }
     print_query(out, devices, scan_names(), c.output);
@@ -158,9 +179,10 @@ int cmd_ls(const Command& c, std::ostream& out) {
 
 int cmd_probe(const Command& c, std::ostream& out) {
     std::vector<ProbedNamespace> probed;
-    for (const std::string& spec : c.namespaces) {
+    for (size_t i = 0; i < c.namespaces.size(); ++i) {
+        const std::string& spec = c.namespaces[i];
         nsdev::UniqueFd fd = nsdev::open_userns(spec);
-        ProbedNamespace p{spec, nsdev::userns_inode(fd.get()), {}};
+        ProbedNamespace p{spec, c.labels.at(i), nsdev::userns_inode(fd.get()), {}};
         p.nodes = nsdev::probe_userns(fd.get());
         probed.push_back(std::move(p));
     }
@@ -184,6 +206,27 @@ int cmd_loop_ls(const Command& c, std::ostream& out) {
     if (!c.with_free) std::erase_if(devices, [](const nsdev::LoopDevice& d) { return !d.attached; });
     print_loop_ls(out, devices, c.output);
     return kExitOk;
+}
+
+// What `loop detach` says when the device stays bound: who holds it.
+std::string still_in_use(const std::string& device) {
+    const std::string what =
+        "still in use: the loop driver only set autoclear and detaches it on its last close";
+    try {
+        const nsdev::DeviceId dev = resolve_device(device);
+        for (const nsdev::DeviceRow& r : nsdev::read_proc_devices()) {
+            if (r.dev != dev || !r.owner_ino || !r.has_flag("loop")) continue;
+            std::string owner = NsNames::label(r.owner_ino);
+            if (const nsdev::NsProcess* p = scan_names().find(r.owner_ino))
+                owner += " (pid " + std::to_string(p->pid) + ", " + p->comm + ")";
+            return "delegated to namespace " + owner +
+                   ", which has it open: it stays attached until that namespace detaches "
+                   "it or ends";
+        }
+    } catch (const std::exception&) {
+        // Not ours to explain further.
+    }
+    return what + " (a mount, or another process, has it open)";
 }
 
 // ---- run
@@ -368,7 +411,8 @@ int execute(const Command& c, std::ostream& out, std::ostream& err) {
             case Verb::LoopAttach:
                 return cmd_loop_attach(c, out);
             case Verb::LoopDetach:
-                nsdev::loop_detach(c.device);
+                if (!nsdev::loop_detach(c.device))
+                    err << "nsdevctl: " << c.device << ": " << still_in_use(c.device) << "\n";
                 return kExitOk;
             case Verb::LoopLs:
                 return cmd_loop_ls(c, out);

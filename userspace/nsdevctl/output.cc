@@ -337,6 +337,7 @@ void print_namespaces(std::ostream& out, const std::vector<nsdev::NamespaceRow>&
 }
 
 std::string probe_column(const ProbedNamespace& ns) {
+    if (!ns.label.empty()) return ns.label;
     return ns.ino == nsdev::kInitUserNsInode ? "host" : ns.spec;
 }
 

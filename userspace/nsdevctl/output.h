@@ -116,13 +116,14 @@ void print_namespaces(std::ostream& out, const std::vector<nsdev::NamespaceRow>&
 /** ProbedNamespace - one NS operand of probe and what its view holds. */
 struct ProbedNamespace {
     std::string spec;  // as given: "312", "/proc/312/ns/user"
+    std::string label;  // LABEL of LABEL=NS, or ""
     uint64_t ino = 0;
     std::vector<nsdev::ViewNode> nodes;
 };
 
 /**
- * probe_column - the column of a probed namespace: "host" for the initial
- * user namespace, the NS operand as given otherwise.
+ * probe_column - the column of a probed namespace: its label if it has
+ * one, "host" for the initial user namespace, the NS operand otherwise.
  */
 std::string probe_column(const ProbedNamespace& ns);
 

@@ -218,6 +218,12 @@ TEST(CliParse, Probe) {
     EXPECT_EQ(c.verb, Verb::Probe);
     EXPECT_TRUE(c.output.json);
     EXPECT_EQ(c.namespaces, (std::vector<std::string>{"1", "/proc/42/ns/user"}));
+    EXPECT_EQ(c.labels, (std::vector<std::string>{"", ""}));
+    c = parse({"probe", "host=1", "A=312", "/proc/x=y/ns/user"});
+    EXPECT_EQ(c.namespaces, (std::vector<std::string>{"1", "312", "/proc/x=y/ns/user"}));
+    EXPECT_EQ(c.labels, (std::vector<std::string>{"host", "A", ""}));
+    EXPECT_EQ(usage_error({"probe", "=1"}), "empty LABEL in '=1'");
+    EXPECT_EQ(usage_error({"probe", "A="}), "empty NS");
     EXPECT_EQ(usage_error({"probe"}), "missing NS (a pid or an nsfs path)");
     EXPECT_EQ(usage_error({"probe", "--json"}), "missing NS (a pid or an nsfs path)");
 }
@@ -629,7 +635,15 @@ std::vector<ProbedNamespace> canned_probe() {
     const nsdev::ViewNode null{"null", {Type::Char, 1, 3}, 0666, 0, 0};
     const nsdev::ViewNode tun{"net/tun", {Type::Char, 10, 200}, 0666, 0, 0};
     const nsdev::ViewNode loop0{"loop0", {Type::Block, 7, 0}, 0660, 0, 6};
-    return {{"1", kHost, {tun, null}}, {"312", kChild, {loop0, tun, null}}};
+    return {{"1", "", kHost, {tun, null}}, {"312", "", kChild, {loop0, tun, null}}};
+}
+
+TEST(OutputProbe, LabelsNameTheColumns) {
+    std::vector<ProbedNamespace> probed = canned_probe();
+    probed[1].label = "A";
+    std::ostringstream out;
+    print_probe(out, probed, columns("NAME"));
+    EXPECT_EQ(out.str(), "NAME    host A\nloop0   -    x\nnet/tun x    x\nnull    x    x\n");
 }
 
 TEST(OutputProbe, MatrixAndJson) {

@@ -364,6 +364,27 @@ TEST_F(CliVm, RevokeOfADefaultDeviceNeedsForce) {
     EXPECT_EQ(::stat(view_null.c_str(), &st), 0) << r;
 }
 
+// Issue 14, item 7: a namespace that passed a device down has no node for
+// it; /dev/NAME is looked up in its /proc/nsdevtmpfs/devices instead.
+TEST_F(CliVm, RevokeByPathOfADevicePassedDown) {
+    Background bg;
+    ASSERT_GT(bg.pid(), 0);
+    ASSERT_EQ(nsdevctl({"assign", "b:1:0", "--ns", bg.pid_str()}).status, 0);
+    const std::string script =
+        "\"$0\" run --map u:0:1000:1000 --map g:0:1000:1000 -- sleep 100 & "
+        "for i in $(seq 50); do C=$(cat /proc/$!/task/$!/children 2>/dev/null); "
+        "[ -n \"$C\" ] && break; sleep 0.1; done; "
+        "\"$0\" assign /dev/ram0 --ns $C || exit 3; "
+        "test ! -e /dev/ram0 || exit 4; "
+        "\"$0\" query -n -o NAME,STATE /dev/ram0; "
+        "\"$0\" revoke /dev/ram0; s=$?; test -b /dev/ram0 || s=5; kill $!; exit $s";
+    Result r = command({"/usr/bin/nsenter", "-t", bg.pid_str(), "-U", "-m", "--", "/bin/sh",
+                        "-c", script, nsdevctl_path()});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out, "ram0 owned\n") << r;
+    EXPECT_EQ(r.err, "") << r;
+}
+
 TEST_F(CliVm, ErrorsNameTheObjectAndErrno) {
     Background bg;
     ASSERT_GT(bg.pid(), 0);
@@ -789,6 +810,35 @@ TEST_F(CliVm, LoopAttachLsDetachInABackgroundNamespace) {
     attached.set("");
     r = inside(bg, {"loop", "ls", "--with-free"});
     EXPECT_TRUE(row(r.out, dev2).empty()) << r;
+}
+
+// Issue 14, item 6: the host's detach of a loop a container still has open
+// exited 0 and nothing happened (the driver only sets autoclear): say so.
+TEST_F(CliVm, LoopDetachOfADeviceInUseSaysSo) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    Background bg;
+    ASSERT_GT(bg.pid(), 0);
+    AttachedIn attached(bg);
+    Result r = inside(bg, {"loop", "attach", img.path()});
+    ASSERT_EQ(r.status, 0) << r;
+    const std::string dev = lines(r.out).empty() ? "" : lines(r.out)[0];
+    attached.set(dev);
+    ASSERT_GE(loop_number(dev), 1024) << r;
+    const std::string sys = "/sys/block/" + dev.substr(5) + "/loop/backing_file";
+    // A process of the container holds it open for 3 s; the host detaches.
+    const std::string script =
+        "nsenter -t \"$1\" -U -m -- sh -c 'exec 3<\"$0\"; sleep 3' \"$2\" & sleep 1; "
+        "\"$0\" loop detach \"$2\"; echo rc=$?; test -e \"$3\" && echo still-bound; wait";
+    r = command({"/bin/sh", "-c", script, nsdevctl_path(), bg.pid_str(), dev, sys});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out, "rc=0\nstill-bound\n") << r;
+    EXPECT_EQ(r.err, "nsdevctl: " + dev + ": delegated to namespace " +
+                         std::to_string(ns_inode(bg.pid())) + " (pid " + bg.pid_str() +
+                         ", sleep), which has it open: it stays attached until that namespace "
+                         "detaches it or ends\n")
+        << r;
+    // The namespace detaches it itself (AttachedIn).
 }
 
 TEST_F(CliVm, LoopAttachBeyondTheLimitFailsWithEdquot) {
