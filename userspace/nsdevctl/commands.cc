@@ -1,7 +1,6 @@
 // One function per nsdevctl command: a few library calls, then print.
 #include "commands.h"
 
-#include <pwd.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -239,63 +238,16 @@ std::string read_text_file(const std::string& path) {
     return text;
 }
 
-// True if @maps is exactly "0 UID 1" / "0 GID 1": what an unprivileged
-// process may write itself.
-bool own_ids_only(const nsdev::IdMapping& maps, uid_t uid, gid_t gid) {
-    return maps.uid.size() == 1 && maps.gid.size() == 1 && maps.uid[0].outside == uid &&
-           maps.uid[0].count == 1 && maps.gid[0].outside == gid && maps.gid[0].count == 1;
-}
-
-// The maps `run` will write and how; see run --help for the policy.
-struct RunMaps {
-    nsdev::IdMapping maps;
-    bool helpers = false;  // newuidmap/newgidmap
-    bool deny_setgroups = false;
-};
-
-RunMaps decide_maps(const Command& c) {
-    const uid_t uid = ::getuid();
-    const gid_t gid = ::getgid();
-    RunMaps r;
-    r.maps = c.maps;
+// The maps `run` writes and how: the command line's and the map files'
+// ranges, through the library's policy (nsdev::plan_id_maps).
+nsdev::MapPlan decide_maps(const Command& c) {
+    nsdev::IdMapping given = c.maps;
     for (const std::string& file : c.map_files) {
         const nsdev::IdMapping m = nsdev::parse_idmap_file(read_text_file(file), file);
-        r.maps.uid.insert(r.maps.uid.end(), m.uid.begin(), m.uid.end());
-        r.maps.gid.insert(r.maps.gid.end(), m.gid.begin(), m.gid.end());
+        given.uid.insert(given.uid.end(), m.uid.begin(), m.uid.end());
+        given.gid.insert(given.gid.end(), m.gid.begin(), m.gid.end());
     }
-    fill_missing_map(r.maps);
-    r.helpers = c.subuid || (uid != 0 && !r.maps.empty() && !own_ids_only(r.maps, uid, gid));
-
-    if (!r.helpers) {
-        if (r.maps.empty()) {
-            if (uid == 0)
-                r.maps.uid = r.maps.gid = {{0, 100000, 65536}};
-            else
-                r.maps = {{{0, uid, 1}}, {{0, gid, 1}}};
-        }
-        r.maps = nsdev::normalize_id_mapping(r.maps);
-        // An unprivileged writer may map its own gid only with setgroups
-        // denied (user_namespaces(7)).
-        r.deny_setgroups = uid != 0;
-        return r;
-    }
-
-    const passwd* pw = ::getpwuid(uid);
-    const std::string user = pw ? pw->pw_name : "";
-    const std::string who =
-        user.empty() ? "uid " + std::to_string(uid) : user + " (uid " + std::to_string(uid) + ")";
-    const auto subuids = nsdev::subid_ranges_for(
-        nsdev::parse_subid(read_text_file(nsdev::kSubUidPath), nsdev::kSubUidPath), user, uid);
-    const auto subgids = nsdev::subid_ranges_for(
-        nsdev::parse_subid(read_text_file(nsdev::kSubGidPath), nsdev::kSubGidPath), user, uid);
-    if (r.maps.empty()) {
-        r.maps.uid = nsdev::default_subid_map(subuids, nsdev::IdKind::Uid, who, nsdev::kSubUidPath);
-        r.maps.gid = nsdev::default_subid_map(subgids, nsdev::IdKind::Gid, who, nsdev::kSubGidPath);
-    }
-    r.maps = nsdev::normalize_id_mapping(r.maps);
-    nsdev::check_subid_map(r.maps.uid, nsdev::IdKind::Uid, subuids, uid, who, nsdev::kSubUidPath);
-    nsdev::check_subid_map(r.maps.gid, nsdev::IdKind::Gid, subgids, gid, who, nsdev::kSubGidPath);
-    return r;
+    return nsdev::plan_id_maps(given, c.subuid, ::getuid(), ::getgid());
 }
 
 // Mounts @type on @target in the child, with a hint on failure.
@@ -344,7 +296,7 @@ void forward_signal(int sig) {
 }
 
 int cmd_run(const Command& c, std::ostream& err) {
-    RunMaps r;
+    nsdev::MapPlan r;
     try {
         r = decide_maps(c);
     } catch (const nsdev::IdMapError& e) {
