@@ -218,7 +218,7 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.flags ||
+	if ((arg.flags & ~NSDEVTMPFS_REVOKE_FLAGS) ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	ret = nsdev_parse_dev(arg.type, arg.major, arg.minor, &devt);
@@ -231,7 +231,8 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 	nsdev_sync_begin(&sync);
 	caller = nsdev_ns_get(current_user_ns());
 	if (caller) {
-		ret = nsdev_revoke(arg.type, devt, caller);
+		ret = nsdev_revoke(arg.type, devt, caller,
+				   arg.flags & NSDEVTMPFS_REVOKE_DEFAULT);
 		nsdev_ns_put(caller);
 	} else {
 		ret = -ENOMEM;

@@ -114,7 +114,7 @@
 static unsigned int nsdev_loop_base = 1024;
 module_param_named(loop_index_base, nsdev_loop_base, uint, 0444);
 MODULE_PARM_DESC(loop_index_base,
-		 "first loop device number handed out to namespaces (1024)");
+		 "first loop device number handed out to namespaces (1024; 256-524288)");
 
 #define NSDEV_LOOPFS_MAGIC	0x6e736c66	/* "nslf" */
 #define NSDEV_RETIRE_POLL	msecs_to_jiffies(200)
@@ -1388,6 +1388,18 @@ int __init nsdev_loopctl_init(void)
 {
 	int ret;
 
+	/*
+	 * Below the minimum, GET_FREE would hand a namespace numbers the
+	 * host's own losetup takes next; above the maximum, few numbers are
+	 * left under 2^20 minors. Refuse to load rather than guess.
+	 */
+	if (nsdev_loop_base < NSDEVTMPFS_LOOP_INDEX_BASE_MIN ||
+	    nsdev_loop_base > NSDEVTMPFS_LOOP_INDEX_BASE_MAX) {
+		pr_err("loop_index_base=%u is out of range (%u-%u): namespaces' loop numbers must stay above the host's\n",
+		       nsdev_loop_base, NSDEVTMPFS_LOOP_INDEX_BASE_MIN,
+		       NSDEVTMPFS_LOOP_INDEX_BASE_MAX);
+		return -EINVAL;
+	}
 	nsdev_loopfs_mnt = kern_mount(&nsdev_loopfs_type);
 	if (IS_ERR(nsdev_loopfs_mnt))
 		return PTR_ERR(nsdev_loopfs_mnt);

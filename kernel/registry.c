@@ -495,6 +495,8 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
  * @type:   NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
  * @devt:   the device
  * @caller: the record of the calling namespace
+ * @default_too: the caller asked for default content too
+ *		 (NSDEVTMPFS_REVOKE_DEFAULT)
  *
  * Allowed for the assigner and its ancestors. A caller that cannot even
  * see the assignment (neither owner nor assigner is in its subtree) is told
@@ -502,7 +504,8 @@ int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
  *
  * Return: 0, -ENOENT or -EPERM.
  */
-int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller)
+int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller,
+		 bool default_too)
 {
 	struct nsdev_device *dev = nsdev_device_find(type, devt);
 	struct nsdev_grant *g;
@@ -520,6 +523,14 @@ int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller)
 	/* A delegated loop (or its partition) leaves by LOOP_CTL_REMOVE. */
 	if (!g->prev && (dev->flags & (NSDEV_DEV_LOOP | NSDEV_DEV_PARTITION)))
 		return -EBUSY;
+	/*
+	 * The module's own global grant of default content is in every
+	 * running view: taking /dev/null from all containers at once is never
+	 * a slip of the keyboard, so it must be asked for.
+	 */
+	if (!g->prev && !g->owner && (dev->flags & NSDEV_DEV_DEFAULT) &&
+	    !default_too)
+		return -EPERM;
 	nsdev_pop(dev);
 	nsdev_device_maybe_free(dev);
 	return 0;

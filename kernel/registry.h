@@ -130,7 +130,8 @@ struct nsdev_grant {
 #define NSDEV_USER_PARTS_PER_LOOP	32
 
 /* The most loop devices a limit may name: the loop driver's index space. */
-#define NSDEV_MAX_LOOP_LIMIT	BIT(MINORBITS)
+#define NSDEV_MAX_LOOP_LIMIT	NSDEVTMPFS_MAX_LOOP_LIMIT
+static_assert(BIT(MINORBITS) == NSDEV_MAX_LOOP_LIMIT);
 
 /* The published owner of a global device. Never dereferenced. */
 #define NSDEV_OWNER_GLOBAL	((struct nsdev_ns *)1UL)
@@ -208,7 +209,8 @@ int nsdev_visible(u32 type, dev_t devt, const struct nsdev_ns *ns, u64 *id);
 int nsdev_assign(u32 type, dev_t devt, const char *name, umode_t mode,
 		 unsigned int flags, u64 id, struct nsdev_ns *caller,
 		 struct nsdev_ns *target);
-int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller);
+int nsdev_revoke(u32 type, dev_t devt, struct nsdev_ns *caller,
+		 bool default_too);
 void nsdev_device_gone(u32 type, dev_t devt);
 void nsdev_sweep_untracked(void);
 

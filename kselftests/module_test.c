@@ -232,4 +232,62 @@ TEST(rmmod_after_unmount_then_reload)
 	EXPECT_EQ(0, access(CONTROL, F_OK));
 }
 
+/*
+ * Load the module of the running kernel with @params: 0 or the negative
+ * errno of finit_module(2).
+ */
+static int load_module_with(const char *params)
+{
+	struct utsname u;
+	char path[256];
+	int fd, ret;
+
+	if (uname(&u))
+		return -errno;
+	snprintf(path, sizeof(path), "/lib/modules/%s/extra/" FSTYPE ".ko", u.release);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * A loop_index_base below NSDEVTMPFS_LOOP_INDEX_BASE_MIN would hand
+ * namespaces numbers the host's losetup takes (issue 14: loop_index_base=2
+ * gave a container /dev/loop8); above _MAX too few numbers are left. The
+ * module refuses to load, saying which parameter is wrong.
+ */
+TEST(out_of_range_loop_index_base_fails_to_load)
+{
+	char params[64];
+	unsigned int bad[] = { 2, NSDEVTMPFS_LOOP_INDEX_BASE_MIN - 1,
+			       NSDEVTMPFS_LOOP_INDEX_BASE_MAX + 1 };
+	unsigned int i;
+
+	ASSERT_EQ(0, delete_module(MODNAME, O_NONBLOCK)) {
+		TH_LOG("rmmod %s with nothing mounted: %s", MODNAME,
+		       strerror(errno));
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(params, sizeof(params), "loop_index_base=%u", bad[i]);
+		EXPECT_EQ(-EINVAL, load_module_with(params)) {
+			TH_LOG("%s was not refused with EINVAL", params);
+		}
+		if (module_live())
+			delete_module(MODNAME, O_NONBLOCK);
+	}
+	snprintf(params, sizeof(params), "loop_index_base=%u",
+		 NSDEVTMPFS_LOOP_INDEX_BASE_MIN);
+	ASSERT_EQ(0, load_module_with(params)) {
+		TH_LOG("%s: %s", params, strerror(-load_module_with(params)));
+	}
+	EXPECT_TRUE(module_live());
+	ASSERT_EQ(0, delete_module(MODNAME, O_NONBLOCK));
+	/* The defaults again, for the tests after this one. */
+	ASSERT_EQ(0, load_module());
+	EXPECT_TRUE(module_live());
+}
+
 TEST_HARNESS_MAIN

@@ -943,7 +943,9 @@ TEST(bad_ioctl_input_is_rejected_and_changes_nothing)
 
 #define R(...) (r = (struct nsdevtmpfs_revoke){ .type = NSDEVTMPFS_BLK, .major = 1, \
 		.minor = 0, __VA_ARGS__ }, control_ioctl(NSDEVTMPFS_IOC_REVOKE, &r))
-	EXPECT_EQ(-EINVAL, R(.flags = 1));
+	EXPECT_EQ(-EINVAL, R(.flags = 2));
+	EXPECT_EQ(-EINVAL, R(.flags = 1U << 31));
+	EXPECT_EQ(-EINVAL, R(.flags = NSDEVTMPFS_REVOKE_DEFAULT | 2));
 	EXPECT_EQ(-EINVAL, R(.reserved[3] = 1));
 	EXPECT_EQ(-EINVAL, R(.type = 9));
 	EXPECT_EQ(-EINVAL, R(.minor = 0xffffffff));
@@ -1120,6 +1122,69 @@ TEST(set_limit_is_reported)
 	EXPECT_EQ(0, views);
 	free(text);
 	EXPECT_EQ(0, nschild_stop(&c));
+}
+
+/* REVOKE with @flags: 0 or the negative errno. */
+static int revoke_flags(unsigned int type, dev_t dev, unsigned int flags)
+{
+	struct nsdevtmpfs_revoke r = {
+		.type = type, .major = major(dev), .minor = minor(dev),
+		.flags = flags,
+	};
+
+	return control_ioctl(NSDEVTMPFS_IOC_REVOKE, &r);
+}
+
+/*
+ * The default content is every container's: a plain REVOKE of null or of
+ * the delegation loop-control would take it from every running view, so
+ * it answers EPERM and changes nothing; NSDEVTMPFS_REVOKE_DEFAULT asks for
+ * it explicitly. Issue 14: `nsdevctl revoke /dev/null` used to succeed.
+ */
+TEST(default_devices_are_revoked_only_on_request)
+{
+	struct nsdevtmpfs_query q;
+	struct nschild a;
+	struct stat lc;
+	dev_t null = makedev(1, 3);
+
+	ASSERT_EQ(0, stat("/dev/" NSDEVTMPFS_LOOPCTL_NAME, &lc)) {
+		TH_LOG("stat /dev/" NSDEVTMPFS_LOOPCTL_NAME ": %s", strerror(errno));
+	}
+	ensure_view_dir();
+	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ASSERT_EQ(1, nschild_call(&a, ns_exists, "null"));
+
+	EXPECT_EQ(-EPERM, revoke_flags(NSDEVTMPFS_CHR, null, 0)) {
+		TH_LOG("a plain REVOKE of the default null was not refused with EPERM");
+	}
+	EXPECT_EQ(-EPERM, revoke_flags(NSDEVTMPFS_CHR, lc.st_rdev, 0)) {
+		TH_LOG("a plain REVOKE of the default loop-control was not refused");
+	}
+	/* Refused means unchanged: still global default content, still there. */
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, null, &q));
+	EXPECT_EQ(NSDEVTMPFS_STATE_GLOBAL | NSDEVTMPFS_STATE_DEFAULT, q.state);
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "null"));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop-control"));
+
+	/* Asked for, it goes from every view; ASSIGN --global brings it back. */
+	ASSERT_EQ(0, revoke_flags(NSDEVTMPFS_CHR, null, NSDEVTMPFS_REVOKE_DEFAULT)) {
+		TH_LOG("REVOKE with NSDEVTMPFS_REVOKE_DEFAULT failed: %s", strerror(errno));
+	}
+	EXPECT_EQ(0, nschild_call(&a, ns_exists, "null"));
+	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, null, &q));
+	ASSERT_EQ(0, nsdev_assign_at(CONTROL, NSDEVTMPFS_CHR, null, -1,
+				     NSDEVTMPFS_ASSIGN_GLOBAL));
+	EXPECT_EQ(1, nschild_call(&a, ns_exists, "null"));
+	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, null, &q));
+	EXPECT_EQ(NSDEVTMPFS_STATE_GLOBAL | NSDEVTMPFS_STATE_DEFAULT, q.state);
+
+	/* The flag changes nothing for a device that is not default content. */
+	ASSERT_EQ(0, assign_blk(RAM(5), a.userns));
+	EXPECT_EQ(0, revoke_flags(NSDEVTMPFS_BLK, RAM(5), NSDEVTMPFS_REVOKE_DEFAULT));
+	EXPECT_EQ(-ENOENT, revoke_flags(NSDEVTMPFS_BLK, RAM(5), 0));
+	EXPECT_EQ(0, nschild_stop(&a));
 }
 
 TEST_HARNESS_MAIN

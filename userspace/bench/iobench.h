@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "nsdev/io.h"
+#include "io.h"
 
 namespace nsdev::bench {
 

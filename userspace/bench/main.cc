@@ -42,7 +42,7 @@
 #include "nsdev/error.h"
 #include "nsdev/fd.h"
 #include "nsdev/idmap.h"
-#include "nsdev/io.h"
+#include "io.h"
 #include "nsdev/loop.h"
 #include "nsdev/userns.h"
 #include "nsdev/view.h"

@@ -76,12 +76,28 @@ void Control::assign_global(const DeviceId& dev) {
     do_assign(fd_.get(), arg, dev, "assign " + dev.to_string() + " globally");
 }
 
-void Control::revoke(const DeviceId& dev) {
+void Control::revoke(const DeviceId& dev, bool default_too) {
     nsdevtmpfs_revoke arg{};
     arg.type = uapi_type(dev.type);
     arg.major = dev.major;
     arg.minor = dev.minor;
-    do_ioctl(fd_.get(), NSDEVTMPFS_IOC_REVOKE, &arg, "revoke " + dev.to_string());
+    arg.flags = default_too ? NSDEVTMPFS_REVOKE_DEFAULT : 0;
+    const std::string context = "revoke " + dev.to_string();
+    const int err = ioctl_errno(fd_.get(), NSDEVTMPFS_IOC_REVOKE, &arg);
+    if (!err) return;
+    // EPERM is also "not the assigner's root": only default content that
+    // is still global gets the advice.
+    std::string hint;
+    if (err == EPERM && !default_too) {
+        nsdevtmpfs_query q{};
+        q.type = arg.type;
+        q.major = dev.major;
+        q.minor = dev.minor;
+        if (!ioctl_errno(fd_.get(), NSDEVTMPFS_IOC_QUERY, &q) &&
+            (q.state & NSDEVTMPFS_STATE_DEFAULT) && (q.state & NSDEVTMPFS_STATE_GLOBAL))
+            hint = kRevokeDefaultHint;
+    }
+    throw SysError(err, context, hint);
 }
 
 QueryResult Control::query(const DeviceId& dev) {

@@ -27,6 +27,9 @@ namespace {
 constexpr unsigned kMiscMajor = 10;
 constexpr unsigned kLoopCtrlMinor = 237;
 
+// How long loop_detach() waits for a detached device to be cleared by
+// another opener's close before it reports it as still in use.
+constexpr auto kClearWait = std::chrono::milliseconds(500);
 // How long loop_detach() waits for the module to release a cleared device
 // before giving its number back (the module polls every 200 ms).
 constexpr auto kRemoveWait = std::chrono::milliseconds(1000);
@@ -303,7 +306,7 @@ LoopDevice loop_attach(const std::string& file, const LoopAttachOptions& opts,
 
 // ---- detach
 
-void loop_detach(const std::string& device, const std::string& dev_dir) {
+bool loop_detach(const std::string& device, const std::string& dev_dir) {
     const std::string context = "detach " + device;
     const auto not_a_loop = [&](const std::string& what) {
         return std::invalid_argument(context + ": not a loop device" + what);
@@ -340,32 +343,44 @@ void loop_detach(const std::string& device, const std::string& dev_dir) {
         }
     }  // the last close clears it
 
+    // Still bound after our close: another opener (a mount, a process in
+    // the namespace that owns it) holds it, and the driver only set
+    // autoclear. The caller says so instead of claiming a detach.
+    const std::string sys = "/sys/dev/block/" + std::to_string(id.major) + ":" +
+                            std::to_string(id.minor) + "/loop/backing_file";
+    // A udev probe may still have it open for a moment: wait a little.
+    bool detached = !read_attr(sys);
+    for (auto end = std::chrono::steady_clock::now() + kClearWait;
+         !detached && std::chrono::steady_clock::now() < end; detached = !read_attr(sys))
+        std::this_thread::sleep_for(kRemovePoll);
+
     // Give a delegated number back (best effort: the device is detached).
-    if (!index) return;
+    if (!index || !detached) return detached;
     try {
         LoopControl ctl(dev_path(dev_dir, "loop-control"));
-        if (!ctl.delegated()) return;
+        if (!ctl.delegated()) return true;
         const std::string bound = "/sys/block/loop" + std::to_string(*index) + "/loop";
         const auto deadline = std::chrono::steady_clock::now() + kRemoveWait;
         while (true) {
             struct stat now {};
-            if (::stat(path.c_str(), &now) != 0 || now.st_rdev != st.st_rdev) return;  // gone
+            if (::stat(path.c_str(), &now) != 0 || now.st_rdev != st.st_rdev) return true;  // gone
             try {
                 ctl.remove(*index);
-                return;
+                return true;
             } catch (const SysError& e) {
                 // Still bound: someone else has it open, and the driver
                 // clears it on their last close. EBUSY without that: the
                 // module is still releasing it.
                 if (e.code().value() != EBUSY || read_attr(bound + "/backing_file") ||
                     std::chrono::steady_clock::now() >= deadline)
-                    return;
+                    return true;
             }
             std::this_thread::sleep_for(kRemovePoll);
         }
     } catch (const std::exception&) {
         // No loop-control to give it back through: it stays reserved.
     }
+    return true;
 }
 
 // ---- status and listing

@@ -9,8 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pwd.h>
+
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -18,6 +22,65 @@
 #include "nsdev/ns.h"
 
 namespace nsdev {
+namespace {
+
+std::string read_subid_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw SysError(errno ? errno : ENOENT, "open " + path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw SysError(EIO, "read " + path);
+    return text;
+}
+
+// True if @maps is exactly "0 UID 1" / "0 GID 1": what an unprivileged
+// process may write itself.
+bool own_ids_only(const IdMapping& maps, uid_t uid, gid_t gid) {
+    return maps.uid.size() == 1 && maps.gid.size() == 1 && maps.uid[0].outside == uid &&
+           maps.uid[0].count == 1 && maps.gid[0].outside == gid && maps.gid[0].count == 1;
+}
+
+}  // namespace
+
+MapPlan plan_id_maps(IdMapping given, bool subuid, uid_t uid, gid_t gid,
+                     const std::string& subuid_path, const std::string& subgid_path) {
+    MapPlan r;
+    r.maps = std::move(given);
+    if (r.maps.uid.empty()) r.maps.uid = r.maps.gid;
+    if (r.maps.gid.empty()) r.maps.gid = r.maps.uid;
+    r.helpers = subuid || (uid != 0 && !r.maps.empty() && !own_ids_only(r.maps, uid, gid));
+
+    if (!r.helpers) {
+        if (r.maps.empty()) {
+            if (uid == 0)
+                r.maps.uid = r.maps.gid = {{0, 100000, 65536}};
+            else
+                r.maps = {{{0, uid, 1}}, {{0, gid, 1}}};
+        }
+        r.maps = normalize_id_mapping(r.maps);
+        // An unprivileged writer may map its own gid only with setgroups
+        // denied (user_namespaces(7)).
+        r.deny_setgroups = uid != 0;
+        return r;
+    }
+
+    const passwd* pw = ::getpwuid(uid);
+    const std::string user = pw ? pw->pw_name : "";
+    const std::string who =
+        user.empty() ? "uid " + std::to_string(uid) : user + " (uid " + std::to_string(uid) + ")";
+    const auto subuids =
+        subid_ranges_for(parse_subid(read_subid_file(subuid_path), subuid_path), user, uid);
+    const auto subgids =
+        subid_ranges_for(parse_subid(read_subid_file(subgid_path), subgid_path), user, uid);
+    if (r.maps.empty()) {
+        r.maps.uid = default_subid_map(subuids, IdKind::Uid, who, subuid_path);
+        r.maps.gid = default_subid_map(subgids, IdKind::Gid, who, subgid_path);
+    }
+    r.maps = normalize_id_mapping(r.maps);
+    check_subid_map(r.maps.uid, IdKind::Uid, subuids, uid, who, subuid_path);
+    check_subid_map(r.maps.gid, IdKind::Gid, subgids, gid, who, subgid_path);
+    return r;
+}
+
 namespace {
 
 void write_file(const std::string& path, const std::string& text) {

@@ -1,8 +1,12 @@
 // Command-line parsing and help texts of nsdevctl.
 #include "cli.h"
 
+#include <getopt.h>
+#include <linux/nsdevtmpfs.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -23,15 +27,15 @@ const char kOverview[] =
     "Commands:\n"
     " load [PATH] [PARAM=VALUE]...   load the module (by name, or from PATH)\n"
     " unload                         unload the module\n"
-    " status [--json]                is the module loaded, its parameters\n"
+    " status                         is the module loaded, its parameters\n"
     " assign DEVICE --ns NS          give a device to a user namespace\n"
     " assign DEVICE --global         show a device in every view\n"
-    " revoke DEVICE                  undo the last assignment of a device\n"
-    " query DEVICE [--json]          who owns a device\n"
+    " revoke [--force] DEVICE        undo the last assignment of a device\n"
+    " query DEVICE...                who owns a device\n"
     " limit --ns NS --loops N        cap a namespace's delegated loop devices\n"
-    " ls [--json]                    every assigned device and namespace\n"
+    " ls [--namespaces]              every assigned device, or every namespace\n"
     " run [OPTIONS] [--] CMD [ARG]...  run CMD in a new user namespace with its view\n"
-    " probe [--json] NS...           which devices each namespace sees\n"
+    " probe [LABEL=]NS...            which devices each namespace sees\n"
     " loop attach|detach|ls          loop devices (delegated ones inside a view)\n"
     " help [COMMAND]                 this text, or a command's\n"
     "\n"
@@ -41,42 +45,84 @@ const char kOverview[] =
     "Global options:\n"
     " --control PATH   the control device (default /dev/nsdevtmpfs-control;\n"
     "                  inside a view, the same path)\n"
-    " -J, --json       JSON output, for the commands that print something\n"
     " -h, --help       display help (nsdevctl COMMAND --help for a command)\n"
     " -V, --version    display version\n"
+    "\n"
+    "Output options of status, query, ls, probe and loop ls:\n"
+    " -J, --json          JSON output: one array under a named key\n"
+    " -n, --noheadings    don't print headings\n"
+    " -o, --output COLS   the columns to print (+COLS: the defaults and COLS)\n"
+    "     --raw           raw output format\n"
     "\n"
     "Exit status: 0 success, 1 operational error, 2 usage error;\n"
     "run exits with the command's status.\n"
     "\n"
     "See nsdevctl(8).\n";
 
+const char kOutputOptions[] =
+    "\n"
+    "Output options:\n"
+    " -J, --json          use JSON output format\n"
+    " -n, --noheadings    don't print headings\n"
+    " -o, --output COLS   the columns to print (+COLS: the defaults and COLS)\n"
+    "     --raw           use raw output format\n";
+
+// The parameters of nsdevtmpfs.ko, as main.c and loopctl.c declare them.
+struct ModuleParam {
+    const char* name;
+    const char* help;
+};
+const ModuleParam kModuleParams[] = {
+    {"loop_limit", "default per-namespace limit of delegated loop devices (8)"},
+    {"loop_limit_per_user", "delegated loop devices one user's namespaces may hold (16)"},
+    {"loop_index_base", "first loop number handed to namespaces (1024)"},
+};
+
+std::string load_help() {
+    std::string s =
+        "Usage:\n"
+        " nsdevctl load [PATH] [PARAM=VALUE]...\n"
+        "\n"
+        "Load the nsdevtmpfs module through libkmod: without PATH, found by name\n"
+        "in /lib/modules/$(uname -r) and inserted with its dependencies (like\n"
+        "modprobe); with PATH, that .ko file (like insmod). A module already\n"
+        "loaded is an error (its parameters would not apply). Values are\n"
+        "decimal numbers; the module checks their ranges (dmesg says why it\n"
+        "refused one).\n"
+        "\n"
+        "Parameters:\n";
+    for (const ModuleParam& p : kModuleParams) {
+        std::string name = std::string(" ") + p.name + "=N";
+        name.resize(std::max<size_t>(name.size() + 2, 26), ' ');
+        s += name + p.help + "\n";
+    }
+    s += "\nloop_index_base must be in " + std::to_string(NSDEVTMPFS_LOOP_INDEX_BASE_MIN) + "-" +
+         std::to_string(NSDEVTMPFS_LOOP_INDEX_BASE_MAX) +
+         ": below, namespaces' loop\nnumbers would be ones the host's losetup takes.\n";
+    return s;
+}
+
+std::string listing_help(const char* text, Listing l) {
+    return std::string(text) + kOutputOptions + columns_help(l);
+}
+
 const std::map<std::string, std::string>& command_help() {
     static const std::map<std::string, std::string> help = {
-        {"load",
-         "Usage:\n"
-         " nsdevctl load [PATH] [PARAM=VALUE]...\n"
-         "\n"
-         "Load the nsdevtmpfs module through libkmod: without PATH, found by name\n"
-         "in /lib/modules/$(uname -r) and inserted with its dependencies (like\n"
-         "modprobe); with PATH, that .ko file (like insmod). A module already\n"
-         "loaded is an error (its parameters would not apply).\n"
-         "\n"
-         "Parameters:\n"
-         " loop_limit=N   default per-namespace limit of delegated loop devices\n"},
+        {"load", load_help()},
         {"unload",
          "Usage:\n"
          " nsdevctl unload\n"
          "\n"
-         "Unload the nsdevtmpfs module (fails with EBUSY while views are mounted).\n"},
-        {"status",
-         "Usage:\n"
-         " nsdevctl status [--json]\n"
-         "\n"
-         "Show whether the nsdevtmpfs module is loaded, its state, reference count\n"
-         "and parameters (/sys/module/nsdevtmpfs/parameters). Exits 0 either way.\n"
-         "\n"
-         "Options:\n"
-         " -J, --json   one JSON object on stdout\n"},
+         "Unload the nsdevtmpfs module. It fails with EAGAIN while views are\n"
+         "mounted (the namespaces that mount them are named) and with EBUSY while\n"
+         "a control or loop-control file is open.\n"},
+        {"status", listing_help("Usage:\n"
+                                " nsdevctl status [OPTIONS]\n"
+                                "\n"
+                                "Show whether the nsdevtmpfs module is loaded, its state, reference\n"
+                                "count and parameters (/sys/module/nsdevtmpfs/parameters). Exits 0\n"
+                                "either way.\n",
+                                Listing::Status)},
         {"assign",
          "Usage:\n"
          " nsdevctl assign DEVICE --ns NS\n"
@@ -93,24 +139,26 @@ const std::map<std::string, std::string>& command_help() {
          " --control PATH   the control device\n"},
         {"revoke",
          "Usage:\n"
-         " nsdevctl revoke DEVICE\n"
+         " nsdevctl revoke [--force] DEVICE\n"
          "\n"
          "Undo the current assignment of DEVICE: it goes back to the namespace\n"
          "that assigned it, or becomes invisible if the initial namespace did.\n"
+         "A device passed down to a descendant has no node in the caller's view\n"
+         "any more: /dev/NAME is then looked up by name in /proc/nsdevtmpfs/devices\n"
+         "(or give its number, b:7:1024).\n"
          "\n"
          "Options:\n"
+         " -f, --force      also revoke a default device (null, zero, full, random,\n"
+         "                  urandom, tty, loop-control, ...): without it, EPERM,\n"
+         "                  since every view would lose it\n"
          " --control PATH   the control device\n"},
-        {"query",
-         "Usage:\n"
-         " nsdevctl query DEVICE [--json]\n"
-         "\n"
-         "Show the registry entry of DEVICE: its name, state (global, owned,\n"
-         "default, loop), owner and assigner namespaces (with a process in each)\n"
-         "and the depth of stacked assignments.\n"
-         "\n"
-         "Options:\n"
-         " -J, --json       one JSON object on stdout\n"
-         " --control PATH   the control device\n"},
+        {"query", listing_help("Usage:\n"
+                               " nsdevctl query [OPTIONS] DEVICE...\n"
+                               "\n"
+                               "Show the registry entry of each DEVICE: its name, state (global,\n"
+                               "owned, default, loop), owner and assigner namespaces (with a process\n"
+                               "in the owner) and the depth of stacked assignments.\n",
+                               Listing::Devices)},
         {"limit",
          "Usage:\n"
          " nsdevctl limit --ns NS --loops N\n"
@@ -120,19 +168,24 @@ const std::map<std::string, std::string>& command_help() {
          "\n"
          "Options:\n"
          " --ns NS          the namespace: a pid or an nsfs path\n"
-         " --loops N        the limit\n"
-         " --control PATH   the control device\n"},
-        {"ls",
-         "Usage:\n"
-         " nsdevctl ls [--json]\n"
-         "\n"
-         "List every global or owned device and every namespace the module\n"
-         "tracks (/proc/nsdevtmpfs/devices and namespaces), with each namespace\n"
-         "inode resolved to a process in it: \"4026532119 (pid 312, sh)\", or\n"
-         "\"(no process)\". A caller sees its own namespace and its descendants.\n"
-         "\n"
-         "Options:\n"
-         " -J, --json   one JSON object on stdout\n"},
+         " --loops N        the limit, 0-" +
+             std::to_string(NSDEVTMPFS_MAX_LOOP_LIMIT) +
+             "\n"
+             " --control PATH   the control device\n"},
+        {"ls", listing_help("Usage:\n"
+                            " nsdevctl ls [OPTIONS]\n"
+                            " nsdevctl ls --namespaces [OPTIONS]\n"
+                            "\n"
+                            "List every global or owned device (/proc/nsdevtmpfs/devices), or\n"
+                            "with --namespaces every namespace the module tracks\n"
+                            "(/proc/nsdevtmpfs/namespaces). Namespaces are nsfs inode numbers\n"
+                            "(4026531837 is the host's, the initial one), with the lowest pid\n"
+                            "found in each. A caller sees its own namespace and its descendants.\n"
+                            "\n"
+                            "Options:\n"
+                            " -N, --namespaces    list namespaces, not devices\n",
+                            Listing::Devices) +
+                   columns_help(Listing::Namespaces, "Available --namespaces columns")},
         {"run",
          "Usage:\n"
          " nsdevctl run [OPTIONS] [--] CMD [ARG]...\n"
@@ -154,42 +207,42 @@ const std::map<std::string, std::string>& command_help() {
          "as root, 0 100000 65536; with --subuid, your subordinate ranges, root at\n"
          "the first; otherwise, root is your own uid and gid (count 1). Maps must\n"
          "not overlap inside or outside and must map root.\n"},
-        {"probe",
-         "Usage:\n"
-         " nsdevctl probe [--json] NS...\n"
-         "\n"
-         "For each namespace (a pid or an nsfs path), mount its view from inside\n"
-         "it on a private temporary directory and list the device nodes; print a\n"
-         "table with a row per device name and a column per namespace (\"host\" for\n"
-         "the initial one), x where the namespace sees the device. Needs\n"
-         "CAP_SYS_ADMIN in each namespace (root can probe any).\n"
-         "\n"
-         "Options:\n"
-         " -J, --json   one JSON object on stdout, with each node's mode and owner\n"},
-        {"loop",
-         "Usage:\n"
-         " nsdevctl loop attach [--partscan] [--read-only] FILE\n"
-         " nsdevctl loop detach DEVICE\n"
-         " nsdevctl loop ls [--all] [--json]\n"
-         "\n"
-         "Loop devices of the current namespace, through the loop-control of its\n"
-         "/dev. Inside a view (nsdevctl run, or nsenter -U -m into one) that is the\n"
-         "module's delegation device: devices numbered from 1024, owned by the\n"
-         "namespace, counted against its limit (nsdevctl limit), usable by its root.\n"
-         "On the host it is the loop driver's own. losetup is not needed.\n"
-         "\n"
-         " attach   attach FILE to a free loop device and print the device\n"
-         "          (/dev/loopN); it stays attached until detached\n"
-         " detach   detach DEVICE, a node path or b:7:N; the driver clears it on its\n"
-         "          last close, and a delegated number is given back\n"
-         " ls       the attached loop devices of /dev: NAME BACKING-FILE FLAGS\n"
-         "          (ro, partscan, autoclear, dio, offset=N, sizelimit=N) PARTITIONS\n"
-         "\n"
-         "Options:\n"
-         " -P, --partscan   (attach) scan the new device for partitions (/dev/loopNpM)\n"
-         " -r, --read-only  (attach) attach read-only\n"
-         " -a, --all        (ls) also the loop nodes with no backing file\n"
-         " -J, --json       (ls) one JSON object on stdout\n"},
+        {"probe", listing_help("Usage:\n"
+                               " nsdevctl probe [OPTIONS] [LABEL=]NS...\n"
+                               "\n"
+                               "For each namespace (a pid or an nsfs path), mount its view from inside\n"
+                               "it on a private temporary directory and list the device nodes; print a\n"
+                               "table with a row per device name and a column per namespace (LABEL if\n"
+                               "given, else \"host\" for the initial one or NS as given), x where the\n"
+                               "namespace sees the device (true in\n"
+                               "JSON). Needs CAP_SYS_ADMIN in each namespace (root can probe any).\n"
+                               "-o selects among the columns below; the namespace columns follow.\n",
+                               Listing::Probe)},
+        {"loop", listing_help(
+                     "Usage:\n"
+                     " nsdevctl loop attach [--partscan] [--read-only] FILE\n"
+                     " nsdevctl loop detach DEVICE\n"
+                     " nsdevctl loop ls [--with-free] [OPTIONS]\n"
+                     "\n"
+                     "Loop devices of the current namespace, through the loop-control of its\n"
+                     "/dev. Inside a view (nsdevctl run, or nsenter -U -m into one) that is the\n"
+                     "module's delegation device: devices numbered from 1024, owned by the\n"
+                     "namespace, counted against its limit (nsdevctl limit), usable by its root.\n"
+                     "On the host it is the loop driver's own. losetup is not needed.\n"
+                     "\n"
+                     " attach   attach FILE to a free loop device and print the device\n"
+                     "          (/dev/loopN); it stays attached until detached\n"
+                     " detach   detach DEVICE, a node path or b:7:N; the driver clears it on its\n"
+                     "          last close, and a delegated number is given back (if something\n"
+                     "          else still has it open, nothing changes yet: nsdevctl says who)\n"
+                     " ls       the attached loop devices of /dev (losetup --list's columns)\n"
+                     "\n"
+                     "Options:\n"
+                     " -P, --partscan   (attach) scan the new device for partitions (/dev/loopNpM)\n"
+                     " -r, --read-only  (attach) attach read-only\n"
+                     " -a, --all        (ls) the attached devices, as losetup -a (the default)\n"
+                     "     --with-free  (ls) also the loop nodes with no backing file\n",
+                     Listing::Loops)},
         {"help",
          "Usage:\n"
          " nsdevctl help [COMMAND]\n"
@@ -199,13 +252,22 @@ const std::map<std::string, std::string>& command_help() {
     return help;
 }
 
-// ---- A small getopt_long: per-command option tables, no global state.
+// ---- getopt_long(3), one option table per command.
 
-enum Opt {
-    kOptHelp,
-    kOptVersion,
-    kOptControl,
-    kOptJson,
+enum Opt : int {
+    kOptHelp = 'h',
+    kOptVersion = 'V',
+    kOptJson = 'J',
+    kOptNoHeadings = 'n',
+    kOptOutput = 'o',
+    kOptPartscan = 'P',
+    kOptReadOnly = 'r',
+    kOptAll = 'a',
+    kOptForce = 'f',
+    kOptNamespaces = 'N',
+    // Long only: values no option character can have.
+    kOptControl = 256,
+    kOptRaw,
     kOptNs,
     kOptGlobal,
     kOptLoops,
@@ -214,28 +276,36 @@ enum Opt {
     kOptSubuid,
     kOptNoView,
     kOptView,
-    kOptPartscan,
-    kOptReadOnly,
-    kOptAll,
+    kOptWithFree,
 };
 
 struct OptSpec {
     const char* long_name;
-    char short_name;  // 0: none
-    bool has_arg;
-    Opt id;
+    int has_arg;  // no_argument, required_argument
+    int id;       // the short option character, or a long-only kOpt*
 };
 
-const OptSpec kGlobalOpts[] = {
-    {"help", 'h', false, kOptHelp},
-    {"version", 'V', false, kOptVersion},
-    {"control", 0, true, kOptControl},
-    {"json", 'J', false, kOptJson},
+const std::vector<OptSpec> kGlobalOpts = {
+    {"help", no_argument, kOptHelp},
+    {"version", no_argument, kOptVersion},
+    {"control", required_argument, kOptControl},
 };
+
+const std::vector<OptSpec> kOutputOpts = {
+    {"json", no_argument, kOptJson},
+    {"noheadings", no_argument, kOptNoHeadings},
+    {"output", required_argument, kOptOutput},
+    {"raw", no_argument, kOptRaw},
+};
+
+bool is_output_option(int id) {
+    return std::any_of(kOutputOpts.begin(), kOutputOpts.end(),
+                       [id](const OptSpec& s) { return s.id == id; });
+}
 
 struct Option {
-    Opt id;
-    std::string name;  // "--ns", as it will be named in messages
+    int id;
+    std::string name;  // "--ns" or "-J", as it will be named in messages
     std::string value;
 };
 
@@ -244,89 +314,106 @@ struct Parsed {
     std::vector<std::string> operands;
 };
 
-// Parses args[@pos..]. @stop_at_operand: the first operand and everything
-// after it are operands (run's CMD).
+const OptSpec* spec_of(const std::vector<OptSpec>& specs, int id) {
+    for (const OptSpec& s : specs)
+        if (s.id == id) return &s;
+    return nullptr;
+}
+
+// The message for a long option getopt_long refused: unknown, ambiguous
+// (an abbreviation of two), or given a value it does not take.
+std::string bad_long_option(const std::vector<OptSpec>& specs, const std::string& arg) {
+    const size_t eq = arg.find('=');
+    const std::string name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
+    std::vector<std::string> matches;
+    for (const OptSpec& s : specs) {
+        if (name == s.long_name) {
+            if (s.has_arg == no_argument && eq != std::string::npos)
+                return "option '--" + name + "' doesn't allow an argument";
+            return "unrecognized option '" + arg + "'";
+        }
+        if (std::strncmp(s.long_name, name.c_str(), name.size()) == 0)
+            matches.push_back(std::string("'--") + s.long_name + "'");
+    }
+    if (matches.size() > 1) {
+        std::string list;
+        for (const std::string& m : matches) list += " " + m;
+        return "option '--" + name + "' is ambiguous; possibilities:" + list;
+    }
+    if (matches.size() == 1 && eq != std::string::npos)
+        return "option " + matches[0] + " doesn't allow an argument";
+    return "unrecognized option '--" + name + "'";
+}
+
+// Parses args[@pos..] with getopt_long. @stop_at_operand: the first
+// operand and everything after it are operands (run's CMD; the command
+// name after the global options).
 Parsed parse_options(const std::vector<std::string>& args, size_t pos,
                      const std::vector<OptSpec>& specs, const std::string& command,
                      bool stop_at_operand) {
-    Parsed p;
-    auto find_long = [&](const std::string& name) -> const OptSpec* {
-        for (const OptSpec& s : specs)
-            if (name == s.long_name) return &s;
-        return nullptr;
-    };
-    auto find_short = [&](char c) -> const OptSpec* {
-        for (const OptSpec& s : specs)
-            if (s.short_name && c == s.short_name) return &s;
-        return nullptr;
-    };
-    for (; pos < args.size(); ++pos) {
-        const std::string& a = args[pos];
-        if (a == "--") {
-            p.operands.insert(p.operands.end(), args.begin() + static_cast<long>(pos) + 1,
-                              args.end());
-            return p;
+    // getopt_long permutes argv: it gets copies.
+    std::vector<std::string> store = {"nsdevctl"};
+    store.insert(store.end(), args.begin() + static_cast<long>(pos), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : store) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    // '+': stop at the first operand; ':': tell a missing argument apart.
+    std::string shortopts = stop_at_operand ? "+:" : ":";
+    std::vector<option> longopts;
+    for (const OptSpec& s : specs) {
+        if (s.id < 256) {
+            shortopts += static_cast<char>(s.id);
+            if (s.has_arg == required_argument) shortopts += ':';
         }
-        if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-            const size_t eq = a.find('=');
-            const std::string name = a.substr(2, eq == std::string::npos ? eq : eq - 2);
-            const OptSpec* s = find_long(name);
-            if (!s) throw UsageError("unrecognized option '--" + name + "'", command);
-            Option o{s->id, "--" + name, ""};
-            if (s->has_arg) {
-                if (eq != std::string::npos) {
-                    o.value = a.substr(eq + 1);
-                } else if (pos + 1 < args.size()) {
-                    o.value = args[++pos];
-                } else {
-                    throw UsageError("option '--" + name + "' requires an argument", command);
-                }
-            } else if (eq != std::string::npos) {
-                throw UsageError("option '--" + name + "' doesn't allow an argument", command);
-            }
-            p.options.push_back(std::move(o));
-            continue;
-        }
-        if (a.size() > 1 && a[0] == '-') {
-            // Grouped short options: -JP; one taking an argument ends the
-            // group (-mVALUE or -m VALUE).
-            for (size_t k = 1; k < a.size(); ++k) {
-                const OptSpec* s = find_short(a[k]);
-                if (!s) throw UsageError(std::string("invalid option -- '") + a[k] + "'", command);
-                Option o{s->id, std::string("-") + a[k], ""};
-                if (s->has_arg) {
-                    if (k + 1 < a.size()) {
-                        o.value = a.substr(k + 1);
-                    } else if (pos + 1 < args.size()) {
-                        o.value = args[++pos];
-                    } else {
-                        throw UsageError(
-                            std::string("option requires an argument -- '") + a[k] + "'", command);
-                    }
-                    p.options.push_back(std::move(o));
-                    break;
-                }
-                p.options.push_back(std::move(o));
-            }
-            continue;
-        }
-        if (stop_at_operand) {
-            p.operands.insert(p.operands.end(), args.begin() + static_cast<long>(pos), args.end());
-            return p;
-        }
-        p.operands.push_back(a);
+        longopts.push_back({s.long_name, s.has_arg, nullptr, s.id});
     }
+    longopts.push_back({nullptr, 0, nullptr, 0});
+
+    Parsed p;
+    const int argc = static_cast<int>(store.size());
+    optind = 0;  // glibc: start over, forgetting any earlier scan
+    opterr = 0;  // messages are ours (UsageError), not getopt's
+    while (true) {
+        int idx = -1;
+        const int c = getopt_long(argc, argv.data(), shortopts.c_str(), longopts.data(), &idx);
+        if (c == -1) break;
+        const std::string arg = argv[optind - 1] ? argv[optind - 1] : "";
+        const bool is_long = arg.compare(0, 2, "--") == 0;
+        if (c == '?') {
+            if (is_long) throw UsageError(bad_long_option(specs, arg), command);
+            throw UsageError(std::string("invalid option -- '") + static_cast<char>(optopt) + "'",
+                             command);
+        }
+        if (c == ':') {
+            const OptSpec* s = spec_of(specs, optopt);
+            if (is_long && s)
+                throw UsageError(std::string("option '--") + s->long_name +
+                                     "' requires an argument",
+                                 command);
+            throw UsageError(
+                std::string("option requires an argument -- '") + static_cast<char>(optopt) + "'",
+                command);
+        }
+        const OptSpec* s = spec_of(specs, c);
+        Option o{c,
+                 idx >= 0 || !s || c >= 256 ? std::string("--") + s->long_name
+                                            : std::string("-") + static_cast<char>(c),
+                 optarg ? optarg : ""};
+        p.options.push_back(std::move(o));
+    }
+    for (int i = optind; i < argc; ++i) p.operands.push_back(argv[i]);
     return p;
 }
 
-std::vector<OptSpec> with_globals(std::vector<OptSpec> specs) {
-    specs.insert(specs.end(), std::begin(kGlobalOpts), std::end(kGlobalOpts));
+std::vector<OptSpec> with_globals(std::vector<OptSpec> specs, bool listing) {
+    specs.insert(specs.end(), kGlobalOpts.begin(), kGlobalOpts.end());
+    if (listing) specs.insert(specs.end(), kOutputOpts.begin(), kOutputOpts.end());
     return specs;
 }
 
-// Applies the global options among @p.options to @c; false if --help was
-// among them. Rejects --json for commands that print nothing to format.
-void apply_globals(const Parsed& p, Command& c, const std::string& command, bool json_ok) {
+// Applies the global and output options among @p.options to @c.
+void apply_globals(const Parsed& p, Command& c, const std::string& command) {
     for (const Option& o : p.options) {
         switch (o.id) {
             case kOptHelp:
@@ -341,9 +428,17 @@ void apply_globals(const Parsed& p, Command& c, const std::string& command, bool
                 c.control = o.value;
                 break;
             case kOptJson:
-                if (!json_ok)
-                    throw UsageError(command + " has no output to print as JSON", command);
-                c.json = true;
+                c.output.json = true;
+                break;
+            case kOptNoHeadings:
+                c.output.noheadings = true;
+                break;
+            case kOptRaw:
+                c.output.raw = true;
+                break;
+            case kOptOutput:
+                if (o.value.empty()) throw UsageError("option '" + o.name + "' needs columns", command);
+                c.output.columns = o.value;
                 break;
             default:
                 break;
@@ -356,8 +451,8 @@ bool wants_help(const Parsed& p) {
                        [](const Option& o) { return o.id == kOptHelp || o.id == kOptVersion; });
 }
 
-// Every option of @p with id @id, checking it is given at most once.
-const Option* single(const Parsed& p, Opt id, const std::string& command) {
+// The option of @p with id @id, checking it is given at most once.
+const Option* single(const Parsed& p, int id, const std::string& command) {
     const Option* found = nullptr;
     for (const Option& o : p.options) {
         if (o.id != id) continue;
@@ -393,31 +488,50 @@ std::string ns_value(const Option& o, const std::string& command) {
     return o.value;
 }
 
-unsigned number_value(const Option& o, const std::string& command) {
+// A decimal number in [0, @max], or nullopt.
+std::optional<unsigned> decimal(const std::string& text, unsigned max) {
     unsigned v = 0;
-    const char* b = o.value.data();
-    const char* e = b + o.value.size();
+    const char* b = text.data();
+    const char* e = b + text.size();
     auto [ptr, ec] = std::from_chars(b, e, v, 10);
-    if (o.value.empty() || ec != std::errc() || ptr != e ||
-        o.value.find_first_not_of("0123456789") != std::string::npos)
-        throw UsageError(
-            "invalid number '" + o.value + "' for option '" + o.name + "' (expected 0-4294967295)",
-            command);
+    if (text.empty() || ec != std::errc() || ptr != e ||
+        text.find_first_not_of("0123456789") != std::string::npos || v > max)
+        return std::nullopt;
     return v;
 }
 
 // ---- One function per command: options, operands, conflicts.
 
 void parse_load(const Parsed& p, Command& c) {
-    expect_operands(p, 0, SIZE_MAX, "load", "");
     for (size_t i = 0; i < p.operands.size(); ++i) {
         const std::string& a = p.operands[i];
-        if (i == 0 && a.find('=') == std::string::npos) {
+        const size_t eq = a.find('=');
+        if (i == 0 && eq == std::string::npos) {
             c.module_path = a;
             continue;
         }
-        if (a.find('=') == std::string::npos || a.front() == '=')
+        if (eq == std::string::npos || eq == 0)
             throw UsageError("module parameter '" + a + "' is not PARAM=VALUE", "load");
+        const std::string name = a.substr(0, eq);
+        const std::string value = a.substr(eq + 1);
+        const bool known =
+            std::any_of(std::begin(kModuleParams), std::end(kModuleParams),
+                        [&](const ModuleParam& m) { return name == m.name; });
+        if (!known)
+            throw UsageError("unknown module parameter '" + name +
+                                 "' (known: loop_limit, loop_limit_per_user, loop_index_base)",
+                             "load");
+        if (!decimal(value, UINT32_MAX))
+            throw UsageError("invalid value '" + value + "' for module parameter '" + name +
+                                 "' (expected a decimal number)",
+                             "load");
+        const auto v = decimal(value, UINT32_MAX);
+        if (name == "loop_index_base" &&
+            (*v < NSDEVTMPFS_LOOP_INDEX_BASE_MIN || *v > NSDEVTMPFS_LOOP_INDEX_BASE_MAX))
+            throw UsageError("invalid value '" + value + "' for module parameter '" + name +
+                                 "' (expected " + std::to_string(NSDEVTMPFS_LOOP_INDEX_BASE_MIN) +
+                                 "-" + std::to_string(NSDEVTMPFS_LOOP_INDEX_BASE_MAX) + ")",
+                             "load");
         c.module_params.push_back(a);
     }
 }
@@ -440,7 +554,12 @@ void parse_limit(const Parsed& p, Command& c) {
     if (!ns) throw UsageError("missing --ns NS", "limit");
     if (!loops) throw UsageError("missing --loops N", "limit");
     c.ns = ns_value(*ns, "limit");
-    c.loops = number_value(*loops, "limit");
+    const auto v = decimal(loops->value, NSDEVTMPFS_MAX_LOOP_LIMIT);
+    if (!v)
+        throw UsageError("invalid number '" + loops->value + "' for option '" + loops->name +
+                             "' (expected 0-" + std::to_string(NSDEVTMPFS_MAX_LOOP_LIMIT) + ")",
+                         "limit");
+    c.loops = *v;
 }
 
 void parse_run(const Parsed& p, Command& c) {
@@ -485,6 +604,17 @@ void parse_run(const Parsed& p, Command& c) {
     }
 }
 
+// -o names columns of the listing the command prints.
+void check_columns(const Command& c, const std::string& command) {
+    Listing l;
+    if (c.output.columns.empty() || !listing_of(c, l)) return;
+    try {
+        select_columns(l, c.output.columns);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what(), command);
+    }
+}
+
 void parse_loop(const std::vector<std::string>& args, size_t pos, Command& c) {
     if (pos >= args.size()) throw UsageError("missing subcommand (attach, detach or ls)", "loop");
     const std::string sub = args[pos];
@@ -495,15 +625,15 @@ void parse_loop(const std::vector<std::string>& args, size_t pos, Command& c) {
     }
     std::vector<OptSpec> specs;
     if (sub == "attach")
-        specs = {{"partscan", 'P', false, kOptPartscan}, {"read-only", 'r', false, kOptReadOnly}};
+        specs = {{"partscan", no_argument, kOptPartscan}, {"read-only", no_argument, kOptReadOnly}};
     else if (sub == "ls")
-        specs = {{"all", 'a', false, kOptAll}};
+        specs = {{"all", no_argument, kOptAll}, {"with-free", no_argument, kOptWithFree}};
     else if (sub != "detach")
         throw UsageError("unknown loop subcommand '" + sub + "' (expected attach, detach or ls)",
                          "loop");
-    const Parsed p = parse_options(args, pos + 1, with_globals(specs), "loop", false);
-    if (wants_help(p)) return apply_globals(p, c, "loop", true);
-    apply_globals(p, c, "loop", sub == "ls");
+    const Parsed p = parse_options(args, pos + 1, with_globals(specs, sub == "ls"), "loop", false);
+    apply_globals(p, c, "loop");
+    if (wants_help(p)) return;
     if (sub == "attach") {
         c.verb = Verb::LoopAttach;
         expect_operands(p, 1, 1, "loop", "FILE");
@@ -517,15 +647,17 @@ void parse_loop(const std::vector<std::string>& args, size_t pos, Command& c) {
     } else {
         c.verb = Verb::LoopLs;
         expect_operands(p, 0, 0, "loop", "");
-        c.all = single(p, kOptAll, "loop") != nullptr;
+        single(p, kOptAll, "loop");
+        c.with_free = single(p, kOptWithFree, "loop") != nullptr;
     }
+    check_columns(c, "loop");
 }
 
 struct CommandSpec {
     const char* name;
     Verb verb;
     std::vector<OptSpec> options;
-    bool json;
+    bool listing;  // takes the output options
 };
 
 const std::vector<CommandSpec>& commands() {
@@ -535,19 +667,22 @@ const std::vector<CommandSpec>& commands() {
         {"status", Verb::Status, {}, true},
         {"assign",
          Verb::Assign,
-         {{"ns", 0, true, kOptNs}, {"global", 0, false, kOptGlobal}},
+         {{"ns", required_argument, kOptNs}, {"global", no_argument, kOptGlobal}},
          false},
-        {"revoke", Verb::Revoke, {}, false},
+        {"revoke", Verb::Revoke, {{"force", no_argument, kOptForce}}, false},
         {"query", Verb::Query, {}, true},
-        {"limit", Verb::Limit, {{"ns", 0, true, kOptNs}, {"loops", 0, true, kOptLoops}}, false},
-        {"ls", Verb::Ls, {}, true},
+        {"limit",
+         Verb::Limit,
+         {{"ns", required_argument, kOptNs}, {"loops", required_argument, kOptLoops}},
+         false},
+        {"ls", Verb::Ls, {{"namespaces", no_argument, kOptNamespaces}}, true},
         {"run",
          Verb::Run,
-         {{"map", 0, true, kOptMap},
-          {"map-file", 0, true, kOptMapFile},
-          {"subuid", 0, false, kOptSubuid},
-          {"no-view", 0, false, kOptNoView},
-          {"view", 0, false, kOptView}},
+         {{"map", required_argument, kOptMap},
+          {"map-file", required_argument, kOptMapFile},
+          {"subuid", no_argument, kOptSubuid},
+          {"no-view", no_argument, kOptNoView},
+          {"view", no_argument, kOptView}},
          false},
         {"probe", Verb::Probe, {}, true},
     };
@@ -556,6 +691,28 @@ const std::vector<CommandSpec>& commands() {
 
 }  // namespace
 
+bool listing_of(const Command& c, Listing& l) {
+    switch (c.verb) {
+        case Verb::Status:
+            l = Listing::Status;
+            return true;
+        case Verb::Query:
+            l = Listing::Devices;
+            return true;
+        case Verb::Ls:
+            l = c.namespaces_table ? Listing::Namespaces : Listing::Devices;
+            return true;
+        case Verb::Probe:
+            l = Listing::Probe;
+            return true;
+        case Verb::LoopLs:
+            l = Listing::Loops;
+            return true;
+        default:
+            return false;
+    }
+}
+
 void fill_missing_map(nsdev::IdMapping& maps) {
     if (maps.uid.empty()) maps.uid = maps.gid;
     if (maps.gid.empty()) maps.gid = maps.uid;
@@ -563,51 +720,44 @@ void fill_missing_map(nsdev::IdMapping& maps) {
 
 Command parse_command_line(const std::vector<std::string>& args) {
     Command c;
-    // Global options before the command.
-    size_t pos = 0;
-    std::vector<std::string> globals;
-    while (pos < args.size() && args[pos].size() > 1 && args[pos][0] == '-' && args[pos] != "--") {
-        globals.push_back(args[pos]);
-        if (args[pos] == "--control" && pos + 1 < args.size()) globals.push_back(args[++pos]);
-        ++pos;
-    }
-    const Parsed g = parse_options(globals, 0, with_globals({}), "", false);
-    apply_globals(g, c, "", true);
+    // Global options before the command; the output options are accepted
+    // here too, and refused below for a command that prints no table.
+    const Parsed g = parse_options(args, 0, with_globals({}, true), "", true);
+    apply_globals(g, c, "");
     if (wants_help(g)) return c;
-    if (pos < args.size() && args[pos] == "--") ++pos;
-    if (pos >= args.size()) throw UsageError("missing command", "");
+    const bool output_before = std::any_of(g.options.begin(), g.options.end(),
+                                           [](const Option& o) { return is_output_option(o.id); });
+    if (g.operands.empty()) throw UsageError("missing command", "");
+    const size_t pos = args.size() - g.operands.size() + 1;
 
-    const std::string name = args[pos++];
+    const std::string name = g.operands[0];
     if (name == "help") {
-        if (pos + 1 < args.size())
-            throw UsageError("unexpected argument '" + args[pos + 1] + "'", "help");
+        if (g.operands.size() > 2)
+            throw UsageError("unexpected argument '" + g.operands[2] + "'", "help");
         c.verb = Verb::Help;
-        c.help_topic = pos < args.size() ? args[pos] : "";
+        c.help_topic = g.operands.size() > 1 ? g.operands[1] : "";
         if (c.help_topic == "--help" || c.help_topic == "-h") c.help_topic = "help";
         if (!c.help_topic.empty() && help_text(c.help_topic).empty())
             throw UsageError("unknown command '" + c.help_topic + "'", "");
         return c;
     }
     if (name == "loop") {
-        const bool json_before = c.json;
         parse_loop(args, pos, c);
-        if (json_before && c.verb != Verb::LoopLs && c.verb != Verb::Help)
-            throw UsageError("loop " + args[pos] + " has no output to print as JSON", "loop");
+        Listing l;
+        if (output_before && c.verb != Verb::Help && !listing_of(c, l))
+            throw UsageError("loop " + args[pos] + " has no output to format", "loop");
         return c;
     }
     const auto it = std::find_if(commands().begin(), commands().end(),
                                  [&](const CommandSpec& s) { return name == s.name; });
     if (it == commands().end()) throw UsageError("unknown command '" + name + "'", "");
     const CommandSpec& spec = *it;
-    if (c.json && !spec.json) throw UsageError(name + " has no output to print as JSON", name);
+    if (output_before && !spec.listing) throw UsageError(name + " has no output to format", name);
 
-    const Parsed p =
-        parse_options(args, pos, with_globals(spec.options), name, spec.verb == Verb::Run);
-    if (wants_help(p)) {
-        apply_globals(p, c, name, true);
-        return c;
-    }
-    apply_globals(p, c, name, spec.json);
+    const Parsed p = parse_options(args, pos, with_globals(spec.options, spec.listing), name,
+                                   spec.verb == Verb::Run);
+    apply_globals(p, c, name);
+    if (wants_help(p)) return c;
     c.verb = spec.verb;
     switch (spec.verb) {
         case Verb::Load:
@@ -615,16 +765,23 @@ Command parse_command_line(const std::vector<std::string>& args) {
             break;
         case Verb::Unload:
         case Verb::Status:
+            expect_operands(p, 0, 0, name, "");
+            break;
         case Verb::Ls:
             expect_operands(p, 0, 0, name, "");
+            c.namespaces_table = single(p, kOptNamespaces, name) != nullptr;
             break;
         case Verb::Assign:
             parse_assign(p, c);
             break;
         case Verb::Revoke:
-        case Verb::Query:
             expect_operands(p, 1, 1, name, "DEVICE");
             c.device = device_operand(p.operands[0], name);
+            c.force = single(p, kOptForce, name) != nullptr;
+            break;
+        case Verb::Query:
+            expect_operands(p, 1, SIZE_MAX, name, "DEVICE");
+            for (const std::string& d : p.operands) c.devices.push_back(device_operand(d, name));
             break;
         case Verb::Limit:
             parse_limit(p, c);
@@ -634,13 +791,24 @@ Command parse_command_line(const std::vector<std::string>& args) {
             break;
         case Verb::Probe:
             expect_operands(p, 1, SIZE_MAX, name, "NS (a pid or an nsfs path)");
-            for (const std::string& ns : p.operands)
+            for (const std::string& op : p.operands) {
+                // LABEL=NS names the column; a path with '=' stays a path.
+                const size_t eq = op.find('=');
+                std::string label, ns = op;
+                if (eq != std::string::npos && op.find('/') > eq) {
+                    label = op.substr(0, eq);
+                    ns = op.substr(eq + 1);
+                    if (label.empty()) throw UsageError("empty LABEL in '" + op + "'", name);
+                }
                 if (ns.empty()) throw UsageError("empty NS", name);
-            c.namespaces = p.operands;
+                c.namespaces.push_back(ns);
+                c.labels.push_back(label);
+            }
             break;
         default:
             break;
     }
+    check_columns(c, name);
     return c;
 }
 

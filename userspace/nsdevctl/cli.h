@@ -8,6 +8,7 @@
 
 #include "nsdev/control.h"
 #include "nsdev/idmap.h"
+#include "output.h"
 
 namespace nsdevctl {
 
@@ -44,14 +45,18 @@ struct Command {
 
     // Global options.
     std::string control = nsdev::kControlPath;  // --control PATH
-    bool json = false;                          // --json, -J
+    OutputOptions output;                       // -J, -n, -o, --raw (listing commands)
 
     // load
     std::string module_path;                 // "" -> look the module up by name
     std::vector<std::string> module_params;  // "key=value"
 
-    // assign, revoke, query; loop detach
+    // assign, revoke; loop detach
     std::string device;  // as given; number forms are already checked
+    std::vector<std::string> devices;  // query DEVICE...
+    bool force = false;                // revoke --force: also a default device
+    // ls
+    bool namespaces_table = false;  // ls --namespaces
     // assign, limit
     std::string ns;       // --ns NS, as given
     bool global = false;  // assign --global
@@ -66,14 +71,15 @@ struct Command {
     std::vector<std::string> argv;       // CMD [ARG]...
 
     // probe
-    std::vector<std::string> namespaces;  // NS...
+    std::vector<std::string> namespaces;  // NS..., without their LABEL=
+    std::vector<std::string> labels;      // LABEL of each LABEL=NS, or ""
 
     // loop attach
     std::string file;        // FILE
     bool partscan = false;   // --partscan, -P
     bool read_only = false;  // --read-only, -r
     // loop ls
-    bool all = false;  // --all, -a: also loop devices with no backing file
+    bool with_free = false;  // --with-free: also loop nodes with no backing file
 };
 
 /**
@@ -93,9 +99,11 @@ private:
 /**
  * parse_command_line - the arguments after argv[0].
  *
- * Options may come before or after a command's operands; "--" ends them.
- * Global options (--control, --json, --help) are accepted before the
- * command or among its options. For run, the first operand starts CMD.
+ * Each command's options are parsed by getopt_long(3): long options may
+ * be abbreviated, options may come before or after operands, "--" ends
+ * them. Global options (--control, --help, and the output options of a
+ * listing command) are accepted before the command or among its options.
+ * For run, the first operand starts CMD.
  *
  * Return: the command. Throws UsageError for anything wrong that the
  * command line alone shows: unknown commands and options, missing or extra
@@ -115,6 +123,9 @@ void fill_missing_map(nsdev::IdMapping& maps);
  * Return: "" for an unknown command.
  */
 std::string help_text(const std::string& command);
+
+/** listing_of - the table @c prints; false if it prints none. */
+bool listing_of(const Command& c, Listing& l);
 
 /** The program's version. */
 inline constexpr char kVersion[] = NSDEV_VERSION;  // from VERSION, by CMake

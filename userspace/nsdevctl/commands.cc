@@ -1,7 +1,6 @@
 // One function per nsdevctl command: a few library calls, then print.
 #include "commands.h"
 
-#include <pwd.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -29,13 +28,79 @@ namespace {
 
 NsNames scan_names() { return NsNames(nsdev::userns_processes()); }
 
+// The advice every command gives when the module is missing.
+constexpr char kNotLoadedHint[] = "the nsdevtmpfs module is not loaded (nsdevctl load)";
+
+bool module_loaded() {
+    try {
+        return nsdev::module_status(nsdev::kModuleName).loaded;
+    } catch (const std::exception&) {
+        return true;  // unknown: no advice rather than a wrong one
+    }
+}
+
+// Why unload failed with @err: EAGAIN (EWOULDBLOCK) is the module's
+// reference count, which mounted views hold; name their namespaces.
+std::string unload_hint(int err) {
+    if (err != EAGAIN && err != EBUSY) return "";
+    std::vector<std::string> holders;
+    try {
+        const NsNames names = scan_names();
+        for (const nsdev::NamespaceRow& n : nsdev::read_proc_namespaces()) {
+            if (!n.views_mounted) continue;
+            std::string h = NsNames::label(n.ino);
+            if (const nsdev::NsProcess* p = names.find(n.ino))
+                h += " (pid " + std::to_string(p->pid) + ", " + p->comm + ")";
+            holders.push_back(h);
+        }
+    } catch (const std::exception&) {
+        // No listing: the general advice below.
+    }
+    if (holders.empty())
+        return "the module is in use: an open control or loop-control file, or a mounted view";
+    std::string list;
+    for (const std::string& h : holders) list += (list.empty() ? "" : ", ") + h;
+    return "views still mounted by namespaces " + list;
+}
+
+int cmd_unload() {
+    try {
+        nsdev::module_unload(nsdev::kModuleName);
+    } catch (const nsdev::SysError& e) {
+        const int err = e.code().value();
+        throw nsdev::SysError(err, e.context(),
+                              !module_loaded() ? kNotLoadedHint : unload_hint(err));
+    }
+    return kExitOk;
+}
+
+// @e failed on a file the module provides: the default control device,
+// /proc/nsdevtmpfs, or the filesystem type (ENODEV of a view's mount).
+bool about_the_module(const nsdev::SysError& e) {
+    const int err = e.code().value();
+    const std::string& ctx = e.context();
+    if (err == ENODEV) return ctx.find("nsdevtmpfs") != std::string::npos;
+    if (err != ENOENT) return false;
+    return ctx == std::string("open ") + nsdev::kControlPath ||
+           ctx.find("/proc/nsdevtmpfs/") != std::string::npos;
+}
+
 int cmd_load(const Command& c) {
     std::string params;
     for (const std::string& p : c.module_params) params += (params.empty() ? "" : " ") + p;
-    if (c.module_path.empty())
-        nsdev::module_load(nsdev::kModuleName, params);
-    else
-        nsdev::module_load_file(c.module_path, params);
+    try {
+        if (c.module_path.empty())
+            nsdev::module_load(nsdev::kModuleName, params);
+        else
+            nsdev::module_load_file(c.module_path, params);
+    } catch (const nsdev::SysError& e) {
+        // The names and forms were checked (parse_load); a range the
+        // module checks itself is named in the kernel log.
+        if (e.code().value() != EINVAL || params.empty()) throw;
+        throw nsdev::SysError(EINVAL, e.context(),
+                              "the module refused a parameter value (" + params +
+                                  "); dmesg says which");
+    }
     return kExitOk;
 }
 
@@ -43,12 +108,33 @@ int cmd_status(const Command& c, std::ostream& out) {
     const nsdev::ModuleStatus st = nsdev::module_status(nsdev::kModuleName);
     const auto params = st.loaded ? nsdev::module_parameters(nsdev::kModuleName)
                                   : std::map<std::string, std::string>{};
-    print_status(out, nsdev::kModuleName, st, params, c.json);
+    print_status(out, nsdev::kModuleName, st, params, c.output);
     return kExitOk;
 }
 
+// DEVICE as every command takes it: a number, a node, or, for a node the
+// caller's /dev no longer has (a device it passed down to a descendant),
+// /dev/NAME as the caller's /proc/nsdevtmpfs/devices names it.
+nsdev::DeviceId resolve_device(const std::string& spec) {
+    try {
+        return nsdev::parse_device(spec);
+    } catch (const nsdev::SysError& e) {
+        if (e.code().value() != ENOENT || spec.rfind("/dev/", 0) != 0) throw;
+        const std::string name = spec.substr(5);
+        std::vector<nsdev::DeviceRow> rows;
+        try {
+            rows = nsdev::read_proc_devices();
+        } catch (const std::exception&) {
+            throw e;
+        }
+        for (const nsdev::DeviceRow& r : rows)
+            if (r.name == name) return r.dev;
+        throw;
+    }
+}
+
 int cmd_assign(const Command& c) {
-    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
+    const nsdev::DeviceId dev = resolve_device(c.device);
     nsdev::Control ctl(c.control);
     if (c.global) {
         ctl.assign_global(dev);
@@ -60,15 +146,19 @@ int cmd_assign(const Command& c) {
 }
 
 int cmd_revoke(const Command& c) {
-    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
-    nsdev::Control(c.control).revoke(dev);
+    const nsdev::DeviceId dev = resolve_device(c.device);
+    nsdev::Control(c.control).revoke(dev, c.force);
     return kExitOk;
 }
 
 int cmd_query(const Command& c, std::ostream& out) {
-    const nsdev::DeviceId dev = nsdev::parse_device(c.device);
-    const nsdev::QueryResult q = nsdev::Control(c.control).query(dev);
-    print_query(out, dev, q, scan_names(), c.json);
+    nsdev::Control ctl(c.control);
+    std::vector<QueriedDevice> devices;
+    for (const std::string& spec : c.devices) {
+        const nsdev::DeviceId dev = resolve_device(spec);
+        devices.push_back({dev, ctl.query(dev)});
+    }
+    print_query(out, devices, scan_names(), c.output);
     return kExitOk;
 }
 
@@ -79,21 +169,23 @@ int cmd_limit(const Command& c) {
 }
 
 int cmd_ls(const Command& c, std::ostream& out) {
-    const auto devices = nsdev::read_proc_devices();
-    const auto namespaces = nsdev::read_proc_namespaces();
-    print_ls(out, devices, namespaces, scan_names(), c.json);
+    if (c.namespaces_table)
+        print_namespaces(out, nsdev::read_proc_namespaces(), scan_names(), c.output);
+    else
+        print_devices(out, nsdev::read_proc_devices(), scan_names(), c.output);
     return kExitOk;
 }
 
 int cmd_probe(const Command& c, std::ostream& out) {
     std::vector<ProbedNamespace> probed;
-    for (const std::string& spec : c.namespaces) {
+    for (size_t i = 0; i < c.namespaces.size(); ++i) {
+        const std::string& spec = c.namespaces[i];
         nsdev::UniqueFd fd = nsdev::open_userns(spec);
-        ProbedNamespace p{spec, nsdev::userns_inode(fd.get()), {}};
+        ProbedNamespace p{spec, c.labels.at(i), nsdev::userns_inode(fd.get()), {}};
         p.nodes = nsdev::probe_userns(fd.get());
         probed.push_back(std::move(p));
     }
-    print_probe(out, probed, c.json);
+    print_probe(out, probed, c.output);
     return kExitOk;
 }
 
@@ -110,9 +202,30 @@ int cmd_loop_attach(const Command& c, std::ostream& out) {
 
 int cmd_loop_ls(const Command& c, std::ostream& out) {
     std::vector<nsdev::LoopDevice> devices = nsdev::loop_list();
-    if (!c.all) std::erase_if(devices, [](const nsdev::LoopDevice& d) { return !d.attached; });
-    print_loop_ls(out, devices, c.json);
+    if (!c.with_free) std::erase_if(devices, [](const nsdev::LoopDevice& d) { return !d.attached; });
+    print_loop_ls(out, devices, c.output);
     return kExitOk;
+}
+
+// What `loop detach` says when the device stays bound: who holds it.
+std::string still_in_use(const std::string& device) {
+    const std::string what =
+        "still in use: the loop driver only set autoclear and detaches it on its last close";
+    try {
+        const nsdev::DeviceId dev = resolve_device(device);
+        for (const nsdev::DeviceRow& r : nsdev::read_proc_devices()) {
+            if (r.dev != dev || !r.owner_ino || !r.has_flag("loop")) continue;
+            std::string owner = NsNames::label(r.owner_ino);
+            if (const nsdev::NsProcess* p = scan_names().find(r.owner_ino))
+                owner += " (pid " + std::to_string(p->pid) + ", " + p->comm + ")";
+            return "delegated to namespace " + owner +
+                   ", which has it open: it stays attached until that namespace detaches "
+                   "it or ends";
+        }
+    } catch (const std::exception&) {
+        // Not ours to explain further.
+    }
+    return what + " (a mount, or another process, has it open)";
 }
 
 // ---- run
@@ -125,63 +238,16 @@ std::string read_text_file(const std::string& path) {
     return text;
 }
 
-// True if @maps is exactly "0 UID 1" / "0 GID 1": what an unprivileged
-// process may write itself.
-bool own_ids_only(const nsdev::IdMapping& maps, uid_t uid, gid_t gid) {
-    return maps.uid.size() == 1 && maps.gid.size() == 1 && maps.uid[0].outside == uid &&
-           maps.uid[0].count == 1 && maps.gid[0].outside == gid && maps.gid[0].count == 1;
-}
-
-// The maps `run` will write and how; see run --help for the policy.
-struct RunMaps {
-    nsdev::IdMapping maps;
-    bool helpers = false;  // newuidmap/newgidmap
-    bool deny_setgroups = false;
-};
-
-RunMaps decide_maps(const Command& c) {
-    const uid_t uid = ::getuid();
-    const gid_t gid = ::getgid();
-    RunMaps r;
-    r.maps = c.maps;
+// The maps `run` writes and how: the command line's and the map files'
+// ranges, through the library's policy (nsdev::plan_id_maps).
+nsdev::MapPlan decide_maps(const Command& c) {
+    nsdev::IdMapping given = c.maps;
     for (const std::string& file : c.map_files) {
         const nsdev::IdMapping m = nsdev::parse_idmap_file(read_text_file(file), file);
-        r.maps.uid.insert(r.maps.uid.end(), m.uid.begin(), m.uid.end());
-        r.maps.gid.insert(r.maps.gid.end(), m.gid.begin(), m.gid.end());
+        given.uid.insert(given.uid.end(), m.uid.begin(), m.uid.end());
+        given.gid.insert(given.gid.end(), m.gid.begin(), m.gid.end());
     }
-    fill_missing_map(r.maps);
-    r.helpers = c.subuid || (uid != 0 && !r.maps.empty() && !own_ids_only(r.maps, uid, gid));
-
-    if (!r.helpers) {
-        if (r.maps.empty()) {
-            if (uid == 0)
-                r.maps.uid = r.maps.gid = {{0, 100000, 65536}};
-            else
-                r.maps = {{{0, uid, 1}}, {{0, gid, 1}}};
-        }
-        r.maps = nsdev::normalize_id_mapping(r.maps);
-        // An unprivileged writer may map its own gid only with setgroups
-        // denied (user_namespaces(7)).
-        r.deny_setgroups = uid != 0;
-        return r;
-    }
-
-    const passwd* pw = ::getpwuid(uid);
-    const std::string user = pw ? pw->pw_name : "";
-    const std::string who =
-        user.empty() ? "uid " + std::to_string(uid) : user + " (uid " + std::to_string(uid) + ")";
-    const auto subuids = nsdev::subid_ranges_for(
-        nsdev::parse_subid(read_text_file(nsdev::kSubUidPath), nsdev::kSubUidPath), user, uid);
-    const auto subgids = nsdev::subid_ranges_for(
-        nsdev::parse_subid(read_text_file(nsdev::kSubGidPath), nsdev::kSubGidPath), user, uid);
-    if (r.maps.empty()) {
-        r.maps.uid = nsdev::default_subid_map(subuids, nsdev::IdKind::Uid, who, nsdev::kSubUidPath);
-        r.maps.gid = nsdev::default_subid_map(subgids, nsdev::IdKind::Gid, who, nsdev::kSubGidPath);
-    }
-    r.maps = nsdev::normalize_id_mapping(r.maps);
-    nsdev::check_subid_map(r.maps.uid, nsdev::IdKind::Uid, subuids, uid, who, nsdev::kSubUidPath);
-    nsdev::check_subid_map(r.maps.gid, nsdev::IdKind::Gid, subgids, gid, who, nsdev::kSubGidPath);
-    return r;
+    return nsdev::plan_id_maps(given, c.subuid, ::getuid(), ::getgid());
 }
 
 // Mounts @type on @target in the child, with a hint on failure.
@@ -205,7 +271,7 @@ void run_child(const Command& c) {
             const int err = e.code().value();
             std::string hint;
             if (err == ENODEV)
-                hint = "the nsdevtmpfs module is not loaded (nsdevctl load)";
+                hint = kNotLoadedHint;
             else if (err == EPERM || err == EACCES)
                 hint =
                     "the kernel does not let this user namespace mount its view "
@@ -230,7 +296,7 @@ void forward_signal(int sig) {
 }
 
 int cmd_run(const Command& c, std::ostream& err) {
-    RunMaps r;
+    nsdev::MapPlan r;
     try {
         r = decide_maps(c);
     } catch (const nsdev::IdMapError& e) {
@@ -277,8 +343,7 @@ int execute(const Command& c, std::ostream& out, std::ostream& err) {
             case Verb::Load:
                 return cmd_load(c);
             case Verb::Unload:
-                nsdev::module_unload(nsdev::kModuleName);
-                return kExitOk;
+                return cmd_unload();
             case Verb::Status:
                 return cmd_status(c, out);
             case Verb::Assign:
@@ -298,11 +363,23 @@ int execute(const Command& c, std::ostream& out, std::ostream& err) {
             case Verb::LoopAttach:
                 return cmd_loop_attach(c, out);
             case Verb::LoopDetach:
-                nsdev::loop_detach(c.device);
+                if (!nsdev::loop_detach(c.device))
+                    err << "nsdevctl: " << c.device << ": " << still_in_use(c.device) << "\n";
                 return kExitOk;
             case Verb::LoopLs:
                 return cmd_loop_ls(c, out);
         }
+    } catch (const nsdev::SysError& e) {
+        // One style for every command: the object, the errno name, the
+        // likely cause. A missing module is the most likely of all.
+        out.flush();
+        const int errnum = e.code().value();
+        if (e.hint().empty() && about_the_module(e) && !module_loaded())
+            err << "nsdevctl: " << nsdev::SysError(errnum, e.context(), kNotLoadedHint).what()
+                << "\n";
+        else
+            err << "nsdevctl: " << e.what() << "\n";
+        return kExitFailure;
     } catch (const std::exception& e) {
         // SysError ("open /dev/nsdevtmpfs-control: ENOENT (...)"), bad
         // device or namespace files (std::invalid_argument), parse errors

@@ -1,22 +1,94 @@
-// Tables and JSON documents of nsdevctl.
+// nsdevctl's tables, through libsmartcols: table, --raw, --json and
+// --noheadings are that library's, as in lsblk and losetup.
 #include "output.h"
 
+#include <libsmartcols/libsmartcols.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
-#include <set>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+
+#include "nsdev/error.h"
 
 namespace nsdevctl {
 namespace {
+
+using C = ColumnType;
+
+const std::vector<ColumnInfo> kStatusColumns = {
+    {"MODULE", C::String, true, "module name"},
+    {"LOADED", C::Boolean, true, "the module is loaded"},
+    {"STATE", C::String, true, "its state (live, coming, going)"},
+    {"REFCNT", C::Number, true, "its reference count (mounted views and open files)"},
+    {"PARAMETERS", C::String, true, "its parameters, PARAM=VALUE separated by spaces"},
+};
+
+const std::vector<ColumnInfo> kDeviceColumns = {
+    {"NAME", C::String, true, "device node name (as devtmpfs names it)"},
+    {"TYPE", C::String, true, "c (character) or b (block)"},
+    {"MAJ:MIN", C::String, true, "major:minor device number"},
+    {"STATE", C::String, true, "global, owned, default, loop (comma-separated)"},
+    {"OWNER", C::Number, true, "owner user namespace (nsfs inode)"},
+    {"PID", C::Number, true, "a process in the owner namespace (lowest pid)"},
+    {"COMMAND", C::String, true, "that process's command"},
+    {"ASSIGNER", C::Number, true, "namespace that made the assignment (nsfs inode)"},
+    {"DEPTH", C::Number, false, "stacked assignments (query only; 1: by the host)"},
+};
+
+const std::vector<ColumnInfo> kNamespaceColumns = {
+    {"NS", C::Number, true, "user namespace (nsfs inode)"},
+    {"PARENT", C::Number, true, "its parent namespace (nsfs inode)"},
+    {"PID", C::Number, true, "a process in it (lowest pid)"},
+    {"COMMAND", C::String, true, "that process's command"},
+    {"LOOPS", C::Number, true, "delegated loop devices held (with descendants)"},
+    {"LIMIT", C::Number, true, "the namespace's loop limit"},
+    {"VIEWS", C::Number, true, "mounted views of the namespace"},
+};
+
+const std::vector<ColumnInfo> kProbeColumns = {
+    {"NAME", C::String, true, "device node name (path in the view)"},
+    {"TYPE", C::String, true, "c (character) or b (block)"},
+    {"MAJ:MIN", C::String, true, "major:minor device number"},
+};
+
+// losetup --list's names and JSON types, plus PARTSCAN and PARTITIONS.
+const std::vector<ColumnInfo> kLoopColumns = {
+    {"NAME", C::String, true, "loop device name"},
+    {"SIZELIMIT", C::Number, true, "size limit of the file in bytes"},
+    {"OFFSET", C::Number, true, "offset from the beginning"},
+    {"AUTOCLEAR", C::Boolean, true, "autoclear flag set"},
+    {"RO", C::Boolean, true, "read-only device"},
+    {"BACK-FILE", C::String, true, "device backing file"},
+    {"DIO", C::Boolean, true, "access backing file with direct-io"},
+    {"PARTSCAN", C::Boolean, true, "partition scan flag set"},
+    {"PARTITIONS", C::String, true, "partition nodes in the same /dev (comma-separated)"},
+    {"MAJ:MIN", C::String, false, "loop device major/minor number"},
+};
+
+std::string upper(std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+}
 
 const char* type_letter(nsdev::DeviceId::Type t) {
     return t == nsdev::DeviceId::Type::Char ? "c" : "b";
 }
 
-std::string numbers(const nsdev::DeviceId& d) {
+std::string maj_min(const nsdev::DeviceId& d) {
     return std::to_string(d.major) + ":" + std::to_string(d.minor);
 }
 
-std::vector<std::string> state_words(const nsdev::QueryResult& q) {
+std::string join(const std::vector<std::string>& words, const char* sep) {
+    std::string s;
+    for (const std::string& w : words) s += (s.empty() ? "" : sep) + w;
+    return s;
+}
+
+std::string state_words(const nsdev::QueryResult& q) {
     std::vector<std::string> words;
     if (q.global) words.push_back("global");
     if (q.owned) words.push_back("owned");
@@ -28,56 +100,155 @@ std::vector<std::string> state_words(const nsdev::QueryResult& q) {
         std::snprintf(buf, sizeof(buf), "0x%x", q.state & ~known);
         words.push_back(buf);
     }
-    return words;
+    return join(words, ",");
 }
 
-std::string join(const std::vector<std::string>& words, const char* sep) {
-    std::string s;
-    for (const std::string& w : words) s += (s.empty() ? "" : sep) + w;
-    return s;
+// A row: column name -> cell; a missing cell is empty (null in JSON).
+using Row = std::map<std::string, std::string>;
+
+struct TableUnref {
+    void operator()(libscols_table* t) const { scols_unref_table(t); }
+};
+struct Free {
+    void operator()(char* p) const { std::free(p); }
+};
+
+void check(int rc, const char* what) {
+    if (rc < 0) throw nsdev::SysError(-rc, std::string("libsmartcols: ") + what);
+}
+
+std::string boolean(bool b, const OutputOptions& opts) {
+    // libsmartcols prints "0" as false in JSON; tables show 0/1 like losetup.
+    (void)opts;
+    return b ? "1" : "0";
+}
+
+// Prints @rows with the columns @names (each described in @info, or a
+// Boolean one from @extra) under @key.
+void render(std::ostream& out, const char* key, const std::vector<ColumnInfo>& info,
+            const std::vector<std::string>& names, const std::vector<Row>& rows,
+            const OutputOptions& opts, const std::vector<std::string>& extra = {}) {
+    std::unique_ptr<libscols_table, TableUnref> tb(scols_new_table());
+    if (!tb) throw nsdev::SysError(ENOMEM, "libsmartcols: new table");
+    check(scols_table_enable_json(tb.get(), opts.json), "json");
+    check(scols_table_enable_raw(tb.get(), opts.raw), "raw");
+    check(scols_table_enable_noheadings(tb.get(), opts.noheadings), "noheadings");
+    check(scols_table_set_name(tb.get(), key), "table name");
+
+    std::vector<std::string> all = names;
+    all.insert(all.end(), extra.begin(), extra.end());
+    for (size_t i = 0; i < all.size(); ++i) {
+        ColumnType type = ColumnType::Boolean;
+        for (const ColumnInfo& c : info)
+            if (i < names.size() && all[i] == c.name) type = c.type;
+        const int flags = type == ColumnType::Number ? SCOLS_FL_RIGHT : 0;
+        libscols_column* cl = scols_table_new_column(tb.get(), all[i].c_str(), 0, flags);
+        if (!cl) throw nsdev::SysError(ENOMEM, "libsmartcols: new column " + all[i]);
+        check(scols_column_set_json_type(cl, type == ColumnType::Number    ? SCOLS_JSON_NUMBER
+                                             : type == ColumnType::Boolean ? SCOLS_JSON_BOOLEAN
+                                                                           : SCOLS_JSON_STRING),
+              "json type");
+    }
+    for (const Row& row : rows) {
+        libscols_line* ln = scols_table_new_line(tb.get(), nullptr);
+        if (!ln) throw nsdev::SysError(ENOMEM, "libsmartcols: new line");
+        for (size_t i = 0; i < all.size(); ++i) {
+            const auto it = row.find(all[i]);
+            // Tables show a missing value as "-" (as nsdevctl always has);
+            // JSON as null, --raw as an empty field would be ambiguous too.
+            if (it != row.end() && !it->second.empty())
+                check(scols_line_set_data(ln, i, it->second.c_str()), "cell");
+            else if (!opts.json)
+                check(scols_line_set_data(ln, i, "-"), "cell");
+        }
+    }
+    char* text = nullptr;
+    check(scols_print_table_to_string(tb.get(), &text), "print");
+    std::unique_ptr<char, Free> owned(text);
+    out << (text ? text : "");
+    // A table ends without a newline (an empty one prints nothing, as
+    // lsblk's); a JSON document with one.
+    if (!opts.json && !rows.empty()) out << "\n";
 }
 
 }  // namespace
 
+const std::vector<ColumnInfo>& columns_of(Listing l) {
+    switch (l) {
+        case Listing::Status:
+            return kStatusColumns;
+        case Listing::Devices:
+            return kDeviceColumns;
+        case Listing::Namespaces:
+            return kNamespaceColumns;
+        case Listing::Probe:
+            return kProbeColumns;
+        case Listing::Loops:
+            break;
+    }
+    return kLoopColumns;
+}
+
+const char* json_key(Listing l) {
+    switch (l) {
+        case Listing::Status:
+            return "modules";
+        case Listing::Devices:
+            return "devices";
+        case Listing::Namespaces:
+            return "namespaces";
+        case Listing::Probe:
+            return "devices";
+        case Listing::Loops:
+            break;
+    }
+    return "loopdevices";
+}
+
+std::vector<std::string> select_columns(Listing l, const std::string& spec) {
+    const std::vector<ColumnInfo>& info = columns_of(l);
+    std::vector<std::string> names;
+    std::string list = spec;
+    if (spec.empty() || spec[0] == '+') {
+        for (const ColumnInfo& c : info)
+            if (c.shown) names.push_back(c.name);
+        if (spec.empty()) return names;
+        list = spec.substr(1);
+    }
+    size_t pos = 0;
+    while (true) {
+        const size_t comma = list.find(',', pos);
+        const std::string name = upper(list.substr(pos, comma - pos));
+        const auto it = std::find_if(info.begin(), info.end(),
+                                     [&](const ColumnInfo& c) { return name == c.name; });
+        if (it == info.end())
+            throw std::invalid_argument("unknown column: " + list.substr(pos, comma - pos));
+        names.push_back(it->name);
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return names;
+}
+
+std::string columns_help(Listing l, const char* title) {
+    std::string s = std::string("\n") + title + " (-o; the defaults are marked *):\n";
+    for (const ColumnInfo& c : columns_of(l)) {
+        std::string name = std::string(c.shown ? " *" : "  ") + c.name;
+        name.resize(std::max<size_t>(name.size() + 1, 14), ' ');
+        s += name + c.help + "\n";
+    }
+    return s;
+}
+
 const nsdev::NsProcess* NsNames::find(uint64_t ino) const {
     const auto it = processes_.find(ino);
-    return it == processes_.end() ? nullptr : &it->second;
+    // nsdevctl itself is no answer to "which process is in there".
+    if (it == processes_.end() || it->second.pid == ::getpid()) return nullptr;
+    return &it->second;
 }
 
-std::string NsNames::label(uint64_t ino) const {
-    const nsdev::NsProcess* p = find(ino);
-    if (!p) return std::to_string(ino) + " (no process)";
-    return std::to_string(ino) + " (pid " + std::to_string(p->pid) + ", " + p->comm + ")";
-}
-
-void NsNames::write_json(nsdev::JsonWriter& w, uint64_t ino) const {
-    const nsdev::NsProcess* p = find(ino);
-    w.begin_object().field("ino", ino);
-    if (p) {
-        w.field("pid", p->pid).field("comm", p->comm);
-    } else {
-        w.key("pid").null().key("comm").null();
-    }
-    w.end_object();
-}
-
-std::string format_table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<size_t> width;
-    for (const auto& row : rows)
-        for (size_t i = 0; i < row.size(); ++i) {
-            if (width.size() <= i) width.push_back(0);
-            width[i] = std::max(width[i], row[i].size());
-        }
-    std::string out;
-    for (const auto& row : rows) {
-        std::string line;
-        for (size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-        }
-        out += line + "\n";
-    }
-    return out;
+std::string NsNames::label(uint64_t ino) {
+    return ino == nsdev::kInitUserNsInode ? "host" : std::to_string(ino);
 }
 
 std::string octal_mode(unsigned mode) {
@@ -87,232 +258,138 @@ std::string octal_mode(unsigned mode) {
 }
 
 void print_status(std::ostream& out, const std::string& module, const nsdev::ModuleStatus& st,
-                  const std::map<std::string, std::string>& params, bool json) {
-    if (json) {
-        nsdev::JsonWriter w(out);
-        w.begin_object().field("module", module).field("loaded", st.loaded);
-        if (st.loaded)
-            w.field("state", st.state).field("refcount", st.refcount);
-        else
-            w.key("state").null().key("refcount").null();
-        w.key("parameters").begin_object();
-        for (const auto& [name, value] : params) w.field(name, value);
-        w.end_object().end_object().finish();
-        return;
-    }
-    std::vector<std::vector<std::string>> rows = {{"module:", module},
-                                                  {"loaded:", st.loaded ? "yes" : "no"}};
+                  const std::map<std::string, std::string>& params, const OutputOptions& opts) {
+    std::vector<std::string> p;
+    for (const auto& [name, value] : params) p.push_back(name + "=" + value);
+    Row row = {{"MODULE", module}, {"LOADED", boolean(st.loaded, opts)}};
     if (st.loaded) {
-        rows.push_back({"state:", st.state});
-        rows.push_back({"refcount:", std::to_string(st.refcount)});
-        std::vector<std::string> p;
-        for (const auto& [name, value] : params) p.push_back(name + "=" + value);
-        rows.push_back({"parameters:", p.empty() ? "-" : join(p, " ")});
+        row["STATE"] = st.state;
+        row["REFCNT"] = std::to_string(st.refcount);
+        row["PARAMETERS"] = join(p, " ");
     }
-    // No header row: format_table just aligns.
-    out << format_table(rows);
+    render(out, json_key(Listing::Status), kStatusColumns,
+           select_columns(Listing::Status, opts.columns), {row}, opts);
 }
 
-void print_query(std::ostream& out, const nsdev::DeviceId& dev, const nsdev::QueryResult& q,
-                 const NsNames& names, bool json) {
-    const std::vector<std::string> state = state_words(q);
-    if (json) {
-        nsdev::JsonWriter w(out);
-        w.begin_object()
-            .field("device", dev.to_string())
-            .field("type", type_letter(dev.type))
-            .field("major", dev.major)
-            .field("minor", dev.minor)
-            .field("name", q.name);
-        w.key("state").begin_array();
-        for (const std::string& s : state) w.value(s);
-        w.end_array();
-        w.field("global", q.global)
-            .field("owned", q.owned)
-            .field("default", q.default_content)
-            .field("loop", q.loop)
-            .field("depth", q.depth);
-        w.key("owner");
-        if (q.owner_ino)
-            names.write_json(w, q.owner_ino);
-        else
-            w.null();
-        w.key("assigner");
-        if (q.assigner_ino)
-            names.write_json(w, q.assigner_ino);
-        else
-            w.null();
-        w.end_object().finish();
-        return;
+namespace {
+
+void add_owner(Row& row, uint64_t owner, const NsNames& names) {
+    if (!owner) return;
+    row["OWNER"] = std::to_string(owner);
+    if (const nsdev::NsProcess* p = names.find(owner)) {
+        row["PID"] = std::to_string(p->pid);
+        row["COMMAND"] = p->comm;
     }
-    out << format_table({
-        {"device:", dev.to_string()},
-        {"name:", q.name.empty() ? "-" : q.name},
-        {"state:", state.empty() ? "-" : join(state, ",")},
-        {"owner:", q.owner_ino ? names.label(q.owner_ino) : "-"},
-        {"assigner:", q.assigner_ino ? names.label(q.assigner_ino) : "-"},
-        {"depth:", std::to_string(q.depth)},
-    });
 }
 
-void print_ls(std::ostream& out, const std::vector<nsdev::DeviceRow>& devices,
-              const std::vector<nsdev::NamespaceRow>& namespaces, const NsNames& names, bool json) {
-    if (json) {
-        nsdev::JsonWriter w(out);
-        w.begin_object().key("devices").begin_array();
-        for (const nsdev::DeviceRow& d : devices) {
-            w.begin_object()
-                .field("type", type_letter(d.dev.type))
-                .field("major", d.dev.major)
-                .field("minor", d.dev.minor)
-                .field("name", d.name);
-            w.key("flags").begin_array();
-            for (const std::string& f : d.flags) w.value(f);
-            w.end_array();
-            w.key("owner");
-            if (d.owner_ino)
-                names.write_json(w, d.owner_ino);
-            else
-                w.null();
-            w.key("assigner");
-            names.write_json(w, d.assigner_ino);
-            w.end_object();
-        }
-        w.end_array().key("namespaces").begin_array();
-        for (const nsdev::NamespaceRow& n : namespaces) {
-            const nsdev::NsProcess* p = names.find(n.ino);
-            w.begin_object().field("ino", n.ino);
-            if (p)
-                w.field("pid", p->pid).field("comm", p->comm);
-            else
-                w.key("pid").null().key("comm").null();
-            w.key("parent_ino");
-            if (n.parent_ino)
-                w.value(n.parent_ino);
-            else
-                w.null();
-            w.field("loops_used", n.loops_used)
-                .field("loop_limit", n.loop_limit)
-                .field("views_mounted", n.views_mounted)
-                .end_object();
-        }
-        w.end_array().end_object().finish();
-        return;
+}  // namespace
+
+void print_query(std::ostream& out, const std::vector<QueriedDevice>& devices,
+                 const NsNames& names, const OutputOptions& opts) {
+    std::vector<Row> rows;
+    for (const QueriedDevice& d : devices) {
+        Row row = {{"NAME", d.q.name},
+                   {"TYPE", type_letter(d.dev.type)},
+                   {"MAJ:MIN", maj_min(d.dev)},
+                   {"STATE", state_words(d.q)},
+                   {"DEPTH", std::to_string(d.q.depth)}};
+        add_owner(row, d.q.owner_ino, names);
+        if (d.q.assigner_ino) row["ASSIGNER"] = std::to_string(d.q.assigner_ino);
+        rows.push_back(std::move(row));
     }
-    std::vector<std::vector<std::string>> rows = {
-        {"TYPE", "DEVICE", "NAME", "FLAGS", "OWNER", "ASSIGNER"}};
-    for (const nsdev::DeviceRow& d : devices)
-        rows.push_back({type_letter(d.dev.type), numbers(d.dev), d.name,
-                        d.flags.empty() ? "-" : join(d.flags, ","),
-                        d.owner_ino ? names.label(d.owner_ino) : "-", names.label(d.assigner_ino)});
-    out << format_table(rows) << "\n";
-    rows = {{"NAMESPACE", "PARENT", "LOOPS", "LIMIT", "VIEWS"}};
-    for (const nsdev::NamespaceRow& n : namespaces)
-        rows.push_back({names.label(n.ino), n.parent_ino ? std::to_string(n.parent_ino) : "-",
-                        std::to_string(n.loops_used), std::to_string(n.loop_limit),
-                        std::to_string(n.views_mounted)});
-    out << format_table(rows);
+    render(out, json_key(Listing::Devices), kDeviceColumns,
+           select_columns(Listing::Devices, opts.columns), rows, opts);
+}
+
+void print_devices(std::ostream& out, const std::vector<nsdev::DeviceRow>& devices,
+                   const NsNames& names, const OutputOptions& opts) {
+    std::vector<Row> rows;
+    for (const nsdev::DeviceRow& d : devices) {
+        Row row = {{"NAME", d.name},
+                   {"TYPE", type_letter(d.dev.type)},
+                   {"MAJ:MIN", maj_min(d.dev)},
+                   {"STATE", join(d.flags, ",")}};
+        add_owner(row, d.owner_ino, names);
+        if (d.assigner_ino) row["ASSIGNER"] = std::to_string(d.assigner_ino);
+        rows.push_back(std::move(row));
+    }
+    render(out, json_key(Listing::Devices), kDeviceColumns,
+           select_columns(Listing::Devices, opts.columns), rows, opts);
+}
+
+void print_namespaces(std::ostream& out, const std::vector<nsdev::NamespaceRow>& namespaces,
+                      const NsNames& names, const OutputOptions& opts) {
+    std::vector<Row> rows;
+    for (const nsdev::NamespaceRow& n : namespaces) {
+        Row row = {{"NS", std::to_string(n.ino)},
+                   {"LOOPS", std::to_string(n.loops_used)},
+                   {"LIMIT", std::to_string(n.loop_limit)},
+                   {"VIEWS", std::to_string(n.views_mounted)}};
+        if (n.parent_ino) row["PARENT"] = std::to_string(n.parent_ino);
+        if (const nsdev::NsProcess* p = names.find(n.ino)) {
+            row["PID"] = std::to_string(p->pid);
+            row["COMMAND"] = p->comm;
+        }
+        rows.push_back(std::move(row));
+    }
+    render(out, json_key(Listing::Namespaces), kNamespaceColumns,
+           select_columns(Listing::Namespaces, opts.columns), rows, opts);
 }
 
 std::string probe_column(const ProbedNamespace& ns) {
+    if (!ns.label.empty()) return ns.label;
     return ns.ino == nsdev::kInitUserNsInode ? "host" : ns.spec;
 }
 
-void print_probe(std::ostream& out, const std::vector<ProbedNamespace>& probed, bool json) {
-    if (json) {
-        nsdev::JsonWriter w(out);
-        w.begin_object().key("namespaces").begin_array();
-        for (const ProbedNamespace& ns : probed) {
-            w.begin_object()
-                .field("ns", ns.spec)
-                .field("ino", ns.ino)
-                .field("host", ns.ino == nsdev::kInitUserNsInode);
-            w.key("devices").begin_array();
-            for (const nsdev::ViewNode& n : ns.nodes)
-                w.begin_object()
-                    .field("name", n.name)
-                    .field("type", type_letter(n.dev.type))
-                    .field("major", n.dev.major)
-                    .field("minor", n.dev.minor)
-                    .field("mode", octal_mode(n.mode))
-                    .field("uid", n.uid)
-                    .field("gid", n.gid)
-                    .end_object();
-            w.end_array().end_object();
-        }
-        w.end_array().end_object().finish();
-        return;
-    }
+void print_probe(std::ostream& out, const std::vector<ProbedNamespace>& probed,
+                 const OutputOptions& opts) {
     // Rows: the union of names, sorted; the device numbers from the first
     // namespace that has the name.
     std::map<std::string, nsdev::DeviceId> devices;
     for (const ProbedNamespace& ns : probed)
         for (const nsdev::ViewNode& n : ns.nodes) devices.emplace(n.name, n.dev);
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> header = {"NAME", "DEVICE"};
-    for (const ProbedNamespace& ns : probed) header.push_back(probe_column(ns));
-    rows.push_back(header);
+    std::vector<std::string> extra;
+    for (const ProbedNamespace& ns : probed) {
+        std::string col = probe_column(ns);
+        // Two operands naming one column would make one JSON key twice.
+        while (std::find(extra.begin(), extra.end(), col) != extra.end()) col += "'";
+        extra.push_back(col);
+    }
+    std::vector<Row> rows;
     for (const auto& [name, dev] : devices) {
-        std::vector<std::string> row = {name, dev.to_string()};
-        for (const ProbedNamespace& ns : probed) {
-            const bool seen = std::any_of(ns.nodes.begin(), ns.nodes.end(),
+        Row row = {{"NAME", name}, {"TYPE", type_letter(dev.type)}, {"MAJ:MIN", maj_min(dev)}};
+        for (size_t i = 0; i < probed.size(); ++i) {
+            const auto& nodes = probed[i].nodes;
+            const bool seen = std::any_of(nodes.begin(), nodes.end(),
                                           [&](const nsdev::ViewNode& n) { return n.name == name; });
-            row.push_back(seen ? "x" : "-");
+            row[extra[i]] = opts.json ? boolean(seen, opts) : seen ? "x" : "-";
         }
         rows.push_back(std::move(row));
     }
-    out << format_table(rows);
+    render(out, json_key(Listing::Probe), kProbeColumns,
+           select_columns(Listing::Probe, opts.columns), rows, opts, extra);
 }
 
-std::vector<std::string> loop_flags(const nsdev::LoopDevice& d) {
-    std::vector<std::string> flags;
-    if (d.read_only) flags.push_back("ro");
-    if (d.partscan) flags.push_back("partscan");
-    if (d.autoclear) flags.push_back("autoclear");
-    if (d.direct_io) flags.push_back("dio");
-    if (d.offset) flags.push_back("offset=" + std::to_string(d.offset));
-    if (d.sizelimit) flags.push_back("sizelimit=" + std::to_string(d.sizelimit));
-    return flags;
-}
-
-void print_loop_ls(std::ostream& out, const std::vector<nsdev::LoopDevice>& devices, bool json) {
-    if (json) {
-        nsdev::JsonWriter w(out);
-        w.begin_object().key("loopdevices").begin_array();
-        for (const nsdev::LoopDevice& d : devices) {
-            // Partition nodes live next to the device's.
-            const std::string dir = d.path.substr(0, d.path.size() - d.name.size());
-            w.begin_object()
-                .field("name", d.path)
-                .field("index", d.index)
-                .field("major", d.dev.major)
-                .field("minor", d.dev.minor);
-            w.key("backing_file");
-            if (d.attached)
-                w.value(d.backing_file);
-            else
-                w.null();
-            w.field("offset", d.offset)
-                .field("sizelimit", d.sizelimit)
-                .field("read_only", d.read_only)
-                .field("partscan", d.partscan)
-                .field("autoclear", d.autoclear)
-                .field("dio", d.direct_io);
-            w.key("partitions").begin_array();
-            for (const std::string& p : d.partitions) w.value(dir + p);
-            w.end_array().end_object();
-        }
-        w.end_array().end_object().finish();
-        return;
-    }
-    std::vector<std::vector<std::string>> rows = {{"NAME", "BACKING-FILE", "FLAGS", "PARTITIONS"}};
+void print_loop_ls(std::ostream& out, const std::vector<nsdev::LoopDevice>& devices,
+                   const OutputOptions& opts) {
+    std::vector<Row> rows;
     for (const nsdev::LoopDevice& d : devices) {
-        const std::vector<std::string> flags = loop_flags(d);
-        rows.push_back({d.path, d.attached ? d.backing_file : "-",
-                        flags.empty() ? "-" : join(flags, ","),
-                        d.partitions.empty() ? "-" : join(d.partitions, ",")});
+        Row row = {{"NAME", d.path},
+                   {"MAJ:MIN", maj_min(d.dev)},
+                   {"PARTITIONS", join(d.partitions, ",")}};
+        if (d.attached) {
+            row["BACK-FILE"] = d.backing_file;
+            row["SIZELIMIT"] = std::to_string(d.sizelimit);
+            row["OFFSET"] = std::to_string(d.offset);
+            row["AUTOCLEAR"] = boolean(d.autoclear, opts);
+            row["RO"] = boolean(d.read_only, opts);
+            row["DIO"] = boolean(d.direct_io, opts);
+            row["PARTSCAN"] = boolean(d.partscan, opts);
+        }
+        rows.push_back(std::move(row));
     }
-    out << format_table(rows);
+    render(out, json_key(Listing::Loops), kLoopColumns,
+           select_columns(Listing::Loops, opts.columns), rows, opts);
 }
 
 }  // namespace nsdevctl

@@ -1,7 +1,7 @@
 // Host tests of the io_uring wrapper: the result's arithmetic, argument
 // checks, and random_read() on a regular file (io_uring reads files too;
 // the loop devices are the VM's business).
-#include "nsdev/io.h"
+#include "io.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

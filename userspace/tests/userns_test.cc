@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <cstdio>
 #include <grp.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -163,3 +165,54 @@ TEST(UserNamespace, KernelRefusesAnUnwritableMap) {
 
 }  // namespace
 }  // namespace nsdev
+
+// ---- plan_id_maps: nsdevctl run's id-map policy, in the library
+
+namespace {
+
+// A subuid/subgid file in the test's temporary directory.
+std::string subid_file(const std::string& name, const std::string& text) {
+    const std::string path = ::testing::TempDir() + "nsdev-" + name;
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) return path;
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return path;
+}
+
+}  // namespace
+
+TEST(PlanIdMaps, RootWithoutMapsGetsTheDefaultRangeDirectly) {
+    const nsdev::MapPlan p = nsdev::plan_id_maps({}, false, 0, 0, "/nonexistent", "/nonexistent");
+    EXPECT_FALSE(p.helpers);
+    EXPECT_FALSE(p.deny_setgroups);
+    EXPECT_EQ(p.maps.uid, (std::vector<nsdev::IdRange>{{0, 100000, 65536}}));
+    EXPECT_EQ(p.maps.gid, p.maps.uid);
+}
+
+TEST(PlanIdMaps, UserWithoutMapsIsRootOfItsOwnIds) {
+    const nsdev::MapPlan p =
+        nsdev::plan_id_maps({}, false, 4242, 4343, "/nonexistent", "/nonexistent");
+    EXPECT_FALSE(p.helpers);
+    EXPECT_TRUE(p.deny_setgroups);
+    EXPECT_EQ(p.maps.uid, (std::vector<nsdev::IdRange>{{0, 4242, 1}}));
+    EXPECT_EQ(p.maps.gid, (std::vector<nsdev::IdRange>{{0, 4343, 1}}));
+}
+
+TEST(PlanIdMaps, SubuidUsesTheUsersRangesThroughTheHelpers) {
+    const std::string su = subid_file("subuid", "4242:200000:65536\n");
+    const std::string sg = subid_file("subgid", "4242:300000:65536\n");
+    nsdev::MapPlan p = nsdev::plan_id_maps({}, true, 4242, 4242, su, sg);
+    EXPECT_TRUE(p.helpers);
+    EXPECT_EQ(p.maps.uid, (std::vector<nsdev::IdRange>{{0, 200000, 65536}}));
+    EXPECT_EQ(p.maps.gid, (std::vector<nsdev::IdRange>{{0, 300000, 65536}}));
+    // Maps for uids only serve gids too; outside the ranges: refused.
+    nsdev::IdMapping given;
+    given.uid = {{0, 200000, 10}};
+    p = nsdev::plan_id_maps(given, false, 4242, 4242, su, su);
+    EXPECT_TRUE(p.helpers);
+    EXPECT_EQ(p.maps.gid, p.maps.uid);
+    given.uid = {{0, 100000, 10}};
+    EXPECT_THROW(nsdev::plan_id_maps(given, false, 4242, 4242, su, su), nsdev::SubIdError);
+    EXPECT_THROW(nsdev::plan_id_maps({}, true, 4242, 4242, "/nonexistent", sg), nsdev::SysError);
+}

@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace {
 
 const char* nsdevctl_path() {
@@ -39,6 +41,11 @@ struct Result {
     std::string out;
     std::string err;
 };
+
+// @text parsed as JSON, or a discarded value (is_discarded()) if invalid.
+nlohmann::json json_of(const std::string& text) {
+    return nlohmann::json::parse(text, nullptr, false);
+}
 
 // For failure messages: the whole result.
 std::ostream& operator<<(std::ostream& os, const Result& r) {
@@ -234,26 +241,32 @@ protected:
 };
 
 TEST_F(CliVm, StatusShowsTheModuleLoaded) {
-    Result r = nsdevctl({"status"});
+    Result r = nsdevctl({"status", "-o", "MODULE,LOADED,STATE"});
     ASSERT_EQ(r.status, 0) << r;
-    EXPECT_EQ(row(r.out, "loaded:"), (std::vector<std::string>{"loaded:", "yes"})) << r;
-    EXPECT_EQ(row(r.out, "state:"), (std::vector<std::string>{"state:", "live"})) << r;
-    EXPECT_TRUE(contains(r.out, "loop_limit=")) << r;
+    EXPECT_EQ(row(r.out, "nsdevtmpfs"), (std::vector<std::string>{"nsdevtmpfs", "1", "live"})) << r;
     r = nsdevctl({"status", "--json"});
     ASSERT_EQ(r.status, 0) << r;
-    EXPECT_TRUE(contains(r.out, "\"loaded\": true,")) << r;
-    EXPECT_TRUE(contains(r.out, "\"loop_limit\": \"")) << r;
+    const nlohmann::json j = json_of(r.out);
+    ASSERT_FALSE(j.is_discarded()) << r;
+    EXPECT_EQ(j["modules"][0]["loaded"], true) << r;
+    EXPECT_TRUE(contains(j["modules"][0]["parameters"].get<std::string>(), "loop_limit=")) << r;
+    EXPECT_TRUE(contains(j["modules"][0]["parameters"].get<std::string>(), "loop_index_base="))
+        << r;
 }
 
 TEST_F(CliVm, QueryNullIsGlobal) {
     Result r = nsdevctl({"query", "c:1:3", "--json"});
     ASSERT_EQ(r.status, 0) << r;
-    EXPECT_TRUE(contains(r.out, "\"global\": true,")) << r;
-    EXPECT_TRUE(contains(r.out, "\"name\": \"null\",")) << r;
-    EXPECT_TRUE(contains(r.out, "\"owner\": null,")) << r;
-    r = nsdevctl({"query", "/dev/null"});
+    const nlohmann::json j = json_of(r.out);
+    ASSERT_FALSE(j.is_discarded()) << r;
+    ASSERT_EQ(j["devices"].size(), 1u) << r;
+    EXPECT_EQ(j["devices"][0]["name"], "null") << r;
+    EXPECT_EQ(j["devices"][0]["maj:min"], "1:3") << r;
+    EXPECT_EQ(j["devices"][0]["state"], "global,default") << r;
+    EXPECT_TRUE(j["devices"][0]["owner"].is_null()) << r;
+    r = nsdevctl({"query", "/dev/null", "-n", "-o", "NAME,STATE"});
     ASSERT_EQ(r.status, 0) << r;
-    EXPECT_EQ(row(r.out, "state:"), (std::vector<std::string>{"state:", "global,default"})) << r;
+    EXPECT_EQ(r.out, "null global,default\n") << r;
 }
 
 TEST_F(CliVm, QueryOfAnUnassignedDeviceFails) {
@@ -266,7 +279,6 @@ TEST_F(CliVm, QueryOfAnUnassignedDeviceFails) {
 TEST_F(CliVm, AssignToARunNamespaceShowsInLsAndQuery) {
     Background bg;
     ASSERT_GT(bg.pid(), 0) << "nsdevctl run -- sleep 100 did not start";
-    const std::string label = "(pid " + bg.pid_str() + ", sleep)";
     const std::string ino = std::to_string(ns_inode(bg.pid()));
 
     Result r = nsdevctl({"assign", "b:1:0", "--ns", bg.pid_str()});
@@ -275,31 +287,40 @@ TEST_F(CliVm, AssignToARunNamespaceShowsInLsAndQuery) {
 
     r = nsdevctl({"ls"});
     ASSERT_EQ(r.status, 0) << r;
-    bool found = false;
-    for (const std::string& l : lines(r.out))
-        if (words(l).size() > 2 && words(l)[2] == "ram0") {
-            found = true;
-            EXPECT_TRUE(contains(l, ino + " " + label)) << l;
-            EXPECT_EQ(words(l)[0], "b") << l;
-            EXPECT_EQ(words(l)[1], "1:0") << l;
-        }
-    EXPECT_TRUE(found) << r;
+    EXPECT_EQ(row(r.out, "NAME"), (std::vector<std::string>{"NAME", "TYPE", "MAJ:MIN", "STATE",
+                                                            "OWNER", "PID", "COMMAND", "ASSIGNER"}))
+        << r;
+    EXPECT_EQ(row(r.out, "ram0"), (std::vector<std::string>{"ram0", "b", "1:0", "owned", ino,
+                                                            bg.pid_str(), "sleep", "4026531837"}))
+        << r;
     // The namespace table names it too.
-    EXPECT_FALSE(row(r.out, ino).empty()) << r;
+    r = nsdevctl({"ls", "--namespaces", "-n"});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_EQ(row(r.out, ino).size(), 7u) << r;
+    EXPECT_EQ(row(r.out, ino).at(2), bg.pid_str()) << r;
 
     r = nsdevctl({"ls", "--json"});
     ASSERT_EQ(r.status, 0) << r;
-    EXPECT_TRUE(contains(r.out,
-                         "\"name\": \"ram0\",\n      \"flags\": [\n        \"owned\"\n      ],\n"
-                         "      \"owner\": {\n        \"ino\": " +
-                             ino + ",\n        \"pid\": " + bg.pid_str() +
-                             ",\n        \"comm\": \"sleep\"\n      },"))
-        << r;
+    nlohmann::json j = json_of(r.out);
+    ASSERT_FALSE(j.is_discarded()) << r;
+    bool found = false;
+    for (const auto& d : j["devices"])
+        if (d["name"] == "ram0") {
+            found = true;
+            EXPECT_EQ(d["state"], "owned") << r;
+            EXPECT_EQ(d["owner"], ns_inode(bg.pid())) << r;
+            EXPECT_EQ(d["pid"], bg.pid()) << r;
+            EXPECT_EQ(d["command"], "sleep") << r;
+        }
+    EXPECT_TRUE(found) << r;
 
-    r = nsdevctl({"query", "b:1:0", "--json"});
+    r = nsdevctl({"query", "b:1:0", "--json", "-o", "+DEPTH"});
     ASSERT_EQ(r.status, 0) << r;
-    EXPECT_TRUE(contains(r.out, "\"owned\": true,")) << r;
-    EXPECT_TRUE(contains(r.out, "\"pid\": " + bg.pid_str())) << r;
+    j = json_of(r.out);
+    ASSERT_FALSE(j.is_discarded()) << r;
+    EXPECT_EQ(j["devices"][0]["state"], "owned") << r;
+    EXPECT_EQ(j["devices"][0]["pid"], bg.pid()) << r;
+    EXPECT_EQ(j["devices"][0]["depth"], 1) << r;
 
     // A second assignment elsewhere is refused and named.
     r = nsdevctl({"assign", "b:1:0", "--global"});
@@ -313,6 +334,55 @@ TEST_F(CliVm, AssignToARunNamespaceShowsInLsAndQuery) {
     r = nsdevctl({"revoke", "b:1:0"});
     EXPECT_EQ(r.status, 1) << r;
     EXPECT_EQ(r.err, "nsdevctl: revoke b:1:0: ENOENT (No such file or directory)\n") << r;
+}
+
+// Issue 14: `revoke /dev/null` took /dev/null from every container.
+TEST_F(CliVm, RevokeOfADefaultDeviceNeedsForce) {
+    Background bg;
+    ASSERT_GT(bg.pid(), 0);
+    const std::string view_null = "/proc/" + bg.pid_str() + "/root/dev/null";
+    Result r = nsdevctl({"revoke", "/dev/null"});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_EQ(r.err,
+              "nsdevctl: revoke c:1:3: EPERM (Operation not permitted) -- a default device, in "
+              "every view: revoke --force takes it from every container\n")
+        << r;
+    struct stat st {};
+    ASSERT_EQ(::stat("/dev/nsdevtmpfs-loop-control", &st), 0);
+    const std::string loopctl =
+        "c:" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
+    r = nsdevctl({"revoke", loopctl});
+    EXPECT_EQ(r.status, 1) << r;
+    EXPECT_TRUE(contains(r.err, "EPERM")) << r;
+    EXPECT_EQ(::stat(view_null.c_str(), &st), 0) << "a refused revoke removed /dev/null";
+
+    r = nsdevctl({"revoke", "--force", "/dev/null"});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_NE(::stat(view_null.c_str(), &st), 0) << "revoke --force left /dev/null in a view";
+    r = nsdevctl({"assign", "c:1:3", "--global"});
+    ASSERT_EQ(r.status, 0) << r;
+    EXPECT_EQ(::stat(view_null.c_str(), &st), 0) << r;
+}
+
+// Issue 14, item 7: a namespace that passed a device down has no node for
+// it; /dev/NAME is looked up in its /proc/nsdevtmpfs/devices instead.
+TEST_F(CliVm, RevokeByPathOfADevicePassedDown) {
+    Background bg;
+    ASSERT_GT(bg.pid(), 0);
+    ASSERT_EQ(nsdevctl({"assign", "b:1:0", "--ns", bg.pid_str()}).status, 0);
+    const std::string script =
+        "\"$0\" run --map u:0:1000:1000 --map g:0:1000:1000 -- sleep 100 & "
+        "for i in $(seq 50); do C=$(cat /proc/$!/task/$!/children 2>/dev/null); "
+        "[ -n \"$C\" ] && break; sleep 0.1; done; "
+        "\"$0\" assign /dev/ram0 --ns $C || exit 3; "
+        "test ! -e /dev/ram0 || exit 4; "
+        "\"$0\" query -n -o NAME,STATE /dev/ram0; "
+        "\"$0\" revoke /dev/ram0; s=$?; test -b /dev/ram0 || s=5; kill $!; exit $s";
+    Result r = command({"/usr/bin/nsenter", "-t", bg.pid_str(), "-U", "-m", "--", "/bin/sh",
+                        "-c", script, nsdevctl_path()});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out, "ram0 owned\n") << r;
+    EXPECT_EQ(r.err, "") << r;
 }
 
 TEST_F(CliVm, ErrorsNameTheObjectAndErrno) {
@@ -465,24 +535,27 @@ TEST_F(CliVm, ProbeShowsADeviceOnlyInItsNamespace) {
     ASSERT_EQ(nsdevctl({"assign", "b:1:0", "--ns", bg.pid_str()}).status, 0);
 
     Result r = nsdevctl({"probe", "1", bg.pid_str()});
+    bool found = false;
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_EQ(row(r.out, "NAME"),
-              (std::vector<std::string>{"NAME", "DEVICE", "host", bg.pid_str()}))
+              (std::vector<std::string>{"NAME", "TYPE", "MAJ:MIN", "host", bg.pid_str()}))
         << r;
-    EXPECT_EQ(row(r.out, "ram0"), (std::vector<std::string>{"ram0", "b:1:0", "-", "x"})) << r;
-    EXPECT_EQ(row(r.out, "null"), (std::vector<std::string>{"null", "c:1:3", "x", "x"})) << r;
+    EXPECT_EQ(row(r.out, "ram0"), (std::vector<std::string>{"ram0", "b", "1:0", "-", "x"})) << r;
+    EXPECT_EQ(row(r.out, "null"), (std::vector<std::string>{"null", "c", "1:3", "x", "x"})) << r;
 
-    r = nsdevctl({"probe", "--json", "/proc/" + bg.pid_str() + "/ns/user"});
+    const std::string path = "/proc/" + bg.pid_str() + "/ns/user";
+    r = nsdevctl({"probe", "--json", path});
     ASSERT_EQ(r.status, 0) << r;
-    EXPECT_TRUE(contains(r.out, "\"ns\": \"/proc/" + bg.pid_str() + "/ns/user\",")) << r;
-    EXPECT_TRUE(contains(r.out, "\"host\": false,")) << r;
-    // Owned by the namespace's root, as seen inside.
-    EXPECT_TRUE(
-        contains(r.out,
-                 "\"name\": \"ram0\",\n          \"type\": \"b\",\n          \"major\": 1,\n"
-                 "          \"minor\": 0,\n"))
-        << r;
-    EXPECT_TRUE(contains(r.out, "\"uid\": 0,")) << r;
+    const nlohmann::json j = json_of(r.out);
+    ASSERT_FALSE(j.is_discarded()) << r;
+    found = false;
+    for (const auto& d : j["devices"])
+        if (d["name"] == "ram0") {
+            found = true;
+            EXPECT_EQ(d["maj:min"], "1:0") << r;
+            EXPECT_EQ(d[path], true) << r;
+        }
+    EXPECT_TRUE(found) << r;
 }
 
 TEST_F(CliVm, ProbeOfAMissingProcessFails) {
@@ -497,18 +570,18 @@ TEST_F(CliVm, LimitShowsInLs) {
     ASSERT_GT(bg.pid(), 0);
     Result r = nsdevctl({"limit", "--ns", bg.pid_str(), "--loops", "3"});
     ASSERT_EQ(r.status, 0) << r;
-    r = nsdevctl({"ls"});
+    r = nsdevctl({"ls", "--namespaces", "--output", "NS,LIMIT"});
     ASSERT_EQ(r.status, 0) << r;
-    const std::vector<std::string> ns = row(r.out, std::to_string(ns_inode(bg.pid())));
-    ASSERT_GE(ns.size(), 3u) << r;
-    EXPECT_EQ(ns[ns.size() - 2], "3") << r;  // LIMIT, before VIEWS
+    EXPECT_EQ(row(r.out, std::to_string(ns_inode(bg.pid()))),
+              (std::vector<std::string>{std::to_string(ns_inode(bg.pid())), "3"}))
+        << r;
 }
 
 TEST_F(CliVm, ControlInsideAView) {
     Result r = nsdevctl({"run", "--", nsdevctl_path(), "--control", "/dev/nsdevtmpfs-control",
-                         "query", "c:1:3", "--json"});
+                         "query", "c:1:3", "--raw", "-no", "STATE"});
     EXPECT_EQ(r.status, 0) << r;
-    EXPECT_TRUE(contains(r.out, "\"global\": true,")) << r;
+    EXPECT_EQ(r.out, "global,default\n") << r;
 }
 
 TEST_F(CliVm, UsageErrorsExitTwo) {
@@ -559,14 +632,6 @@ long loop_number(const std::string& line) {
     const std::string n = line.substr(prefix.size());
     if (n.find_first_not_of("0123456789") != std::string::npos) return -1;
     return std::atol(n.c_str());
-}
-
-// How often @what occurs in @text.
-size_t count(const std::string& text, const std::string& what) {
-    size_t n = 0;
-    for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1))
-        ++n;
-    return n;
 }
 
 // nsdevctl ARGS run in @bg's user and mount namespace (its /dev is its
@@ -662,7 +727,7 @@ TEST_F(CliVm, LoopLsJsonListsTheDeviceWithItsTwoPartitions) {
                          "d=$(\"$0\" loop attach -P \"$1\") || exit; echo \"$d\"; "
                          "\"$0\" loop ls --json; s=$?; "
                          "\"$0\" loop detach \"$d\" || exit; echo ---; "
-                         "\"$0\" loop ls --json --all; test ! -e \"$d\" || exit 3; exit $s",
+                         "\"$0\" loop ls --json --with-free; test ! -e \"$d\" || exit 3; exit $s",
                          nsdevctl_path(), image});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_EQ(r.err, "") << r;
@@ -674,20 +739,18 @@ TEST_F(CliVm, LoopLsJsonListsTheDeviceWithItsTwoPartitions) {
     const std::string after = r.out.substr(sep + 4);
 
     // Only the namespace's own device, not the host's loops.
-    EXPECT_EQ(count(before, "\"name\":"), 1u) << before;
-    EXPECT_TRUE(contains(before, "{\n  \"loopdevices\": [\n    {\n      \"name\": \"" + dev +
-                                     "\",\n      \"index\": " + dev.substr(9) + ",\n"))
-        << before;
-    EXPECT_TRUE(contains(before, "\"backing_file\": \"" + image + "\",\n")) << before;
-    EXPECT_TRUE(contains(before,
-                         "\"read_only\": false,\n      \"partscan\": true,\n"
-                         "      \"autoclear\": false,\n"))
-        << before;
-    EXPECT_TRUE(contains(before, "\"partitions\": [\n        \"" + dev + "p1\",\n        \"" + dev +
-                                     "p2\"\n      ]\n"))
-        << before;
+    const nlohmann::json j = json_of(before);
+    ASSERT_FALSE(j.is_discarded()) << before;
+    ASSERT_EQ(j["loopdevices"].size(), 1u) << before;
+    const nlohmann::json& d = j["loopdevices"][0];
+    EXPECT_EQ(d["name"], dev) << before;
+    EXPECT_EQ(d["back-file"], image) << before;
+    EXPECT_EQ(d["ro"], false) << before;
+    EXPECT_EQ(d["partscan"], true) << before;
+    EXPECT_EQ(d["autoclear"], false) << before;
+    EXPECT_EQ(d["partitions"], dev.substr(5) + "p1," + dev.substr(5) + "p2") << before;
     // Detached, the number given back: not even a node is left.
-    EXPECT_EQ(after, "{\n  \"loopdevices\": []\n}\n") << r;
+    EXPECT_EQ(json_of(after), json_of("{\"loopdevices\": []}")) << r;
 }
 
 TEST_F(CliVm, LoopAttachLsDetachInABackgroundNamespace) {
@@ -705,14 +768,14 @@ TEST_F(CliVm, LoopAttachLsDetachInABackgroundNamespace) {
     attached.set(dev);
     ASSERT_GE(loop_number(dev), 1024) << r;
 
-    r = inside(bg, {"loop", "ls"});
+    r = inside(bg, {"loop", "ls", "-o", "NAME,BACK-FILE,RO,PARTSCAN,PARTITIONS"});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_EQ(row(r.out, "NAME"),
-              (std::vector<std::string>{"NAME", "BACKING-FILE", "FLAGS", "PARTITIONS"}))
+              (std::vector<std::string>{"NAME", "BACK-FILE", "RO", "PARTSCAN", "PARTITIONS"}))
         << r;
-    EXPECT_EQ(row(r.out, dev), (std::vector<std::string>{dev, image, "ro", "-"})) << r;
+    EXPECT_EQ(row(r.out, dev), (std::vector<std::string>{dev, image, "1", "0", "-"})) << r;
     // Another namespace sees nothing of it.
-    r = inside(other, {"loop", "ls", "--all"});
+    r = inside(other, {"loop", "ls", "--with-free"});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_TRUE(row(r.out, dev).empty()) << r;
     r = inside(other, {"loop", "detach", dev});
@@ -723,7 +786,7 @@ TEST_F(CliVm, LoopAttachLsDetachInABackgroundNamespace) {
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_EQ(r.out + r.err, "") << r;
     attached.set("");
-    r = inside(bg, {"loop", "ls", "--all"});
+    r = inside(bg, {"loop", "ls", "--with-free"});
     ASSERT_EQ(r.status, 0) << r;
     EXPECT_TRUE(row(r.out, dev).empty()) << r;
     r = inside(bg, {"loop", "detach", dev});
@@ -740,13 +803,42 @@ TEST_F(CliVm, LoopAttachLsDetachInABackgroundNamespace) {
     ASSERT_EQ(::stat(("/proc/" + bg.pid_str() + "/root" + dev2).c_str(), &st), 0) << dev2;
     const std::string number =
         "b:" + std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev));
-    r = inside(bg, {"loop", "ls"});
-    EXPECT_EQ(row(r.out, dev2), (std::vector<std::string>{dev2, image, "-", "-"})) << r;
+    r = inside(bg, {"loop", "ls", "--raw", "-o", "NAME,BACK-FILE,RO"});
+    EXPECT_EQ(row(r.out, dev2), (std::vector<std::string>{dev2, image, "0"})) << r;
     r = inside(bg, {"loop", "detach", number});
     ASSERT_EQ(r.status, 0) << number << "\n" << r;
     attached.set("");
-    r = inside(bg, {"loop", "ls", "--all"});
+    r = inside(bg, {"loop", "ls", "--with-free"});
     EXPECT_TRUE(row(r.out, dev2).empty()) << r;
+}
+
+// Issue 14, item 6: the host's detach of a loop a container still has open
+// exited 0 and nothing happened (the driver only sets autoclear): say so.
+TEST_F(CliVm, LoopDetachOfADeviceInUseSaysSo) {
+    ScratchImage img;
+    ASSERT_EQ(img.error(), "");
+    Background bg;
+    ASSERT_GT(bg.pid(), 0);
+    AttachedIn attached(bg);
+    Result r = inside(bg, {"loop", "attach", img.path()});
+    ASSERT_EQ(r.status, 0) << r;
+    const std::string dev = lines(r.out).empty() ? "" : lines(r.out)[0];
+    attached.set(dev);
+    ASSERT_GE(loop_number(dev), 1024) << r;
+    const std::string sys = "/sys/block/" + dev.substr(5) + "/loop/backing_file";
+    // A process of the container holds it open for 3 s; the host detaches.
+    const std::string script =
+        "nsenter -t \"$1\" -U -m -- sh -c 'exec 3<\"$0\"; sleep 3' \"$2\" & sleep 1; "
+        "\"$0\" loop detach \"$2\"; echo rc=$?; test -e \"$3\" && echo still-bound; wait";
+    r = command({"/bin/sh", "-c", script, nsdevctl_path(), bg.pid_str(), dev, sys});
+    EXPECT_EQ(r.status, 0) << r;
+    EXPECT_EQ(r.out, "rc=0\nstill-bound\n") << r;
+    EXPECT_EQ(r.err, "nsdevctl: " + dev + ": delegated to namespace " +
+                         std::to_string(ns_inode(bg.pid())) + " (pid " + bg.pid_str() +
+                         ", sleep), which has it open: it stays attached until that namespace "
+                         "detaches it or ends\n")
+        << r;
+    // The namespace detaches it itself (AttachedIn).
 }
 
 TEST_F(CliVm, LoopAttachBeyondTheLimitFailsWithEdquot) {
@@ -836,13 +928,18 @@ TEST_F(CliVm, LoopLsOnTheHost) {
     for (int i = 0; i < 150 && delegated_loops() > 0; ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     ASSERT_EQ(delegated_loops(), 0) << "earlier tests left delegated loops behind";
-    Result r = nsdevctl({"loop", "ls"});
+    bool found = false;
+    // The host's loop0-7 exist, unattached: listed with --with-free only.
+    Result r = nsdevctl({"loop", "ls", "-a"});
     EXPECT_EQ(r.status, 0) << r;
-    EXPECT_EQ(lines(r.out).empty() ? "" : lines(r.out)[0], "NAME  BACKING-FILE  FLAGS  PARTITIONS")
-        << r;
-    r = nsdevctl({"loop", "ls", "--all", "--json"});
+    EXPECT_TRUE(row(r.out, "/dev/loop0").empty()) << r;
+    r = nsdevctl({"loop", "ls", "--with-free", "--json"});
     EXPECT_EQ(r.status, 0) << r;
-    EXPECT_TRUE(contains(r.out, "\"name\": \"/dev/loop0\",")) << r;
+    const nlohmann::json j = json_of(r.out);
+    ASSERT_FALSE(j.is_discarded()) << r;
+    found = false;
+    for (const auto& d : j["loopdevices"]) found = found || d["name"] == "/dev/loop0";
+    EXPECT_TRUE(found) << r;
 }
 
 // Last: leaves the module loaded with its default parameters again.
@@ -882,10 +979,56 @@ TEST_F(CliVm, UnloadAndLoadThroughLibkmod) {
                      "refcnt: " + read_file("/sys/module/nsdevtmpfs/refcnt");
         return u;
     };
+    // A mounted view pins the module: unload names its namespace.
+    {
+        Background bg;
+        ASSERT_GT(bg.pid(), 0);
+        const std::string ino = std::to_string(ns_inode(bg.pid()));
+        r = nsdevctl({"unload"});
+        EXPECT_EQ(r.status, 1) << r;
+        EXPECT_EQ(r.err, "nsdevctl: unload module nsdevtmpfs: EAGAIN (Resource temporarily "
+                         "unavailable) -- views still mounted by namespaces " +
+                             ino + " (pid " + bg.pid_str() + ", sleep)\n")
+            << r;
+    }
     r = unload();
     ASSERT_EQ(r.status, 0) << r;
-    r = nsdevctl({"status"});
-    EXPECT_EQ(row(r.out, "loaded:"), (std::vector<std::string>{"loaded:", "no"})) << r;
+    r = nsdevctl({"status", "-o", "LOADED", "-n"});
+    EXPECT_EQ(r.out, "0\n") << r;
+
+    // Every command that needs the module says so, the same way.
+    const std::string hint = " -- the nsdevtmpfs module is not loaded (nsdevctl load)\n";
+    const std::vector<std::pair<std::vector<std::string>, std::string>> missing = {
+        {{"ls"}, "open /proc/nsdevtmpfs/devices: ENOENT (No such file or directory)"},
+        {{"ls", "--namespaces"},
+         "open /proc/nsdevtmpfs/namespaces: ENOENT (No such file or directory)"},
+        {{"query", "c:1:3"}, "open /dev/nsdevtmpfs-control: ENOENT (No such file or directory)"},
+        {{"revoke", "b:1:0"}, "open /dev/nsdevtmpfs-control: ENOENT (No such file or directory)"},
+        {{"assign", "b:1:0", "--global"},
+         "open /dev/nsdevtmpfs-control: ENOENT (No such file or directory)"},
+        {{"unload"}, "unload module nsdevtmpfs: ENOENT (No such file or directory)"},
+    };
+    for (const auto& [args, what] : missing) {
+        r = nsdevctl(args);
+        EXPECT_EQ(r.status, 1) << args[0] << "\n" << r;
+        EXPECT_EQ(r.err, "nsdevctl: " + what + hint) << r;
+    }
+    // Parameters are checked before anything is loaded.
+    r = nsdevctl({"load", "bogus=1"});
+    EXPECT_EQ(r.status, 2) << r;
+    EXPECT_TRUE(contains(r.err, "unknown module parameter 'bogus'")) << r;
+    r = nsdevctl({"load", "loop_limit=abc"});
+    EXPECT_EQ(r.status, 2) << r;
+    EXPECT_TRUE(contains(r.err, "module parameter 'loop_limit'")) << r;
+    // A loop_index_base in the host's range (the module refuses it too,
+    // see module_test).
+    r = nsdevctl({"load", "loop_index_base=2"});
+    EXPECT_EQ(r.status, 2) << r;
+    EXPECT_TRUE(contains(r.err, "invalid value '2' for module parameter 'loop_index_base' "
+                                "(expected 256-524288)"))
+        << r;
+    r = nsdevctl({"status", "-o", "LOADED", "-n"});
+    EXPECT_EQ(r.out, "0\n") << r;
 
     // From a path, like insmod; then by name, like modprobe.
     struct utsname u {};
@@ -893,16 +1036,16 @@ TEST_F(CliVm, UnloadAndLoadThroughLibkmod) {
     const std::string ko = std::string("/lib/modules/") + u.release + "/extra/nsdevtmpfs.ko";
     r = nsdevctl({"load", ko, "loop_limit=5"});
     ASSERT_EQ(r.status, 0) << r;
-    r = nsdevctl({"status"});
-    const std::vector<std::string> params = row(r.out, "parameters:");
+    r = nsdevctl({"status", "-n", "-o", "PARAMETERS"});
+    const std::vector<std::string> params = words(r.out);
     EXPECT_NE(std::find(params.begin(), params.end(), "loop_limit=5"), params.end()) << r;
 
     r = unload();
     ASSERT_EQ(r.status, 0) << r;
     r = nsdevctl({"load"});
     ASSERT_EQ(r.status, 0) << r;
-    r = nsdevctl({"status"});
-    EXPECT_EQ(row(r.out, "loaded:"), (std::vector<std::string>{"loaded:", "yes"})) << r;
+    r = nsdevctl({"status", "-o", "LOADED", "-n"});
+    EXPECT_EQ(r.out, "1\n") << r;
 }
 
 }  // namespace

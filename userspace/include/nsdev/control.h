@@ -30,6 +30,10 @@ inline constexpr char kLoopAssignHint[] =
  */
 std::string assign_error_hint(int err, const DeviceId& dev);
 
+/** The advice with a refused REVOKE of default content. */
+inline constexpr char kRevokeDefaultHint[] =
+    "a default device, in every view: revoke --force takes it from every container";
+
 /**
  * QueryResult - the registry's entry for one device (NSDEVTMPFS_IOC_QUERY).
  *
@@ -97,11 +101,14 @@ public:
      * it goes back to its assigner, or becomes invisible if the initial
      * namespace made the assignment.
      * @dev: the device.
+     * @default_too: also a device of every view's default content
+     *               (NSDEVTMPFS_REVOKE_DEFAULT); without it such a device is
+     *               refused with EPERM and kRevokeDefaultHint.
      *
      * Throws SysError with context "revoke c:1:3"; ENOENT when @dev has no
      * assignment visible to the caller.
      */
-    void revoke(const DeviceId& dev);
+    void revoke(const DeviceId& dev, bool default_too = false);
 
     /**
      * query - the registry's entry for @dev (NSDEVTMPFS_IOC_QUERY).

@@ -170,11 +170,15 @@ LoopDevice loop_attach(const std::string& file, const LoopAttachOptions& opts,
  *          looked up in @dev_dir).
  * @dev_dir: the caller's device directory.
  *
- * Throws SysError "detach DEVICE" (ENXIO when not attached, ENOENT when
- * no such node) and std::invalid_argument for a device that is not a
- * whole loop device ("detach /dev/sda: not a loop device").
+ * Return: true if the device is detached; false if another opener (a
+ * mount, a process of the namespace that owns it) still holds it: the
+ * driver then only set autoclear and detaches it on that last close (the
+ * number is not given back). Throws SysError "detach DEVICE" (ENXIO when
+ * not attached, ENOENT when no such node) and std::invalid_argument for a
+ * device that is not a whole loop device ("detach /dev/sda: not a loop
+ * device").
  */
-void loop_detach(const std::string& device, const std::string& dev_dir = "/dev");
+bool loop_detach(const std::string& device, const std::string& dev_dir = "/dev");
 
 /**
  * loop_status - fill the sysfs part of @d (attached, backing_file,

@@ -13,6 +13,35 @@
 
 namespace nsdev {
 
+/** MapPlan - the id maps to write for a new user namespace, and how. */
+struct MapPlan {
+    IdMapping maps;               // normalized (sorted, checked)
+    bool helpers = false;         // with newuidmap/newgidmap (write_id_maps_with_helpers)
+    bool deny_setgroups = false;  // for write_id_maps: an unprivileged writer
+};
+
+/**
+ * plan_id_maps - which maps a new namespace of the caller gets (the policy
+ * of `nsdevctl run`, documented in its --help and nsdevctl(8)).
+ * @given: maps from the command line and map files, possibly for uids or
+ *         gids only (those serve both), possibly empty.
+ * @subuid: the caller asked for newuidmap/newgidmap (--subuid).
+ * @uid, @gid: the caller's real ids.
+ * @subuid_path, @subgid_path: /etc/subuid and /etc/subgid (tests: others).
+ *
+ * Without maps: root gets 0 100000 65536, written directly; with @subuid,
+ * the caller's subordinate ranges, root at the first; anyone else its
+ * own uid and gid as root (count 1), written directly with setgroups
+ * denied. Maps other than those an unprivileged caller may write itself
+ * go through the helpers, and are checked against its subordinate ranges.
+ *
+ * Return: the plan. Throws IdMapError (invalid maps), SubIdError (ranges
+ * the caller does not have) and SysError "open PATH" (no subid file).
+ */
+MapPlan plan_id_maps(IdMapping given, bool subuid, uid_t uid, gid_t gid,
+                     const std::string& subuid_path = kSubUidPath,
+                     const std::string& subgid_path = kSubGidPath);
+
 /**
  * ExecError - execvp(2) of the command failed (thrown in the child and
  * passed to the parent by UserNamespace::start()). Shell convention for

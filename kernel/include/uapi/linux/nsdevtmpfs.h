@@ -46,7 +46,8 @@
  *          only to the initial namespace: elsewhere QUERY answers ENOENT,
  *          and ASSIGN of a device the caller's namespace does not own
  *          answers EPERM before the device is looked up
- *  EPERM   the caller may not do this (see above)
+ *  EPERM   the caller may not do this (see above), or REVOKE of default
+ *          content without NSDEVTMPFS_REVOKE_DEFAULT
  *  EBUSY   ASSIGN of a device already assigned elsewhere, or of a
  *          partition that follows its assigned disk
  *  EOPNOTSUPP ASSIGN of a loop device or a partition of one (other than a
@@ -122,6 +123,15 @@
 /* Limits */
 #define NSDEVTMPFS_MAX_DEVICES		65536	/* registry entries */
 #define NSDEVTMPFS_NAME_MAX		128	/* devnode name, with NUL */
+#define NSDEVTMPFS_MAX_LOOP_LIMIT	1048576	/* max_loops of SET_LIMIT (2^20) */
+/*
+ * The module parameter loop_index_base must lie in this range, or loading
+ * the module fails with EINVAL: below, numbers the host's own losetup
+ * takes (loop.ko creates 0-7 and hands out the lowest free); above, too
+ * few numbers would be left under 2^20 minors.
+ */
+#define NSDEVTMPFS_LOOP_INDEX_BASE_MIN	256
+#define NSDEVTMPFS_LOOP_INDEX_BASE_MAX	524288
 
 /* Device types (the type field) */
 #define NSDEVTMPFS_CHR			1
@@ -150,10 +160,18 @@ struct nsdevtmpfs_assign {
 	__u32 reserved[3];
 };
 
+/* REVOKE flags */
+#define NSDEVTMPFS_REVOKE_DEFAULT	(1U << 0) /* also a device of the default content */
+#define NSDEVTMPFS_REVOKE_FLAGS		NSDEVTMPFS_REVOKE_DEFAULT
+
 /**
  * struct nsdevtmpfs_revoke - argument of NSDEVTMPFS_IOC_REVOKE
  * @type, @major, @minor: the device
- * @flags:    none defined, must be zero
+ * @flags:    NSDEVTMPFS_REVOKE_*: without NSDEVTMPFS_REVOKE_DEFAULT, REVOKE
+ *            of a device of every view's default content (null, zero,
+ *            loop-control, ...) still global as the module made it
+ *            answers EPERM and changes nothing, since it would take the
+ *            device from every running container
  * @reserved: must be zero
  */
 struct nsdevtmpfs_revoke {
@@ -203,7 +221,8 @@ struct nsdevtmpfs_query {
  *             of the initial namespace or of a strict ancestor of it
  * @flags:     none defined, must be zero
  * @max_loops: the most loop devices the namespace and all its descendants
- *             together may hold through loop delegation
+ *             together may hold through loop delegation, at most
+ *             NSDEVTMPFS_MAX_LOOP_LIMIT (EINVAL above)
  * @reserved:  must be zero
  */
 struct nsdevtmpfs_limit {

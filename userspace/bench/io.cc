@@ -1,5 +1,5 @@
 // IoRing, random_read and io_size (see io.h).
-#include "nsdev/io.h"
+#include "io.h"
 
 #include <liburing.h>
 #include <linux/fs.h>
