@@ -349,6 +349,7 @@ lxc_container() {
 	lxc.include = /usr/share/nsdevtmpfs/lxc/nsdevtmpfs.conf
 	# end README
 	EOF
+	[ -n "${lxc_extra:-}" ] && printf '%s\n' "$lxc_extra" >>"$d/rt/config"
 	[ -n "${3:-}" ] && chown -R 1000:1000 "$d"
 	${3:-} lxc-start -P "$d" -n rt -F -o "$d/start.log" -l WARN </dev/null >/dev/null 2>&1 ||
 		sed 's/^/# lxc-start: /' "$d/start.log"
@@ -363,6 +364,36 @@ lxc_container() {
 
 lxc_root_userns() {
 	lxc_container lxc "LXC as root, user namespace"
+}
+
+# LXC as root with a device cgroup that denies everything first, as LXC's
+# common.conf does, then allows what its templates allow, and the rules
+# nsdev-oci-hook prints (loop-control's minor is the module's of this boot).
+lxc_device_cgroup() {
+	(
+		# README: lxc devices
+		mkdir -p /run/nsdevtmpfs &&
+			/usr/libexec/nsdevtmpfs/nsdev-oci-hook --lxc-rules >/run/nsdevtmpfs/lxc-devices.conf
+		# end README
+	)
+	lxc_extra=$(cat <<-'EOF'
+	lxc.cgroup2.devices.deny = a
+	lxc.cgroup2.devices.allow = c *:* m
+	lxc.cgroup2.devices.allow = b *:* m
+	lxc.cgroup2.devices.allow = c 1:3 rwm
+	lxc.cgroup2.devices.allow = c 1:5 rwm
+	lxc.cgroup2.devices.allow = c 1:7 rwm
+	lxc.cgroup2.devices.allow = c 1:8 rwm
+	lxc.cgroup2.devices.allow = c 1:9 rwm
+	lxc.cgroup2.devices.allow = c 5:0 rwm
+	lxc.cgroup2.devices.allow = c 5:1 rwm
+	lxc.cgroup2.devices.allow = c 5:2 rwm
+	lxc.cgroup2.devices.allow = c 136:* rwm
+	lxc.include = /run/nsdevtmpfs/lxc-devices.conf
+	EOF
+	)
+	lxc_container lxc-devices "LXC as root, user namespace, device cgroup"
+	lxc_extra=
 }
 
 # Unprivileged LXC: the user starts it from a cgroup delegated to it (what
@@ -399,7 +430,7 @@ bwrap_rootless() {
 }
 
 setup
-echo "1..30"
+echo "1..33"
 crun_rootless
 crun_terminal
 crun_root_userns
@@ -411,6 +442,7 @@ runc_rootless
 runc_terminal
 runc_root_userns
 lxc_root_userns
+lxc_device_cgroup
 lxc_unprivileged
 bwrap_rootless
 exit $failed

@@ -24,6 +24,7 @@ void usage(std::ostream& out)
 {
     out << "Usage: nsdev-oci-hook < config.json > config.json.new\n"
            "       nsdev-oci-hook create-container < state.json\n"
+           "       nsdev-oci-hook --lxc-rules\n"
            "\n"
            "Make the container's /dev an nsdevtmpfs view: the /dev mount's type\n"
            "becomes nsdevtmpfs, and the device cgroup allows loop-control and\n"
@@ -35,6 +36,9 @@ void usage(std::ostream& out)
            "Options:\n"
            "  -d, --devices-only  only allow the delegation devices (for runc,\n"
            "                      whose /dev the create-container stage replaces)\n"
+           "  -l, --lxc-rules     print the same device rules as LXC configuration\n"
+           "                      lines (lxc.cgroup2.devices.allow), for LXC\n"
+           "                      containers with a device cgroup\n"
            "  -h, --help          print this help and exit\n";
 }
 
@@ -74,16 +78,22 @@ int main(int argc, char** argv)
 {
     static const option longopts[] = {{"help", no_argument, nullptr, 'h'},
                                       {"devices-only", no_argument, nullptr, 'd'},
+                                      {"lxc-rules", no_argument, nullptr, 'l'},
                                       {}};
     bool devices_only = false;
+    bool lxc_rules = false;
     int c;
-    while ((c = getopt_long(argc, argv, "hd", longopts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "hdl", longopts, nullptr)) != -1) {
         if (c == 'h') {
             usage(std::cout);
             return 0;
         }
         if (c == 'd') {
             devices_only = true;
+            continue;
+        }
+        if (c == 'l') {
+            lxc_rules = true;
             continue;
         }
         usage(std::cerr);
@@ -95,9 +105,21 @@ int main(int argc, char** argv)
         usage(std::cerr);
         return 2;
     }
+    if (lxc_rules && (create_container || devices_only)) {
+        std::cerr << "nsdev-oci-hook: --lxc-rules reads no configuration and takes no other mode\n";
+        usage(std::cerr);
+        return 2;
+    }
     try {
         if (create_container)
             return mount_view_hook();
+        if (lxc_rules) {
+            std::cout << nsdev::oci::lxc_device_rules(delegation_devices());
+            std::cout.flush();
+            if (!std::cout)
+                throw nsdev::SysError(errno ? errno : EIO, "write the rules");
+            return 0;
+        }
         const std::string text{std::istreambuf_iterator<char>(std::cin), {}};
         auto config = nsdev::oci::Config::parse(text);
         // A rootless runtime runs the hook in its own user namespace,

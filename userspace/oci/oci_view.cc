@@ -117,4 +117,13 @@ Config allow_devices(Config config, const DelegationDevices& devices, RuntimeNam
     return config;
 }
 
+std::string lxc_device_rules(const DelegationDevices& devices)
+{
+    return "lxc.cgroup2.devices.allow = c " + std::to_string(devices.loop_control_major) + ":" +
+           std::to_string(devices.loop_control_minor) +
+           " rwm\n"
+           "lxc.cgroup2.devices.allow = b 7:* rwm\n"
+           "lxc.cgroup2.devices.allow = b 259:* rwm\n";
+}
+
 }  // namespace nsdev::oci

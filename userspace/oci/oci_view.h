@@ -3,6 +3,8 @@
 // without a runtime.
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 namespace nsdev::oci {
@@ -67,5 +69,14 @@ Config use_view(Config config, const DelegationDevices& devices,
  */
 Config allow_devices(Config config, const DelegationDevices& devices,
                      RuntimeNamespace runtime = RuntimeNamespace::Initial);
+
+/**
+ * lxc_device_rules - use_view()'s device rules in LXC's configuration
+ * syntax, one "lxc.cgroup2.devices.allow = ..." line each, for a container
+ * with a device cgroup (LXC's common.conf denies all first). LXC cannot
+ * compute loop-control's minor, which the kernel assigns when the module
+ * loads: the lines are valid until the module is loaded again.
+ */
+std::string lxc_device_rules(const DelegationDevices& devices);
 
 }  // namespace nsdev::oci

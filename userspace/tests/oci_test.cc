@@ -120,6 +120,17 @@ TEST(OciView, NoUserNamespaceIsAcceptedFromARootlessRuntime)
     EXPECT_NO_THROW(allow_devices(c, kDevices, RuntimeNamespace::NonInitial));
 }
 
+// The same three rules, as LXC spells them.
+TEST(OciView, LxcRulesAllowWhatUseViewAllows)
+{
+    EXPECT_EQ(lxc_device_rules(kDevices),
+              "lxc.cgroup2.devices.allow = c " + std::to_string(kDevices.loop_control_major) + ":" +
+                  std::to_string(kDevices.loop_control_minor) +
+                  " rwm\n"
+                  "lxc.cgroup2.devices.allow = b 7:* rwm\n"
+                  "lxc.cgroup2.devices.allow = b 259:* rwm\n");
+}
+
 TEST(OciView, WrongShapesAreRefused)
 {
     EXPECT_THROW(use_view(Config::array(), kDevices), std::invalid_argument);
