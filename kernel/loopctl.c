@@ -577,7 +577,13 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 		mine = loop->claim;
 		break;
 	case NSDEV_LOOP_LIVE:
-		if (!loop->retire)
+		/*
+		 * Autoclear set behind the module's back (host root's
+		 * LOOP_CLR_FD through the host's node while the device was
+		 * open) takes effect at the owner's last close, as the loop
+		 * driver would apply it were the module's pin not there.
+		 */
+		if (!loop->retire && !nsdev_loop_autoclear(loop->index))
 			return;
 		/* The owner turned autoclear off again: the device stays bound. */
 		if (!loop->orphan && !loop->detached &&
