@@ -502,7 +502,7 @@ static void nsdev_view_add(struct super_block *sb,
 	inode = nsdev_new_inode(sb, type | dev->mode, dev->devt, true);
 	/*
 	 * Block nodes pass on only the ioctls of blkfilter.c, and delegated
-	 * loops and their partitions drive the state machine of loopctl.c.
+	 * loops and their partitions drive the state machine of loopdev.c.
 	 */
 	if (inode && type == S_IFBLK)
 		inode->i_fop = nsdev_blk_node_fops(dev->flags);

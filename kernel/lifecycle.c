@@ -174,7 +174,7 @@ static unsigned int nsdev_reap(void)
 	}
 	mutex_unlock(&nsdev_registry_lock);
 
-	/* Loops first, without the registry lock (loopctl.c's order). */
+	/* Loops first, without the registry lock (loopdev.c's order). */
 	for (i = 0; i < n; i++)
 		nsdev_loop_reclaim(dead[i]);
 

@@ -542,7 +542,7 @@ void nsdev_device_gone(u32 type, dev_t devt)
 		nsdev_diskpart_forget(dev);
 		dev = NULL;
 	}
-	/* Delegated loop numbers outlive their devices (see loopctl.c). */
+	/* Delegated loop numbers outlive their devices (see loopdev.c). */
 	if (dev && !(dev->flags & (NSDEV_DEV_DEFAULT | NSDEV_DEV_LOOP))) {
 		while (dev->grant)
 			nsdev_pop(dev);
@@ -772,7 +772,7 @@ void nsdev_loop_unreserve(dev_t devt)
  * loop belongs to whoever the loop belongs to, and shows in that view
  * before the ioctl returns. Only when @gendisk is the very disk the module
  * holds for that number: the host may have made and bound a device of the
- * same number (see loopctl.c, "Identity, not numbers"). Partitions are
+ * same number (see loopdev.c, "Identity, not numbers"). Partitions are
  * charged to the owner's user; beyond its share they stay out of the view.
  */
 void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
@@ -943,7 +943,7 @@ unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns)
  * @ns: its record
  *
  * Caller holds nsdev_registry_lock; the loops it allocated were dealt
- * with already (loopctl.c). Every assignment to @ns reverts to its
+ * with already (loopdev.c). Every assignment to @ns reverts to its
  * assigner (its descendants, being dead too, were reclaimed first), a
  * delegated loop it was passed included, and a loop limit set on it is
  * forgotten.
@@ -956,7 +956,7 @@ void nsdev_ns_reclaim(struct nsdev_ns *ns)
 
 	list_for_each_entry_safe(dev, tmp, &nsdev_device_list, node) {
 		if (dev->flags & NSDEV_DEV_LOOP) {
-			/* The allocation itself leaves by loopctl.c only. */
+			/* The allocation itself leaves by loopdev.c only. */
 			while (dev->grant && dev->grant->prev &&
 			       dev->grant->owner == ns)
 				nsdev_pop(dev);
