@@ -356,6 +356,9 @@ static int nsdev_node_permission(nsdev_idmap_t *idmap, struct inode *inode,
  *
  * For the block nodes' open, which checks again under the device's lock
  * what nsdev_node_permission() checked before it.
+ *
+ * Return: true when the node's device is global or owned by the view's
+ * namespace (for an untracked device: maybe, its open checks the rest).
  */
 bool nsdev_node_visible(struct inode *inode)
 {

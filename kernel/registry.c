@@ -97,6 +97,8 @@ void nsdev_ns_put(struct nsdev_ns *ns)
  *
  * Walking up is safe without locks: a namespace holds a reference on its
  * parent, and the caller holds one on @ns.
+ *
+ * Return: true when @ns is @ancestor or below it.
  */
 bool nsdev_userns_is_descendant(const struct user_namespace *ns,
 				const struct user_namespace *ancestor)
@@ -840,7 +842,10 @@ dev_t nsdev_partition_disk(dev_t part)
  *
  * Caller holds nsdev_registry_lock. That is @dev itself, but for a
  * partition of an assigned disk, which has no assignments of its own: its
- * disk's entry, or NULL when the disk is not assigned (any more).
+ * disk's entry.
+ *
+ * Return: the deciding entry, or NULL when @dev is a partition whose disk
+ * is not assigned (any more).
  */
 const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev)
 {

@@ -152,7 +152,9 @@ struct nsdevtmpfs_assign {
 
 /**
  * struct nsdevtmpfs_revoke - argument of NSDEVTMPFS_IOC_REVOKE
- * @type, @major, @minor: the device
+ * @type:     the device's type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @major:    its major number
+ * @minor:    its minor number
  * @flags:    none defined, must be zero
  * @reserved: must be zero
  */
@@ -174,7 +176,9 @@ struct nsdevtmpfs_revoke {
 
 /**
  * struct nsdevtmpfs_query - argument of NSDEVTMPFS_IOC_QUERY
- * @type, @major, @minor: in: the device
+ * @type:         in: the device's type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @major:        in: its major number
+ * @minor:        in: its minor number
  * @flags:        in: none defined, must be zero
  * @state:        out: NSDEVTMPFS_STATE_*
  * @depth:        out: number of stacked assignments (1 = made by the
