@@ -384,8 +384,10 @@ static const struct inode_operations nsdev_node_iops = {
 static struct dentry *nsdev_lookup_child(struct dentry *parent,
 					 const char *name)
 {
-	struct dentry *dentry = nsdev_lookup_locked(parent, name);
+	struct dentry *dentry;
 
+	lockdep_assert_held(&d_inode(parent)->i_rwsem);
+	dentry = nsdev_lookup_locked(parent, name);
 	return IS_ERR(dentry) ? NULL : dentry;
 }
 
@@ -404,6 +406,8 @@ static struct dentry *nsdev_add_child(struct inode *dir, struct dentry *parent,
 				      const char *name, struct inode *inode)
 {
 	struct dentry *dentry;
+
+	lockdep_assert_held(&dir->i_rwsem);
 
 	dentry = nsdev_lookup_child(parent, name);
 	if (!dentry || d_really_is_positive(dentry)) {
@@ -623,6 +627,7 @@ static void nsdev_view_wait(struct nsdev_ns *ns, u64 seq)
 	/* The module's own workers (reaper, poller) never wait for a view. */
 	if (current->flags & PF_KTHREAD)
 		return;
+	/* Lockless: the work publishes @view_done after the tree changed. */
 	wait_event_killable_timeout(ns->view_wait,
 				    READ_ONCE(ns->view_done) >= seq, timeout);
 }
@@ -660,6 +665,11 @@ void nsdev_view_settle(struct inode *inode)
 {
 	struct nsdev_ns *ns = nsdev_sb_ns(inode->i_sb);
 
+	/*
+	 * Without the registry lock: the scan's own changes were queued
+	 * before the call that made them returned to us, so a later value
+	 * only makes us wait for more than our own.
+	 */
 	nsdev_view_wait(ns, READ_ONCE(ns->view_queued));
 }
 
@@ -694,7 +704,8 @@ void nsdev_view_update(struct nsdev_ns *ns, const struct nsdev_device *dev,
 	nsdev_view_op_fill(op, dev, show);
 	list_add_tail(&op->node, &ns->view_ops);
 queued:
-	ns->view_queued++;
+	/* Read locklessly by nsdev_view_settle(). */
+	WRITE_ONCE(ns->view_queued, ns->view_queued + 1);
 	nsdev_sync_note(ns);
 	queue_work(nsdev_view_wq, &ns->view_work);
 }

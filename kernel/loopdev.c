@@ -249,6 +249,8 @@ static void nsdev_loop_forget(struct nsdev_loop *loop)
 /* Does the module hold the device (CLAIMED or LIVE)? Caller holds @lock. */
 static bool nsdev_loop_held(struct nsdev_loop *loop)
 {
+	lockdep_assert_held(&loop->lock);
+
 	return loop->state == NSDEV_LOOP_CLAIMED ||
 	       loop->state == NSDEV_LOOP_LIVE;
 }
@@ -297,6 +299,8 @@ bool nsdev_loop_holds_disk(dev_t devt, const struct gendisk *disk)
 static int nsdev_loop_instantiate(struct nsdev_loop *loop)
 {
 	long ret;
+
+	lockdep_assert_held(&loop->lock);
 
 	ret = nsdev_loopdrv_ctl(LOOP_CTL_ADD, loop->index);
 	if (ret < 0) {
@@ -389,6 +393,8 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 {
 	void *mine;
 
+	lockdep_assert_held(&loop->lock);
+
 	switch (loop->state) {
 	case NSDEV_LOOP_CLAIMED:
 		mine = loop->claim;
@@ -407,6 +413,11 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 	default:
 		return;
 	}
+	/*
+	 * The block layer's count, read without its lock: an open racing
+	 * with the release keeps the device, theirs (see above); a close
+	 * racing with it is seen by the next poll or close.
+	 */
 	if (atomic_read(&nsdev_bdev(mine)->bd_openers) ==
 	    !!loop->pin + !!loop->claim)
 		nsdev_loop_release(loop, !loop->orphan);
@@ -423,6 +434,8 @@ static void nsdev_loop_detach(struct nsdev_loop *loop)
 {
 	void *claim;
 
+	lockdep_assert_held(&loop->lock);
+
 	if (!loop->claim) {
 		claim = nsdev_loopdrv_bdev_open(loop->devt, loop);
 		if (!IS_ERR(claim))
@@ -434,6 +447,8 @@ static void nsdev_loop_detach(struct nsdev_loop *loop)
 
 static void nsdev_loop_note_autoclear(struct nsdev_loop *loop)
 {
+	lockdep_assert_held(&loop->lock);
+
 	if (loop->state == NSDEV_LOOP_LIVE && nsdev_loopdrv_autoclear(loop->index)) {
 		loop->retire = true;
 		mod_delayed_work(system_wq, &nsdev_retire_work, NSDEV_RETIRE_POLL);
@@ -452,6 +467,11 @@ static void nsdev_retire_poll(struct work_struct *work)
 
 	mutex_lock(&nsdev_loops_lock);
 	xa_for_each(&nsdev_loops, index, loop) {
+		/*
+		 * Written under loop->lock, which the poller only tries: a
+		 * flag set meanwhile comes with a new poll of its own, and
+		 * one cleared meanwhile is checked again under the lock.
+		 */
 		if (!READ_ONCE(loop->retire))
 			continue;
 		refcount_inc(&loop->ref);
@@ -1017,6 +1037,12 @@ long nsdev_loop_find_reserved(void)
 
 	mutex_lock(&nsdev_loops_lock);
 	xa_for_each(&nsdev_loops, index, loop) {
+		/*
+		 * Written under loop->lock, not taken here: a number that
+		 * leaves RESERVED meanwhile is handed out all the same, and
+		 * its opener finds it CLAIMED (as after any race of two
+		 * GET_FREEs); one that becomes RESERVED is found next time.
+		 */
 		if (READ_ONCE(loop->state) == NSDEV_LOOP_RESERVED) {
 			refcount_inc(&loop->ref);
 			mutex_unlock(&nsdev_loops_lock);
@@ -1045,6 +1071,11 @@ long nsdev_loop_find_reserved(void)
  */
 bool nsdev_loop_known(unsigned int index)
 {
+	/*
+	 * xa_load() takes the RCU read lock itself. An answer that is stale
+	 * at once is harmless: nsdev_loop_reserve_index() inserts under
+	 * nsdev_loops_lock and fails with -EEXIST for a number taken.
+	 */
 	return xa_load(&nsdev_loops, index);
 }
 

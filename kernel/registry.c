@@ -54,6 +54,8 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 {
 	struct nsdev_ns *ns;
 
+	lockdep_assert_held(&nsdev_registry_lock);
+
 	ns = nsdev_ns_find(userns);
 	if (ns) {
 		ns->users++;
@@ -66,7 +68,8 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 	ns->userns = get_user_ns(userns);
 	ns->users = 1;
 	nsdev_view_init(ns);
-	ns->loop_limit = nsdev_default_loop_limit;
+	/* A writable module parameter, read once (as below). */
+	ns->loop_limit = READ_ONCE(nsdev_default_loop_limit);
 	hash_add(nsdev_ns_table, &ns->hash, (unsigned long)userns);
 	list_add_tail(&ns->node, &nsdev_ns_list);
 	return ns;
@@ -137,6 +140,7 @@ struct nsdev_device *nsdev_device_find(u32 type, dev_t devt)
 {
 	struct nsdev_device *dev;
 
+	/* The condition makes lockdep check the locking rule above. */
 	hash_for_each_possible_rcu(nsdev_device_table, dev, hash,
 				   nsdev_device_hash(type, devt),
 				   lockdep_is_held(&nsdev_registry_lock)) {
@@ -156,6 +160,8 @@ static bool nsdev_owner_visible_to(const struct nsdev_ns *owner,
 bool nsdev_device_visible_to(const struct nsdev_device *dev,
 			     const struct nsdev_ns *ns)
 {
+	lockdep_assert_held(&nsdev_registry_lock);
+
 	return nsdev_owner_visible_to(dev->owner, ns);
 }
 
@@ -626,6 +632,8 @@ struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns)
 {
 	struct nsdev_ns *ns;
 
+	lockdep_assert_held(&nsdev_registry_lock);
+
 	hash_for_each_possible(nsdev_ns_table, ns, hash, (unsigned long)userns)
 		if (ns->userns == userns)
 			return ns;
@@ -647,7 +655,7 @@ static int nsdev_loop_charge(struct nsdev_ns *ns)
 	for (u = ns->userns; u; u = u->parent) {
 		rec = nsdev_ns_find(u);
 		if (rec ? rec->loops_used >= rec->loop_limit :
-			  nsdev_default_loop_limit == 0)
+			  READ_ONCE(nsdev_default_loop_limit) == 0)
 			return -EDQUOT;
 	}
 	for (u = ns->userns; u; u = u->parent, charged++) {
@@ -936,6 +944,8 @@ unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns)
 {
 	const struct nsdev_device *dev;
 	unsigned int n = 0;
+
+	lockdep_assert_held(&nsdev_registry_lock);
 
 	list_for_each_entry(dev, &nsdev_device_list, node)
 		if ((dev->flags & NSDEV_DEV_LOOP) && dev->owner == ns)

@@ -59,7 +59,8 @@ extern struct mutex nsdev_registry_lock;
  * @idle:       since when (jiffies) the reaper has found it not live, or 0
  * @view_ops:   changes of the view's tree not applied yet (fs.c)
  * @view_work:  applies them
- * @view_queued: changes queued so far
+ * @view_queued: changes queued so far (WRITE_ONCE, read locklessly by
+ *              nsdev_view_settle())
  * @view_done:  @view_queued when the work last finished (WRITE_ONCE,
  *              read locklessly by waiters)
  * @view_wait:  waiters for @view_done
