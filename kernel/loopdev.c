@@ -889,7 +889,6 @@ void nsdev_loop_reclaim(struct nsdev_ns *ns)
 	struct nsdev_loop *loop;
 
 	for (;; index++) {
-		struct nsdev_device *dev;
 		bool owned;
 
 		/* nsdev_loops_lock nests inside nsdev_registry_lock: not here. */
@@ -902,12 +901,11 @@ void nsdev_loop_reclaim(struct nsdev_ns *ns)
 			break;
 
 		mutex_lock(&nsdev_registry_lock);
-		dev = nsdev_device_find(NSDEVTMPFS_BLK, loop->devt);
 		/*
 		 * Only loops the namespace allocated: one it was passed by
 		 * an ancestor goes back to it (nsdev_ns_reclaim()).
 		 */
-		owned = dev && dev->charged == ns;
+		owned = nsdev_loop_charged_to(loop->devt, ns);
 		mutex_unlock(&nsdev_registry_lock);
 
 		if (!owned || !mutex_trylock(&loop->lock)) {
@@ -1015,9 +1013,8 @@ bool nsdev_loop_mine(struct nsdev_loop *loop, bool below)
 
 	mutex_lock(&nsdev_registry_lock);
 	dev = nsdev_device_find(NSDEVTMPFS_BLK, loop->devt);
-	if (dev && dev->grant && dev->grant->owner)
-		mine = below ? nsdev_userns_is_descendant(dev->grant->owner->userns, me) :
-			       dev->grant->owner->userns == me;
+	if (dev)
+		mine = nsdev_device_owned_by(dev, me, below);
 	mutex_unlock(&nsdev_registry_lock);
 	return mine;
 }

@@ -845,6 +845,54 @@ dev_t nsdev_partition_disk(dev_t part)
 }
 
 /**
+ * nsdev_device_owned_by - does @dev's own assignment make it @userns's?
+ * @dev:    a registry entry
+ * @userns: a user namespace
+ * @below:  a namespace below @userns counts too
+ *
+ * Caller holds nsdev_registry_lock. Only @dev's own assignment stack
+ * counts, not its disk's for a partition of an assigned disk: what a
+ * namespace may pass on or give up is what was assigned to it.
+ *
+ * Return: true when the top of @dev's stack names @userns (or, if @below,
+ * a namespace below it) as the owner; false when it is global or not
+ * assigned.
+ */
+bool nsdev_device_owned_by(const struct nsdev_device *dev,
+			   const struct user_namespace *userns, bool below)
+{
+	const struct nsdev_ns *owner;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	owner = dev->grant ? dev->grant->owner : NULL;
+	if (!owner)
+		return false;
+	return below ? nsdev_userns_is_descendant(owner->userns, userns) :
+		       owner->userns == userns;
+}
+
+/**
+ * nsdev_loop_charged_to - was the delegated loop @devt allocated by @ns?
+ * @devt: a loop device's whole-disk number
+ * @ns:   a namespace record
+ *
+ * Caller holds nsdev_registry_lock.
+ *
+ * Return: true when @devt counts against the loop quota of @ns (and its
+ * ancestors'), which it does from its allocation until it goes.
+ */
+bool nsdev_loop_charged_to(dev_t devt, const struct nsdev_ns *ns)
+{
+	const struct nsdev_device *dev;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	dev = nsdev_device_find(NSDEVTMPFS_BLK, devt);
+	return dev && dev->charged == ns;
+}
+
+/**
  * nsdev_device_decider - the entry whose assignments decide who sees @dev
  * @dev: a registry entry
  *
@@ -865,6 +913,37 @@ const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev)
 		return dev;
 	disk = nsdev_device_find(NSDEVTMPFS_BLK, dev->disk);
 	return disk && disk->grant && disk->owner == dev->owner ? disk : NULL;
+}
+
+/**
+ * nsdev_device_describe - what a reader may learn of a device's assignment
+ * @dev:    a registry entry
+ * @reader: the user namespace asking (QUERY's caller, a /proc reader)
+ * @desc:   filled in when the result is true
+ *
+ * Caller holds nsdev_registry_lock. The assignment that decides is @dev's
+ * own or, for a partition of an assigned disk, its disk's
+ * (nsdev_device_decider()). A reader learns of global devices and of
+ * devices owned by its namespace or one below it, and of nothing else.
+ *
+ * Return: true when @desc was filled in; false when nothing is assigned
+ * or @reader may not learn of it.
+ */
+bool nsdev_device_describe(const struct nsdev_device *dev,
+			   const struct user_namespace *reader,
+			   struct nsdev_desc *desc)
+{
+	const struct nsdev_device *top = nsdev_device_decider(dev);
+	const struct nsdev_grant *g = top ? top->grant : NULL;
+
+	if (!g || (g->owner &&
+		   !nsdev_userns_is_descendant(g->owner->userns, reader)))
+		return false;
+	desc->owned = g->owner;
+	desc->depth = top->depth;
+	desc->owner_ino = g->owner ? nsdev_ns_ino(g->owner) : 0;
+	desc->assigner_ino = nsdev_ns_ino(g->assigner);
+	return true;
 }
 
 /**

@@ -11,7 +11,9 @@
  *
  *  - devices: one struct nsdev_device per (type, dev_t) that is global,
  *    owned, or part of the default content. Assignments stack (see the uapi
- *    header); the top of the stack decides visibility.
+ *    header); the top of the stack decides visibility. Only registry.c
+ *    reads the stack: the other files ask nsdev_device_owned_by(),
+ *    nsdev_device_describe() and nsdev_loop_charged_to().
  *
  * Readers on the open() path do not take the mutex: nsdev_visible() looks a
  * device up under RCU and compares its published owner with the view's
@@ -222,6 +224,27 @@ void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name,
 				u64 id);
 void nsdev_diskpart_stale(dev_t devt);
 const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev);
+bool nsdev_device_owned_by(const struct nsdev_device *dev,
+			   const struct user_namespace *userns, bool below);
+bool nsdev_loop_charged_to(dev_t devt, const struct nsdev_ns *ns);
+
+/**
+ * struct nsdev_desc - what nsdev_device_describe() tells of a device
+ * @owned:        owned by one namespace (true) or global
+ * @depth:        assignments on the deciding stack
+ * @owner_ino:    nsfs inode number of the owner, 0 when global
+ * @assigner_ino: nsfs inode number of the assigner
+ */
+struct nsdev_desc {
+	bool owned;
+	unsigned int depth;
+	u64 owner_ino;
+	u64 assigner_ino;
+};
+
+bool nsdev_device_describe(const struct nsdev_device *dev,
+			   const struct user_namespace *reader,
+			   struct nsdev_desc *desc);
 unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns);
 void nsdev_ns_reclaim(struct nsdev_ns *ns);
 
