@@ -493,6 +493,25 @@ static void nsdev_view_op_fill(struct nsdev_view_op *op,
 	strscpy(op->name, dev->name, sizeof(op->name));
 }
 
+/**
+ * nsdev_blk_node_fops - the file operations of a view's block node
+ * @flags: the device's NSDEV_DEV_* flags, as the change recorded them
+ *
+ * Block nodes pass on only the ioctls of blkfilter.c, and delegated loops
+ * and their partitions drive the state machine of loopdev.c.
+ *
+ * Return: the wrapped operations of a delegated loop, of a partition of
+ * one, or of any other block device.
+ */
+static const struct file_operations *nsdev_blk_node_fops(unsigned int flags)
+{
+	if (flags & NSDEV_DEV_LOOP)
+		return nsdev_blk_loop_fops;
+	if (flags & NSDEV_DEV_PARTITION)
+		return nsdev_blk_part_fops;
+	return nsdev_blk_disk_fops;
+}
+
 static void nsdev_view_add(struct super_block *sb,
 			   const struct nsdev_view_op *dev)
 {
@@ -507,10 +526,6 @@ static void nsdev_view_add(struct super_block *sb,
 	if (!dir)
 		return;
 	inode = nsdev_new_inode(sb, type | dev->mode, dev->devt, true);
-	/*
-	 * Block nodes pass on only the ioctls of blkfilter.c, and delegated
-	 * loops and their partitions drive the state machine of loopdev.c.
-	 */
 	if (inode && type == S_IFBLK)
 		inode->i_fop = nsdev_blk_node_fops(dev->flags);
 	if (inode) {

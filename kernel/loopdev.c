@@ -152,9 +152,13 @@ struct nsdev_loop {
 static DEFINE_MUTEX(nsdev_loops_lock);
 static DEFINE_XARRAY(nsdev_loops);
 
+/* Built by nsdev_loopdev_init(), chosen by fs.c from a device's flags. */
 static struct file_operations nsdev_loop_fops;
 static struct file_operations nsdev_part_fops;
 static struct file_operations nsdev_disk_fops;
+const struct file_operations *const nsdev_blk_loop_fops = &nsdev_loop_fops;
+const struct file_operations *const nsdev_blk_part_fops = &nsdev_part_fops;
+const struct file_operations *const nsdev_blk_disk_fops = &nsdev_disk_fops;
 
 static void nsdev_retire_poll(struct work_struct *work);
 static DECLARE_DELAYED_WORK(nsdev_retire_work, nsdev_retire_poll);
@@ -853,22 +857,6 @@ static long nsdev_loop_compat_ioctl(struct file *file, unsigned int cmd,
 				    unsigned long arg)
 {
 	return nsdev_loop_do_ioctl(file, cmd, arg, true);
-}
-
-/**
- * nsdev_blk_node_fops - the file operations of a view's block node
- * @flags: the device's NSDEV_DEV_* flags
- *
- * Return: the wrapped operations of a delegated loop, of a partition of
- * one, or of any other block device.
- */
-const struct file_operations *nsdev_blk_node_fops(unsigned int flags)
-{
-	if (flags & NSDEV_DEV_LOOP)
-		return &nsdev_loop_fops;
-	if (flags & NSDEV_DEV_PARTITION)
-		return &nsdev_part_fops;
-	return &nsdev_disk_fops;
 }
 
 /**

@@ -67,7 +67,10 @@ int __init nsdev_loopctl_init(void);
 void nsdev_loopctl_exit(void);
 
 /* loopdev.c (the rest is in loopdev.h) */
-const struct file_operations *nsdev_blk_node_fops(unsigned int flags);
+/* The file operations of a view's block nodes: */
+extern const struct file_operations *const nsdev_blk_loop_fops; /* a delegated loop's */
+extern const struct file_operations *const nsdev_blk_part_fops; /* a partition of one */
+extern const struct file_operations *const nsdev_blk_disk_fops; /* any other */
 bool nsdev_loop_holds_disk(dev_t devt, const struct gendisk *disk);
 void nsdev_loop_reclaim(struct nsdev_ns *ns);
 
