@@ -46,6 +46,19 @@ struct user_namespace;
 extern struct mutex nsdev_registry_lock;
 
 /**
+ * struct nsdev_reap_state - what the reaper notes of a record
+ * @live: a task, a view or an nsfs pin keeps the namespace or one below it
+ *        (set afresh by every reaper run)
+ * @idle: since when (jiffies) the reaper has found it not live, or 0
+ *
+ * Read and written by lifecycle.c only, under nsdev_registry_lock.
+ */
+struct nsdev_reap_state {
+	bool live;
+	unsigned long idle;
+};
+
+/**
  * struct nsdev_ns - what the module knows about one user namespace
  * @userns:     the namespace; a reference is held for the record's life
  * @hash:       in the namespace table, keyed by @userns
@@ -56,9 +69,7 @@ extern struct mutex nsdev_registry_lock;
  * @loops_used: loop devices this namespace holds through delegation
  * @loop_limit: the most loop devices it and its descendants may hold
  * @limit_set:  @loop_limit was set explicitly (SET_LIMIT holds a user)
- * @live:       scratch for the reaper: a task, a view or an nsfs pin keeps
- *              the namespace or one below it (lifecycle.c)
- * @idle:       since when (jiffies) the reaper has found it not live, or 0
+ * @reap:       the reaper's own state (lifecycle.c, nobody else)
  * @view_ops:   changes of the view's tree not applied yet (fs.c)
  * @view_work:  applies them
  * @view_queued: changes queued so far (WRITE_ONCE, read locklessly by
@@ -82,8 +93,7 @@ struct nsdev_ns {
 	unsigned int loops_used;
 	unsigned int loop_limit;
 	bool limit_set;
-	bool live;
-	unsigned long idle;
+	struct nsdev_reap_state reap;
 	struct list_head view_ops;
 	struct work_struct view_work;
 	u64 view_queued;
