@@ -5,7 +5,7 @@
  *
  * loopctl.c hands out numbers (RESERVED, below); from then on everything
  * that happens to a delegated loop happens here, driven by opens, closes
- * and ioctls of its node in a view, by the retire poller and by the
+ * and ioctls of its node in a view, by the release poller and by the
  * reaper. The loop driver itself is reached through loopdrv.c.
  *
  * Keeping a namespace's loop away from everybody else. The real
@@ -76,7 +76,7 @@
  * partition scan inside LOOP_CONFIGURE asks nsdev_loop_holds_disk() under
  * the registry lock). A device's lock may be held while its I/O runs (a
  * partition scan, a flush on the last close), and a namespace controls
- * that I/O: the reaper and the retire poller only ever try the lock, and
+ * that I/O: the reaper and the release poller only ever try the lock, and
  * come back later when it is taken, so a stuck device hangs its owner's
  * calls on that device and nothing else.
  */
@@ -107,7 +107,7 @@
 #include "nsdevtmpfs.h"
 #include "registry.h"
 
-#define NSDEV_RETIRE_POLL	msecs_to_jiffies(200)
+#define NSDEV_RELEASE_POLL	msecs_to_jiffies(200)
 
 enum nsdev_loop_state {
 	NSDEV_LOOP_RESERVED,
@@ -127,7 +127,7 @@ enum nsdev_loop_state {
  * @pin:    plain open while LIVE (@lock)
  * @disk:   the gendisk @claim or @pin is open on, while CLAIMED or LIVE;
  *          written under @lock, read under nsdev_loops_lock
- * @retire: release when only the pin is left (@lock)
+ * @pending: release when only the pin is left (@lock)
  * @orphan: the number left its namespace (reclaimed): release whatever
  *          the device's autoclear says (@lock)
  * @detached: LIVE, but its owner detached it as its only user: to the
@@ -143,7 +143,7 @@ struct nsdev_loop {
 	void *claim;
 	void *pin;
 	struct gendisk *disk;
-	bool retire;
+	bool pending;
 	bool orphan;
 	bool detached;
 };
@@ -160,8 +160,8 @@ const struct file_operations *const nsdev_blk_loop_fops = &nsdev_loop_fops;
 const struct file_operations *const nsdev_blk_part_fops = &nsdev_part_fops;
 const struct file_operations *const nsdev_blk_disk_fops = &nsdev_disk_fops;
 
-static void nsdev_retire_poll(struct work_struct *work);
-static DECLARE_DELAYED_WORK(nsdev_retire_work, nsdev_retire_poll);
+static void nsdev_release_poll(struct work_struct *work);
+static DECLARE_DELAYED_WORK(nsdev_release_work, nsdev_release_poll);
 
 /* --- the table ----------------------------------------------------------- */
 
@@ -210,8 +210,8 @@ static struct nsdev_loop *nsdev_loop_of_inode(struct inode *inode)
 	return nsdev_loop_of_devt(inode->i_rdev);
 }
 
-/* The number leaves the registry: its nodes and quota go. */
-static void nsdev_loop_unregister(struct nsdev_loop *loop)
+/* Undoes nsdev_loop_reserve_index(): the number's nodes and quota go. */
+static void nsdev_loop_unreserve_index(struct nsdev_loop *loop)
 {
 	struct nsdev_sync sync;
 
@@ -246,7 +246,7 @@ static void nsdev_loop_forget(struct nsdev_loop *loop)
 
 	/* Openers that found the entry before it left the table see this. */
 	WRITE_ONCE(loop->state, NSDEV_LOOP_GONE);
-	nsdev_loop_unregister(loop);
+	nsdev_loop_unreserve_index(loop);
 	nsdev_loop_erase(loop);
 }
 
@@ -374,7 +374,7 @@ static void nsdev_loop_release(struct nsdev_loop *loop, bool keep)
 			return;		/* someone else holds a claim: later */
 	}
 	if (!keep)
-		nsdev_loop_unregister(loop);
+		nsdev_loop_unreserve_index(loop);
 	nsdev_loop_drop_disk(loop);
 	if (loop->pin) {
 		nsdev_loopdrv_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0);
@@ -383,7 +383,7 @@ static void nsdev_loop_release(struct nsdev_loop *loop, bool keep)
 	}
 	loop->claim = NULL;
 	nsdev_bdev_close(claim, loop);
-	loop->retire = false;
+	loop->pending = false;
 	loop->detached = false;
 	WRITE_ONCE(loop->state, keep ? NSDEV_LOOP_RESERVED : NSDEV_LOOP_GONE);
 	nsdev_loopdrv_ctl(LOOP_CTL_REMOVE, loop->index);
@@ -404,12 +404,12 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 		mine = loop->claim;
 		break;
 	case NSDEV_LOOP_LIVE:
-		if (!loop->retire)
+		if (!loop->pending)
 			return;
 		/* The owner turned autoclear off again: the device stays bound. */
 		if (!loop->orphan && !loop->detached &&
 		    !nsdev_loopdrv_autoclear(loop->index)) {
-			loop->retire = false;
+			loop->pending = false;
 			return;
 		}
 		mine = loop->pin;
@@ -446,7 +446,7 @@ static void nsdev_loop_detach(struct nsdev_loop *loop)
 			loop->claim = claim;
 	}
 	nsdev_loopdrv_bdev_ioctl(loop->pin, false, LOOP_CLR_FD, 0);
-	loop->retire = true;
+	loop->pending = true;
 }
 
 static void nsdev_loop_note_autoclear(struct nsdev_loop *loop)
@@ -454,8 +454,8 @@ static void nsdev_loop_note_autoclear(struct nsdev_loop *loop)
 	lockdep_assert_held(&loop->lock);
 
 	if (loop->state == NSDEV_LOOP_LIVE && nsdev_loopdrv_autoclear(loop->index)) {
-		loop->retire = true;
-		mod_delayed_work(system_wq, &nsdev_retire_work, NSDEV_RETIRE_POLL);
+		loop->pending = true;
+		mod_delayed_work(system_wq, &nsdev_release_work, NSDEV_RELEASE_POLL);
 	}
 }
 
@@ -463,7 +463,7 @@ static void nsdev_loop_note_autoclear(struct nsdev_loop *loop)
  * Devices whose last user went away behind our back (a partition of it was
  * the last thing open, which does not pass through nsdev_loop_fops).
  */
-static void nsdev_retire_poll(struct work_struct *work)
+static void nsdev_release_poll(struct work_struct *work)
 {
 	struct nsdev_loop *loop;
 	unsigned long index;
@@ -476,14 +476,14 @@ static void nsdev_retire_poll(struct work_struct *work)
 		 * flag set meanwhile comes with a new poll of its own, and
 		 * one cleared meanwhile is checked again under the lock.
 		 */
-		if (!READ_ONCE(loop->retire))
+		if (!READ_ONCE(loop->pending))
 			continue;
 		refcount_inc(&loop->ref);
 		mutex_unlock(&nsdev_loops_lock);
 		/* Busy (maybe waiting on its I/O): try again next time. */
 		if (mutex_trylock(&loop->lock)) {
 			nsdev_loop_try_release(loop);
-			again |= loop->retire;
+			again |= loop->pending;
 			mutex_unlock(&loop->lock);
 		} else {
 			again = true;
@@ -493,7 +493,7 @@ static void nsdev_retire_poll(struct work_struct *work)
 	}
 	mutex_unlock(&nsdev_loops_lock);
 	if (again)
-		mod_delayed_work(system_wq, &nsdev_retire_work, NSDEV_RETIRE_POLL);
+		mod_delayed_work(system_wq, &nsdev_release_work, NSDEV_RELEASE_POLL);
 }
 
 /* --- file operations of a view's block nodes ------------------------- */
@@ -589,7 +589,7 @@ static int nsdev_part_release(struct inode *inode, struct file *file)
 {
 	int ret = nsdev_blk_fops->release(inode, file);
 
-	mod_delayed_work(system_wq, &nsdev_retire_work, 0);
+	mod_delayed_work(system_wq, &nsdev_release_work, 0);
 	return ret;
 }
 
@@ -836,7 +836,7 @@ static long nsdev_loop_do_ioctl(struct file *file, unsigned int cmd,
 		 */
 		if (!ret && sole && loop->state == NSDEV_LOOP_LIVE) {
 			loop->detached = true;
-			loop->retire = true;
+			loop->pending = true;
 		}
 	}
 	mutex_unlock(&loop->lock);
@@ -915,10 +915,10 @@ void nsdev_loop_reclaim(struct nsdev_ns *ns)
 			 * the last close may wait for the device's I/O, which
 			 * the reaper must not.
 			 */
-			nsdev_loop_unregister(loop);
-			loop->retire = true;
+			nsdev_loop_unreserve_index(loop);
+			loop->pending = true;
 			loop->orphan = true;
-			mod_delayed_work(system_wq, &nsdev_retire_work, 0);
+			mod_delayed_work(system_wq, &nsdev_release_work, 0);
 			break;
 		default:
 			break;
@@ -1126,7 +1126,7 @@ void nsdev_loopdev_exit(void)
 	struct nsdev_loop *loop;
 	unsigned long index;
 
-	cancel_delayed_work_sync(&nsdev_retire_work);
+	cancel_delayed_work_sync(&nsdev_release_work);
 
 	xa_for_each(&nsdev_loops, index, loop) {
 		refcount_inc(&loop->ref);

@@ -23,6 +23,26 @@
  * Lock order: s_umount -> nsdev_registry_lock -> directory inode locks of
  * the views. Nothing that holds nsdev_registry_lock calls into a driver or
  * registers a class interface.
+ *
+ * Teardown has one verb per meaning, in the registry and in loopdev.c:
+ *
+ *  revoke     an assignment is undone (NSDEVTMPFS_IOC_REVOKE): the grant
+ *             is popped off the device's stack (nsdev_pop())
+ *  gone       a device left the system (nsdev_device_gone()): the
+ *             registry forgets it, whatever was assigned
+ *  forget     an entry goes for good: a registry entry, or a delegated
+ *             loop number from the registry and the table alike
+ *  unreserve  a delegated loop number leaves the registry (its nodes, its
+ *             quota); the inverse of reserve
+ *  erase      a delegated loop number leaves loopdev.c's table (xa_erase)
+ *  detach     LOOP_CLR_FD, the loop driver's own verb: the loop unbinds
+ *             from its backing file
+ *  release    the module lets go of a delegated loop device: it closes its
+ *             own opens and the driver clears and removes the device;
+ *             "try_release" releases only when nobody else has it open,
+ *             and a pending release is retried by the release poller
+ *  reclaim    a dead namespace's devices, loops and quota are taken back
+ *             (lifecycle.c, nsdev_ns_reclaim(), nsdev_loop_reclaim())
  */
 #ifndef _NSDEVTMPFS_REGISTRY_H
 #define _NSDEVTMPFS_REGISTRY_H
