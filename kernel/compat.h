@@ -230,20 +230,6 @@ static inline struct block_device *nsdev_file_bdev(struct file *file)
 #endif
 }
 
-/*
- * An ioctl on a block device the module opened, in the mode it opened it
- * with: through an exclusive open, loop_configure() sees BLK_OPEN_EXCL and
- * skips claiming the device itself. @arg is the caller's user pointer.
- */
-static inline int nsdev_bdev_ioctl(void *h, bool excl, unsigned int cmd,
-				   unsigned long arg)
-{
-	struct block_device *bdev = nsdev_bdev(h);
-
-	return bdev->bd_disk->fops->ioctl(bdev, NSDEV_BDEV_MODE |
-					  (excl ? NSDEV_BDEV_EXCL : 0), cmd, arg);
-}
-
 /* References on a user namespace; 7.x put them behind ns_ref_read(). */
 static inline unsigned int nsdev_userns_refs(struct user_namespace *ns)
 {

@@ -111,8 +111,7 @@ static bool nsdev_may_assign(u32 type, dev_t devt)
 		return true;
 	mutex_lock(&nsdev_registry_lock);
 	dev = nsdev_device_find(type, devt);
-	may = dev && dev->grant && dev->grant->owner &&
-	      dev->grant->owner->userns == me;
+	may = dev && nsdev_device_owned_by(dev, me, false);
 	mutex_unlock(&nsdev_registry_lock);
 	return may;
 }
@@ -252,8 +251,9 @@ static long nsdev_ioctl_revoke(struct nsdevtmpfs_revoke __user *uarg)
 static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 {
 	struct user_namespace *me = current_user_ns();
-	const struct nsdev_device *dev, *top;
+	const struct nsdev_device *dev;
 	struct nsdevtmpfs_query arg;
+	struct nsdev_desc desc;
 	char name[NSDEVTMPFS_NAME_MAX];
 	umode_t mode;
 	dev_t devt;
@@ -271,26 +271,21 @@ static long nsdev_ioctl_query(struct nsdevtmpfs_query __user *uarg)
 
 	mutex_lock(&nsdev_registry_lock);
 	dev = nsdev_device_find(arg.type, devt);
-	top = dev ? nsdev_device_decider(dev) : NULL;
 	ret = -ENOENT;
-	if (top && top->grant) {
-		struct nsdev_grant *g = top->grant;
-
-		if (!g->owner || nsdev_userns_is_descendant(g->owner->userns, me)) {
-			arg.state = g->owner ? NSDEVTMPFS_STATE_OWNED :
-					       NSDEVTMPFS_STATE_GLOBAL;
-			if (dev->flags & NSDEV_DEV_DEFAULT)
-				arg.state |= NSDEVTMPFS_STATE_DEFAULT;
-			if (dev->flags & NSDEV_DEV_LOOP)
-				arg.state |= NSDEVTMPFS_STATE_LOOP;
-			if (dev->flags & NSDEV_DEV_DISKPART)
-				arg.state |= NSDEVTMPFS_STATE_PARTITION;
-			arg.depth = top->depth;
-			arg.owner_ino = g->owner ? nsdev_ns_ino(g->owner) : 0;
-			arg.assigner_ino = nsdev_ns_ino(g->assigner);
-			strscpy(arg.name, dev->name, sizeof(arg.name));
-			ret = 0;
-		}
+	if (dev && nsdev_device_describe(dev, me, &desc)) {
+		arg.state = desc.owned ? NSDEVTMPFS_STATE_OWNED :
+					 NSDEVTMPFS_STATE_GLOBAL;
+		if (dev->flags & NSDEV_DEV_DEFAULT)
+			arg.state |= NSDEVTMPFS_STATE_DEFAULT;
+		if (dev->flags & NSDEV_DEV_LOOP)
+			arg.state |= NSDEVTMPFS_STATE_LOOP;
+		if (dev->flags & NSDEV_DEV_DISKPART)
+			arg.state |= NSDEVTMPFS_STATE_PARTITION;
+		arg.depth = desc.depth;
+		arg.owner_ino = desc.owner_ino;
+		arg.assigner_ino = desc.assigner_ino;
+		strscpy(arg.name, dev->name, sizeof(arg.name));
+		ret = 0;
 	}
 	mutex_unlock(&nsdev_registry_lock);
 

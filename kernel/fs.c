@@ -356,6 +356,9 @@ static int nsdev_node_permission(nsdev_idmap_t *idmap, struct inode *inode,
  *
  * For the block nodes' open, which checks again under the device's lock
  * what nsdev_node_permission() checked before it.
+ *
+ * Return: true when the node's device is global or owned by the view's
+ * namespace (for an untracked device: maybe, its open checks the rest).
  */
 bool nsdev_node_visible(struct inode *inode)
 {
@@ -381,8 +384,10 @@ static const struct inode_operations nsdev_node_iops = {
 static struct dentry *nsdev_lookup_child(struct dentry *parent,
 					 const char *name)
 {
-	struct dentry *dentry = nsdev_lookup_locked(parent, name);
+	struct dentry *dentry;
 
+	lockdep_assert_held(&d_inode(parent)->i_rwsem);
+	dentry = nsdev_lookup_locked(parent, name);
 	return IS_ERR(dentry) ? NULL : dentry;
 }
 
@@ -401,6 +406,8 @@ static struct dentry *nsdev_add_child(struct inode *dir, struct dentry *parent,
 				      const char *name, struct inode *inode)
 {
 	struct dentry *dentry;
+
+	lockdep_assert_held(&dir->i_rwsem);
 
 	dentry = nsdev_lookup_child(parent, name);
 	if (!dentry || d_really_is_positive(dentry)) {
@@ -486,6 +493,25 @@ static void nsdev_view_op_fill(struct nsdev_view_op *op,
 	strscpy(op->name, dev->name, sizeof(op->name));
 }
 
+/**
+ * nsdev_blk_node_fops - the file operations of a view's block node
+ * @flags: the device's NSDEV_DEV_* flags, as the change recorded them
+ *
+ * Block nodes pass on only the ioctls of blkfilter.c, and delegated loops
+ * and their partitions drive the state machine of loopdev.c.
+ *
+ * Return: the wrapped operations of a delegated loop, of a partition of
+ * one, or of any other block device.
+ */
+static const struct file_operations *nsdev_blk_node_fops(unsigned int flags)
+{
+	if (flags & NSDEV_DEV_LOOP)
+		return nsdev_blk_loop_fops;
+	if (flags & NSDEV_DEV_PARTITION)
+		return nsdev_blk_part_fops;
+	return nsdev_blk_disk_fops;
+}
+
 static void nsdev_view_add(struct super_block *sb,
 			   const struct nsdev_view_op *dev)
 {
@@ -500,10 +526,6 @@ static void nsdev_view_add(struct super_block *sb,
 	if (!dir)
 		return;
 	inode = nsdev_new_inode(sb, type | dev->mode, dev->devt, true);
-	/*
-	 * Block nodes pass on only the ioctls of blkfilter.c, and delegated
-	 * loops and their partitions drive the state machine of loopctl.c.
-	 */
 	if (inode && type == S_IFBLK)
 		inode->i_fop = nsdev_blk_node_fops(dev->flags);
 	if (inode) {
@@ -620,6 +642,7 @@ static void nsdev_view_wait(struct nsdev_ns *ns, u64 seq)
 	/* The module's own workers (reaper, poller) never wait for a view. */
 	if (current->flags & PF_KTHREAD)
 		return;
+	/* Lockless: the work publishes @view_done after the tree changed. */
 	wait_event_killable_timeout(ns->view_wait,
 				    READ_ONCE(ns->view_done) >= seq, timeout);
 }
@@ -657,6 +680,11 @@ void nsdev_view_settle(struct inode *inode)
 {
 	struct nsdev_ns *ns = nsdev_sb_ns(inode->i_sb);
 
+	/*
+	 * Without the registry lock: the scan's own changes were queued
+	 * before the call that made them returned to us, so a later value
+	 * only makes us wait for more than our own.
+	 */
 	nsdev_view_wait(ns, READ_ONCE(ns->view_queued));
 }
 
@@ -691,7 +719,8 @@ void nsdev_view_update(struct nsdev_ns *ns, const struct nsdev_device *dev,
 	nsdev_view_op_fill(op, dev, show);
 	list_add_tail(&op->node, &ns->view_ops);
 queued:
-	ns->view_queued++;
+	/* Read locklessly by nsdev_view_settle(). */
+	WRITE_ONCE(ns->view_queued, ns->view_queued + 1);
 	nsdev_sync_note(ns);
 	queue_work(nsdev_view_wq, &ns->view_work);
 }

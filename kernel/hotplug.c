@@ -316,6 +316,8 @@ void nsdev_hotplug_partitions(struct device *disk)
  *
  * Block devices are tracked (see nsdev_hotplug_watch_block()); character
  * devices only in the misc class.
+ *
+ * Return: true when a class interface reports the device's removal.
  */
 bool nsdev_hotplug_tracks(u32 type, dev_t devt)
 {

@@ -93,9 +93,9 @@ static void nsdev_mark_live_from(struct user_namespace *u)
 		ns = nsdev_ns_find(u);
 		if (!ns)
 			continue;
-		if (ns->live)
+		if (ns->reap.live)
 			break;	/* and so is everything above */
-		ns->live = true;
+		ns->reap.live = true;
 	}
 }
 
@@ -108,7 +108,7 @@ static void nsdev_mark_live(void)
 	lockdep_assert_held(&nsdev_registry_lock);
 
 	list_for_each_entry(ns, &nsdev_ns_list, node)
-		ns->live = false;
+		ns->reap.live = false;
 
 	rcu_read_lock();
 	for_each_process_thread(p, t)
@@ -123,17 +123,17 @@ static void nsdev_mark_live(void)
 
 static bool nsdev_ns_dead(struct nsdev_ns *ns)
 {
-	if (ns == nsdev_init_ns || ns->live) {
-		ns->idle = 0;
+	if (ns == nsdev_init_ns || ns->reap.live) {
+		ns->reap.idle = 0;
 		return false;
 	}
 	/*
 	 * Time, not reaper runs: anyone can make the reaper run (a GET_FREE
 	 * at its quota does), nobody can make the grace shorter.
 	 */
-	if (!ns->idle)
-		ns->idle = jiffies | 1;
-	if (time_after_eq(jiffies, ns->idle + NSDEV_REAP_GRACE))
+	if (!ns->reap.idle)
+		ns->reap.idle = jiffies | 1;
+	if (time_after_eq(jiffies, ns->reap.idle + NSDEV_REAP_GRACE))
 		return true;
 	return nsdev_userns_refs(ns->userns) <= 1 + nsdev_ns_loops_owned(ns);
 }
@@ -174,7 +174,7 @@ static unsigned int nsdev_reap(void)
 	}
 	mutex_unlock(&nsdev_registry_lock);
 
-	/* Loops first, without the registry lock (loopctl.c's order). */
+	/* Loops first, without the registry lock (loopdev.c's order). */
 	for (i = 0; i < n; i++)
 		nsdev_loop_reclaim(dead[i]);
 

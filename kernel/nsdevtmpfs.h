@@ -6,7 +6,9 @@
  * fs.c        the nsdevtmpfs filesystem: one view per user namespace
  * file.c      regular files in a view
  * control.c   /dev/nsdevtmpfs-control, the administrative ioctls
- * loopctl.c   /dev/nsdevtmpfs-loop-control, loop delegation
+ * loopctl.c   /dev/nsdevtmpfs-loop-control: who gets a loop number
+ * loopdev.c   delegated loop numbers: their states, their view nodes (loopdev.h)
+ * loopdrv.c   the loop driver and block layer, reached from outside (loopdrv.h)
  * blkfilter.c the block ioctls a view passes on
  * hotplug.c   device names (devnode) and removal tracking
  * proc.c      /proc/nsdevtmpfs/{devices,namespaces}
@@ -63,7 +65,12 @@ struct device *nsdev_control_device(void);
 /* loopctl.c */
 int __init nsdev_loopctl_init(void);
 void nsdev_loopctl_exit(void);
-const struct file_operations *nsdev_blk_node_fops(unsigned int flags);
+
+/* loopdev.c (the rest is in loopdev.h) */
+/* The file operations of a view's block nodes: */
+extern const struct file_operations *const nsdev_blk_loop_fops; /* a delegated loop's */
+extern const struct file_operations *const nsdev_blk_part_fops; /* a partition of one */
+extern const struct file_operations *const nsdev_blk_disk_fops; /* any other */
 bool nsdev_loop_holds_disk(dev_t devt, const struct gendisk *disk);
 void nsdev_loop_reclaim(struct nsdev_ns *ns);
 

@@ -42,19 +42,16 @@ static void nsdev_proc_stop(struct seq_file *m, void *v)
 static int nsdev_proc_devices_show(struct seq_file *m, void *v)
 {
 	struct nsdev_device *dev = list_entry(v, struct nsdev_device, node);
-	const struct nsdev_device *top = nsdev_device_decider(dev);
-	struct nsdev_grant *g = top ? top->grant : NULL;
+	struct nsdev_desc desc;
 
-	if (!g || (g->owner &&
-		   !nsdev_userns_is_descendant(g->owner->userns, seq_user_ns(m))))
+	if (!nsdev_device_describe(dev, seq_user_ns(m), &desc))
 		return 0;
 
 	seq_printf(m, "%c %u:%u %s %llu %llu ",
 		   dev->type == NSDEVTMPFS_BLK ? 'b' : 'c',
 		   MAJOR(dev->devt), MINOR(dev->devt), dev->name,
-		   g->owner ? nsdev_ns_ino(g->owner) : 0ULL,
-		   nsdev_ns_ino(g->assigner));
-	seq_puts(m, g->owner ? "owned" : "global");
+		   desc.owner_ino, desc.assigner_ino);
+	seq_puts(m, desc.owned ? "owned" : "global");
 	if (dev->flags & NSDEV_DEV_DEFAULT)
 		seq_puts(m, ",default");
 	if (dev->flags & NSDEV_DEV_LOOP)

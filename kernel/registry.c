@@ -54,6 +54,8 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 {
 	struct nsdev_ns *ns;
 
+	lockdep_assert_held(&nsdev_registry_lock);
+
 	ns = nsdev_ns_find(userns);
 	if (ns) {
 		ns->users++;
@@ -66,7 +68,8 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 	ns->userns = get_user_ns(userns);
 	ns->users = 1;
 	nsdev_view_init(ns);
-	ns->loop_limit = nsdev_default_loop_limit;
+	/* A writable module parameter, read once (as below). */
+	ns->loop_limit = READ_ONCE(nsdev_default_loop_limit);
 	hash_add(nsdev_ns_table, &ns->hash, (unsigned long)userns);
 	list_add_tail(&ns->node, &nsdev_ns_list);
 	return ns;
@@ -97,6 +100,8 @@ void nsdev_ns_put(struct nsdev_ns *ns)
  *
  * Walking up is safe without locks: a namespace holds a reference on its
  * parent, and the caller holds one on @ns.
+ *
+ * Return: true when @ns is @ancestor or below it.
  */
 bool nsdev_userns_is_descendant(const struct user_namespace *ns,
 				const struct user_namespace *ancestor)
@@ -135,6 +140,7 @@ struct nsdev_device *nsdev_device_find(u32 type, dev_t devt)
 {
 	struct nsdev_device *dev;
 
+	/* The condition makes lockdep check the locking rule above. */
 	hash_for_each_possible_rcu(nsdev_device_table, dev, hash,
 				   nsdev_device_hash(type, devt),
 				   lockdep_is_held(&nsdev_registry_lock)) {
@@ -154,6 +160,8 @@ static bool nsdev_owner_visible_to(const struct nsdev_ns *owner,
 bool nsdev_device_visible_to(const struct nsdev_device *dev,
 			     const struct nsdev_ns *ns)
 {
+	lockdep_assert_held(&nsdev_registry_lock);
+
 	return nsdev_owner_visible_to(dev->owner, ns);
 }
 
@@ -553,7 +561,7 @@ void nsdev_device_gone(u32 type, dev_t devt)
 		nsdev_diskpart_forget(dev);
 		dev = NULL;
 	}
-	/* Delegated loop numbers outlive their devices (see loopctl.c). */
+	/* Delegated loop numbers outlive their devices (see loopdev.c). */
 	if (dev && !(dev->flags & (NSDEV_DEV_DEFAULT | NSDEV_DEV_LOOP))) {
 		while (dev->grant)
 			nsdev_pop(dev);
@@ -635,6 +643,8 @@ struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns)
 {
 	struct nsdev_ns *ns;
 
+	lockdep_assert_held(&nsdev_registry_lock);
+
 	hash_for_each_possible(nsdev_ns_table, ns, hash, (unsigned long)userns)
 		if (ns->userns == userns)
 			return ns;
@@ -656,7 +666,7 @@ static int nsdev_loop_charge(struct nsdev_ns *ns)
 	for (u = ns->userns; u; u = u->parent) {
 		rec = nsdev_ns_find(u);
 		if (rec ? rec->loops_used >= rec->loop_limit :
-			  nsdev_default_loop_limit == 0)
+			  READ_ONCE(nsdev_default_loop_limit) == 0)
 			return -EDQUOT;
 	}
 	for (u = ns->userns; u; u = u->parent, charged++) {
@@ -783,7 +793,7 @@ void nsdev_loop_unreserve(dev_t devt)
  * loop belongs to whoever the loop belongs to, and shows in that view
  * before the ioctl returns. Only when @gendisk is the very disk the module
  * holds for that number: the host may have made and bound a device of the
- * same number (see loopctl.c, "Identity, not numbers"). Partitions are
+ * same number (see loopdev.c, "Identity, not numbers"). Partitions are
  * charged to the owner's user; beyond its share they stay out of the view.
  */
 void nsdev_partition_added(const struct gendisk *gendisk, dev_t disk,
@@ -846,12 +856,63 @@ dev_t nsdev_partition_disk(dev_t part)
 }
 
 /**
+ * nsdev_device_owned_by - does @dev's own assignment make it @userns's?
+ * @dev:    a registry entry
+ * @userns: a user namespace
+ * @below:  a namespace below @userns counts too
+ *
+ * Caller holds nsdev_registry_lock. Only @dev's own assignment stack
+ * counts, not its disk's for a partition of an assigned disk: what a
+ * namespace may pass on or give up is what was assigned to it.
+ *
+ * Return: true when the top of @dev's stack names @userns (or, if @below,
+ * a namespace below it) as the owner; false when it is global or not
+ * assigned.
+ */
+bool nsdev_device_owned_by(const struct nsdev_device *dev,
+			   const struct user_namespace *userns, bool below)
+{
+	const struct nsdev_ns *owner;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	owner = dev->grant ? dev->grant->owner : NULL;
+	if (!owner)
+		return false;
+	return below ? nsdev_userns_is_descendant(owner->userns, userns) :
+		       owner->userns == userns;
+}
+
+/**
+ * nsdev_loop_charged_to - was the delegated loop @devt allocated by @ns?
+ * @devt: a loop device's whole-disk number
+ * @ns:   a namespace record
+ *
+ * Caller holds nsdev_registry_lock.
+ *
+ * Return: true when @devt counts against the loop quota of @ns (and its
+ * ancestors'), which it does from its allocation until it goes.
+ */
+bool nsdev_loop_charged_to(dev_t devt, const struct nsdev_ns *ns)
+{
+	const struct nsdev_device *dev;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	dev = nsdev_device_find(NSDEVTMPFS_BLK, devt);
+	return dev && dev->charged == ns;
+}
+
+/**
  * nsdev_device_decider - the entry whose assignments decide who sees @dev
  * @dev: a registry entry
  *
  * Caller holds nsdev_registry_lock. That is @dev itself, but for a
  * partition of an assigned disk, which has no assignments of its own: its
- * disk's entry, or NULL when the disk is not assigned (any more).
+ * disk's entry.
+ *
+ * Return: the deciding entry, or NULL when @dev is a partition whose disk
+ * is not assigned (any more).
  */
 const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev)
 {
@@ -863,6 +924,37 @@ const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev)
 		return dev;
 	disk = nsdev_device_find(NSDEVTMPFS_BLK, dev->disk);
 	return disk && disk->grant && disk->owner == dev->owner ? disk : NULL;
+}
+
+/**
+ * nsdev_device_describe - what a reader may learn of a device's assignment
+ * @dev:    a registry entry
+ * @reader: the user namespace asking (QUERY's caller, a /proc reader)
+ * @desc:   filled in when the result is true
+ *
+ * Caller holds nsdev_registry_lock. The assignment that decides is @dev's
+ * own or, for a partition of an assigned disk, its disk's
+ * (nsdev_device_decider()). A reader learns of global devices and of
+ * devices owned by its namespace or one below it, and of nothing else.
+ *
+ * Return: true when @desc was filled in; false when nothing is assigned
+ * or @reader may not learn of it.
+ */
+bool nsdev_device_describe(const struct nsdev_device *dev,
+			   const struct user_namespace *reader,
+			   struct nsdev_desc *desc)
+{
+	const struct nsdev_device *top = nsdev_device_decider(dev);
+	const struct nsdev_grant *g = top ? top->grant : NULL;
+
+	if (!g || (g->owner &&
+		   !nsdev_userns_is_descendant(g->owner->userns, reader)))
+		return false;
+	desc->owned = g->owner;
+	desc->depth = top->depth;
+	desc->owner_ino = g->owner ? nsdev_ns_ino(g->owner) : 0;
+	desc->assigner_ino = nsdev_ns_ino(g->assigner);
+	return true;
 }
 
 /**
@@ -943,6 +1035,8 @@ unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns)
 	const struct nsdev_device *dev;
 	unsigned int n = 0;
 
+	lockdep_assert_held(&nsdev_registry_lock);
+
 	list_for_each_entry(dev, &nsdev_device_list, node)
 		if ((dev->flags & NSDEV_DEV_LOOP) && dev->owner == ns)
 			n++;
@@ -954,7 +1048,7 @@ unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns)
  * @ns: its record
  *
  * Caller holds nsdev_registry_lock; the loops it allocated were dealt
- * with already (loopctl.c). Every assignment to @ns reverts to its
+ * with already (loopdev.c). Every assignment to @ns reverts to its
  * assigner (its descendants, being dead too, were reclaimed first), a
  * delegated loop it was passed included, and a loop limit set on it is
  * forgotten.
@@ -967,7 +1061,7 @@ void nsdev_ns_reclaim(struct nsdev_ns *ns)
 
 	list_for_each_entry_safe(dev, tmp, &nsdev_device_list, node) {
 		if (dev->flags & NSDEV_DEV_LOOP) {
-			/* The allocation itself leaves by loopctl.c only. */
+			/* The allocation itself leaves by loopdev.c only. */
 			while (dev->grant && dev->grant->prev &&
 			       dev->grant->owner == ns)
 				nsdev_pop(dev);

@@ -11,7 +11,9 @@
  *
  *  - devices: one struct nsdev_device per (type, dev_t) that is global,
  *    owned, or part of the default content. Assignments stack (see the uapi
- *    header); the top of the stack decides visibility.
+ *    header); the top of the stack decides visibility. Only registry.c
+ *    reads the stack: the other files ask nsdev_device_owned_by(),
+ *    nsdev_device_describe() and nsdev_loop_charged_to().
  *
  * Readers on the open() path do not take the mutex: nsdev_visible() looks a
  * device up under RCU and compares its published owner with the view's
@@ -21,6 +23,26 @@
  * Lock order: s_umount -> nsdev_registry_lock -> directory inode locks of
  * the views. Nothing that holds nsdev_registry_lock calls into a driver or
  * registers a class interface.
+ *
+ * Teardown has one verb per meaning, in the registry and in loopdev.c:
+ *
+ *  revoke     an assignment is undone (NSDEVTMPFS_IOC_REVOKE): the grant
+ *             is popped off the device's stack (nsdev_pop())
+ *  gone       a device left the system (nsdev_device_gone()): the
+ *             registry forgets it, whatever was assigned
+ *  forget     an entry goes for good: a registry entry, or a delegated
+ *             loop number from the registry and the table alike
+ *  unreserve  a delegated loop number leaves the registry (its nodes, its
+ *             quota); the inverse of reserve
+ *  erase      a delegated loop number leaves loopdev.c's table (xa_erase)
+ *  detach     LOOP_CLR_FD, the loop driver's own verb: the loop unbinds
+ *             from its backing file
+ *  release    the module lets go of a delegated loop device: it closes its
+ *             own opens and the driver clears and removes the device;
+ *             "try_release" releases only when nobody else has it open,
+ *             and a pending release is retried by the release poller
+ *  reclaim    a dead namespace's devices, loops and quota are taken back
+ *             (lifecycle.c, nsdev_ns_reclaim(), nsdev_loop_reclaim())
  */
 #ifndef _NSDEVTMPFS_REGISTRY_H
 #define _NSDEVTMPFS_REGISTRY_H
@@ -44,6 +66,19 @@ struct user_namespace;
 extern struct mutex nsdev_registry_lock;
 
 /**
+ * struct nsdev_reap_state - what the reaper notes of a record
+ * @live: a task, a view or an nsfs pin keeps the namespace or one below it
+ *        (set afresh by every reaper run)
+ * @idle: since when (jiffies) the reaper has found it not live, or 0
+ *
+ * Read and written by lifecycle.c only, under nsdev_registry_lock.
+ */
+struct nsdev_reap_state {
+	bool live;
+	unsigned long idle;
+};
+
+/**
  * struct nsdev_ns - what the module knows about one user namespace
  * @userns:     the namespace; a reference is held for the record's life
  * @hash:       in the namespace table, keyed by @userns
@@ -54,12 +89,11 @@ extern struct mutex nsdev_registry_lock;
  * @loops_used: loop devices this namespace holds through delegation
  * @loop_limit: the most loop devices it and its descendants may hold
  * @limit_set:  @loop_limit was set explicitly (SET_LIMIT holds a user)
- * @live:       scratch for the reaper: a task, a view or an nsfs pin keeps
- *              the namespace or one below it (lifecycle.c)
- * @idle:       since when (jiffies) the reaper has found it not live, or 0
+ * @reap:       the reaper's own state (lifecycle.c, nobody else)
  * @view_ops:   changes of the view's tree not applied yet (fs.c)
  * @view_work:  applies them
- * @view_queued: changes queued so far
+ * @view_queued: changes queued so far (WRITE_ONCE, read locklessly by
+ *              nsdev_view_settle())
  * @view_done:  @view_queued when the work last finished (WRITE_ONCE,
  *              read locklessly by waiters)
  * @view_wait:  waiters for @view_done
@@ -79,8 +113,7 @@ struct nsdev_ns {
 	unsigned int loops_used;
 	unsigned int loop_limit;
 	bool limit_set;
-	bool live;
-	unsigned long idle;
+	struct nsdev_reap_state reap;
 	struct list_head view_ops;
 	struct work_struct view_work;
 	u64 view_queued;
@@ -223,6 +256,27 @@ void nsdev_disk_partition_added(dev_t disk, dev_t part, const char *name,
 				u64 id);
 void nsdev_diskpart_stale(dev_t devt);
 const struct nsdev_device *nsdev_device_decider(const struct nsdev_device *dev);
+bool nsdev_device_owned_by(const struct nsdev_device *dev,
+			   const struct user_namespace *userns, bool below);
+bool nsdev_loop_charged_to(dev_t devt, const struct nsdev_ns *ns);
+
+/**
+ * struct nsdev_desc - what nsdev_device_describe() tells of a device
+ * @owned:        owned by one namespace (true) or global
+ * @depth:        assignments on the deciding stack
+ * @owner_ino:    nsfs inode number of the owner, 0 when global
+ * @assigner_ino: nsfs inode number of the assigner
+ */
+struct nsdev_desc {
+	bool owned;
+	unsigned int depth;
+	u64 owner_ino;
+	u64 assigner_ino;
+};
+
+bool nsdev_device_describe(const struct nsdev_device *dev,
+			   const struct user_namespace *reader,
+			   struct nsdev_desc *desc);
 unsigned int nsdev_ns_loops_owned(const struct nsdev_ns *ns);
 void nsdev_ns_reclaim(struct nsdev_ns *ns);
 

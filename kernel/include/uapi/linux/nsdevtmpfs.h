@@ -166,7 +166,9 @@ struct nsdevtmpfs_assign {
 
 /**
  * struct nsdevtmpfs_revoke - argument of NSDEVTMPFS_IOC_REVOKE
- * @type, @major, @minor: the device
+ * @type:     the device's type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @major:    its major number
+ * @minor:    its minor number
  * @flags:    NSDEVTMPFS_REVOKE_*: without NSDEVTMPFS_REVOKE_DEFAULT, REVOKE
  *            of a device of every view's default content (null, zero,
  *            loop-control, ...) still global as the module made it
@@ -192,7 +194,9 @@ struct nsdevtmpfs_revoke {
 
 /**
  * struct nsdevtmpfs_query - argument of NSDEVTMPFS_IOC_QUERY
- * @type, @major, @minor: in: the device
+ * @type:         in: the device's type: NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
+ * @major:        in: its major number
+ * @minor:        in: its minor number
  * @flags:        in: none defined, must be zero
  * @state:        out: NSDEVTMPFS_STATE_*
  * @depth:        out: number of stacked assignments (1 = made by the
