@@ -358,7 +358,12 @@ FIXTURE_TEARDOWN(stock)
 	unlink(REC_NS);
 }
 
-/* Run @fn on the host and in the namespace; both records must agree. */
+/*
+ * Run @fn on the host and in the namespace; both records must agree. Each
+ * comparison runs its tools twice (parted, partx, sfdisk, mkfs): on the
+ * debug kernel under TCG that has come close to the harness's default
+ * 30 s, hence 120 s per test.
+ */
 static void compare(struct __test_metadata *_metadata, struct nschild *a,
 		    nscall_fn fn)
 {
@@ -381,22 +386,22 @@ static void compare(struct __test_metadata *_metadata, struct nschild *a,
 	free(ns);
 }
 
-TEST_F(stock, detach_and_reuse)
+TEST_F_TIMEOUT(stock, detach_and_reuse, 120)
 {
 	compare(_metadata, &self->a, seq_detach_and_reuse);
 }
 
-TEST_F(stock, capacity_block_size_direct_io_change_fd)
+TEST_F_TIMEOUT(stock, capacity_block_size_direct_io_change_fd, 120)
 {
 	compare(_metadata, &self->a, seq_capacity_and_settings);
 }
 
-TEST_F(stock, partition_table_changes)
+TEST_F_TIMEOUT(stock, partition_table_changes, 120)
 {
 	compare(_metadata, &self->a, seq_partitions);
 }
 
-TEST_F(stock, parted_partx_blockdev_losetup)
+TEST_F_TIMEOUT(stock, parted_partx_blockdev_losetup, 120)
 {
 	compare(_metadata, &self->a, seq_tools);
 }
