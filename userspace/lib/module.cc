@@ -1,7 +1,6 @@
 // Module status, load and unload through libkmod; no modprobe/insmod processes.
 #include "nsdev/module.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <libkmod.h>
 #include <sys/utsname.h>
@@ -10,10 +9,12 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <vector>
 
 #include "nsdev/error.h"
+#include "nsdev/fd.h"
 
 namespace nsdev {
 namespace {
@@ -101,20 +102,17 @@ std::map<std::string, std::string> module_parameters(const std::string& name,
         if (c == '-') c = '_';
     const std::string dir = sysfs + "/" + kname + "/parameters";
     std::map<std::string, std::string> params;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return params;
-    std::vector<std::string> names;
-    while (dirent* e = ::readdir(d))
-        if (e->d_name[0] != '.') names.push_back(e->d_name);
-    ::closedir(d);
-    for (const std::string& p : names) {
-        int fd = ::open((dir + "/" + p).c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;
+    // Not loaded (no directory) or a parameter that cannot be read (a
+    // write-only one): left out, as modinfo's sysfs view does.
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string p = entry.path().filename();
+        const UniqueFd fd(::open(entry.path().c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() < 0) continue;
         std::string value;
         char buf[4096];
         ssize_t n;
-        while ((n = ::read(fd, buf, sizeof(buf))) > 0) value.append(buf, static_cast<size_t>(n));
-        ::close(fd);
+        while ((n = ::read(fd.get(), buf, sizeof(buf))) > 0) value.append(buf, static_cast<size_t>(n));
         if (n < 0) continue;
         while (!value.empty() && value.back() == '\n') value.pop_back();
         params.emplace(p, std::move(value));
