@@ -234,7 +234,7 @@ const std::map<std::string, std::string>& command_help() {
                      "          (/dev/loopN); it stays attached until detached\n"
                      " detach   detach DEVICE, a node path or b:7:N; the driver clears it on its\n"
                      "          last close, and a delegated number is given back (if something\n"
-                     "          else still has it open, nothing changes yet: nsdevctl says who)\n"
+                     "          else still has it open, that is later: nsdevctl says who)\n"
                      " ls       the attached loop devices of /dev (losetup --list's columns)\n"
                      "\n"
                      "Options:\n"

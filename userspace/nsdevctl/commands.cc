@@ -219,8 +219,7 @@ std::string still_in_use(const std::string& device) {
             if (const nsdev::NsProcess* p = scan_names().find(r.owner_ino))
                 owner += " (pid " + std::to_string(p->pid) + ", " + p->comm + ")";
             return "delegated to namespace " + owner +
-                   ", which has it open: it stays attached until that namespace detaches "
-                   "it or ends";
+                   ": it is detached when that namespace last closes it, or ends";
         }
     } catch (const std::exception&) {
         // Not ours to explain further.
