@@ -392,6 +392,17 @@ static void nsdev_loop_release(struct nsdev_loop *loop, bool keep)
 		nsdev_loop_erase(loop);
 }
 
+/*
+ * Is @mine's device open only by the module? The block layer's count, read
+ * without its lock: an open racing with a release keeps the device, theirs
+ * (see above); a close racing with it is seen by the next poll or close.
+ */
+static bool nsdev_loop_only_ours(struct nsdev_loop *loop, void *mine)
+{
+	return atomic_read(&nsdev_bdev(mine)->bd_openers) ==
+	       !!loop->pin + !!loop->claim;
+}
+
 /* Release the device if only the module's own open is left. */
 static void nsdev_loop_try_release(struct nsdev_loop *loop)
 {
@@ -404,32 +415,29 @@ static void nsdev_loop_try_release(struct nsdev_loop *loop)
 		mine = loop->claim;
 		break;
 	case NSDEV_LOOP_LIVE:
-		/*
-		 * Autoclear set behind the module's back (host root's
-		 * LOOP_CLR_FD through the host's node while the device was
-		 * open) takes effect at the owner's last close, as the loop
-		 * driver would apply it were the module's pin not there.
-		 */
-		if (!loop->pending && !nsdev_loopdrv_autoclear(loop->index))
-			return;
-		/* The owner turned autoclear off again: the device stays bound. */
-		if (!loop->orphan && !loop->detached &&
-		    !nsdev_loopdrv_autoclear(loop->index)) {
+		mine = loop->pin;
+		if (!loop->pending) {
+			/*
+			 * Autoclear set behind the module's back (host root's
+			 * LOOP_CLR_FD through the host's node while the
+			 * device was open) takes effect at the owner's last
+			 * close, as the loop driver would apply it were the
+			 * module's pin not there. Read only at that close.
+			 */
+			if (!nsdev_loop_only_ours(loop, mine) ||
+			    !nsdev_loopdrv_autoclear(loop->index))
+				return;
+		} else if (!loop->orphan && !loop->detached &&
+			   !nsdev_loopdrv_autoclear(loop->index)) {
+			/* The owner turned autoclear off again: it stays bound. */
 			loop->pending = false;
 			return;
 		}
-		mine = loop->pin;
 		break;
 	default:
 		return;
 	}
-	/*
-	 * The block layer's count, read without its lock: an open racing
-	 * with the release keeps the device, theirs (see above); a close
-	 * racing with it is seen by the next poll or close.
-	 */
-	if (atomic_read(&nsdev_bdev(mine)->bd_openers) ==
-	    !!loop->pin + !!loop->claim)
+	if (nsdev_loop_only_ours(loop, mine))
 		nsdev_loop_release(loop, !loop->orphan);
 }
 
