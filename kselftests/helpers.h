@@ -657,8 +657,11 @@ static inline int control_ioctl(unsigned long cmd, void *arg)
 	return ret;
 }
 
-/* Load nsdevtmpfs.ko of the running kernel: 0 or the negative errno. */
-static inline int load_module(void)
+/*
+ * Load nsdevtmpfs.ko of the running kernel with module parameters @params
+ * ("" for none): 0 or the negative errno of finit_module(2).
+ */
+static inline int load_module_with(const char *params)
 {
 	struct utsname u;
 	char path[256];
@@ -670,9 +673,15 @@ static inline int load_module(void)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(__NR_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/* Load nsdevtmpfs.ko of the running kernel: 0 or the negative errno. */
+static inline int load_module(void)
+{
+	return load_module_with("");
 }
 
 /* Make sure VIEW exists (as a plain directory of the initial namespace). */

@@ -233,27 +233,6 @@ TEST(rmmod_after_unmount_then_reload)
 }
 
 /*
- * Load the module of the running kernel with @params: 0 or the negative
- * errno of finit_module(2).
- */
-static int load_module_with(const char *params)
-{
-	struct utsname u;
-	char path[256];
-	int fd, ret;
-
-	if (uname(&u))
-		return -errno;
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/" FSTYPE ".ko", u.release);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-/*
  * A loop_index_base below NSDEVTMPFS_LOOP_INDEX_BASE_MIN would hand
  * namespaces numbers the host's losetup takes (issue 14: loop_index_base=2
  * gave a container /dev/loop8); above _MAX too few numbers are left. The

@@ -38,45 +38,69 @@ static void *uffd_watch(void *arg)
 }
 
 /*
- * In A: fork a process of A that stalls in getdents64 on the view's root
- * with the directory locked. Return: its pid, once its fault is pending.
+ * Fork a process that runs @fault(@fd, buf, page size) on a page whose
+ * fault a userfaultfd never answers, and close @fd here. Return: its pid,
+ * once its fault is pending, or a negative errno.
  */
-static int ns_stall_view(const char *arg)
+static int stall_on_fault(int fd, void (*fault)(int fd, void *buf, long page))
 {
 	char byte;
 	pid_t pid;
 
-	if (pipe2(uffd_ready, O_CLOEXEC))
+	if (fd < 0)
 		return -errno;
+	if (pipe2(uffd_ready, O_CLOEXEC)) {
+		close(fd);
+		return -errno;
+	}
 	pid = fork();
 	if (pid == 0) {
 		struct uffdio_api api = { .api = UFFD_API };
 		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 		long page = sysconf(_SC_PAGESIZE);
 		pthread_t watcher;
-		int uffd, dir;
 		void *buf;
+		int uffd;
 
 		uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
 		buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		dir = open(VIEW, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (uffd < 0 || buf == MAP_FAILED || dir < 0 ||
-		    ioctl(uffd, UFFDIO_API, &api))
+		if (uffd < 0 || buf == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api))
 			_exit(1);
 		reg.range.start = (unsigned long)buf;
 		reg.range.len = page;
 		if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
 		    pthread_create(&watcher, NULL, uffd_watch, &uffd))
 			_exit(2);
-		syscall(__NR_getdents64, dir, buf, page);
+		fault(fd, buf, page);
 		_exit(3);
 	}
+	close(fd);
 	close(uffd_ready[1]);
 	if (pid < 0 || read(uffd_ready[0], &byte, 1) != 1)
 		pid = -ECHILD;
 	close(uffd_ready[0]);
 	return pid;
+}
+
+static void getdents_into(int dir, void *buf, long page)
+{
+	syscall(__NR_getdents64, dir, buf, page);
+}
+
+static void write_from(int fd, void *buf, long page)
+{
+	(void)!pwrite(fd, buf, page, 4096);
+}
+
+/*
+ * In A: fork a process of A that stalls in getdents64 on the view's root
+ * with the directory locked. Return: its pid, once its fault is pending.
+ */
+static int ns_stall_view(const char *arg)
+{
+	return stall_on_fault(open(VIEW, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+			      getdents_into);
 }
 
 /*
@@ -87,41 +111,16 @@ static int ns_stall_view(const char *arg)
  */
 static int ns_stall_write(const char *arg)
 {
-	char byte, path[NSCALL_ARG_MAX + 32];
-	pid_t pid;
+	char path[NSCALL_ARG_MAX + 32];
+	int fd;
 
 	snprintf(path, sizeof(path), VIEW "/%s", arg);
-	if (pipe2(uffd_ready, O_CLOEXEC))
-		return -errno;
-	pid = fork();
-	if (pid == 0) {
-		struct uffdio_api api = { .api = UFFD_API };
-		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-		long page = sysconf(_SC_PAGESIZE);
-		pthread_t watcher;
-		int uffd, fd;
-		void *buf;
-
-		uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
-		buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-		if (uffd < 0 || buf == MAP_FAILED || fd < 0 ||
-		    pwrite(fd, "data", 4, 0) != 4 || ioctl(uffd, UFFDIO_API, &api))
-			_exit(1);
-		reg.range.start = (unsigned long)buf;
-		reg.range.len = page;
-		if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
-		    pthread_create(&watcher, NULL, uffd_watch, &uffd))
-			_exit(2);
-		(void)!pwrite(fd, buf, page, 4096);
-		_exit(3);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0 && pwrite(fd, "data", 4, 0) != 4) {
+		close(fd);
+		return -EIO;
 	}
-	close(uffd_ready[1]);
-	if (pid < 0 || read(uffd_ready[0], &byte, 1) != 1)
-		pid = -ECHILD;
-	close(uffd_ready[0]);
-	return pid;
+	return stall_on_fault(fd, write_from);
 }
 
 /* In A: LOOP_CTL_ADD @arg through the view, from a process of its own. */
