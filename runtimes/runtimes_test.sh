@@ -151,22 +151,28 @@ crun_rootless() {
 	report "crun rootless" "$log"
 }
 
-# A terminal container: crun binds the pty onto /dev/console, a regular
-# file it makes in the view.
-crun_terminal() {
-	local b=$top/crun-rootless log=$top/crun-terminal.log
+# terminal_container TITLE BUNDLE CMD: BUNDLE's container, made a terminal
+# container running the workload, run as the user by CMD under a pty.
+terminal_container() {
+	local b=$2 log=$top/$(basename "$2")-terminal.log
 	sed -i -e 's/"terminal": false/"terminal": true/' \
 		-e 's|"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|"sh", "-c", "test -c /dev/console \&\& tty \&\& /tmp/nsdev-rt/work.sh /tmp/nsdev-rt/img/disk.img"|' \
 		"$b/config.json"
-	as_user timeout 60 script -qec "crun --root $top/run-user run -b $b rt-terminal" /dev/null \
-		</dev/null >"$log" 2>&1
+	as_user timeout 60 script -qec "$3" /dev/null </dev/null >"$log" 2>&1
 	if grep -q '/dev/pts/[0-9]' "$log"; then
-		ok "crun terminal: /dev/console and a pty"
+		ok "$1: /dev/console and a pty"
 	else
 		sed 's/^/# /' "$log"
-		not_ok "crun terminal: /dev/console and a pty"
+		not_ok "$1: /dev/console and a pty"
 	fi
-	report "crun terminal" "$log"
+	report "$1" "$log"
+}
+
+# A terminal container: crun binds the pty onto /dev/console, a regular
+# file it makes in the view.
+crun_terminal() {
+	terminal_container "crun terminal" "$top/crun-rootless" \
+		"crun --root $top/run-user run -b $top/crun-rootless rt-terminal"
 }
 
 # crun run by root, the container in a user namespace and a device
@@ -288,19 +294,8 @@ runc_rootless() {
 # A terminal container: runc binds its pty onto /dev/console in its
 # tmpfs, and the hook moves that onto a /dev/console it makes in the view.
 runc_terminal() {
-	local b=$top/runc log=$top/runc-terminal.log
-	sed -i -e 's/"terminal": false/"terminal": true/' \
-		-e 's|"/tmp/nsdev-rt/work.sh", "/tmp/nsdev-rt/img/disk.img"|"sh", "-c", "test -c /dev/console \&\& tty \&\& /tmp/nsdev-rt/work.sh /tmp/nsdev-rt/img/disk.img"|' \
-		"$b/config.json"
-	as_user timeout 60 script -qec "runc --root $top/run-user run -b $b rt-runc-terminal" /dev/null \
-		</dev/null >"$log" 2>&1
-	if grep -q '/dev/pts/[0-9]' "$log"; then
-		ok "runc terminal: /dev/console and a pty"
-	else
-		sed 's/^/# /' "$log"
-		not_ok "runc terminal: /dev/console and a pty"
-	fi
-	report "runc terminal" "$log"
+	terminal_container "runc terminal" "$top/runc" \
+		"runc --root $top/run-user run -b $top/runc rt-runc-terminal"
 }
 
 # runc run by root, the container in a user namespace with a device
