@@ -8,6 +8,7 @@
  * someone who could open the device) must keep working. Add new routes
  * here as they are thought of.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -6,6 +6,7 @@
  * back to its assigner, its records disappear, within a few seconds. A
  * loop handed to someone outside lives until that user is done with it.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>

@@ -7,6 +7,7 @@
  * nr_inodes inodes, and size bytes of symlink targets and regular files'
  * pages. Unknown options and values out of range fail, as they do on tmpfs.
  */
+#define _GNU_SOURCE
 #include <sys/mman.h>
 
 #include "helpers.h"

@@ -13,6 +13,7 @@
  * loop_index_base may be left, and the registry must list only its
  * default entries.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/mman.h>

@@ -9,6 +9,7 @@
  * records its steps as "name=result" (a negative errno, or a value) and
  * the two records are compared.
  */
+#define _GNU_SOURCE
 #include <linux/blkpg.h>
 #include <sys/stat.h>
 

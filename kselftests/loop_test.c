@@ -9,6 +9,7 @@
  * by nesting, bad loop-control input, and the host's GET_FREE handing a
  * namespace's device to the host while both race.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <linux/capability.h>
 #include <linux/securebits.h>

@@ -6,6 +6,7 @@
  * is loaded at boot from /lib/modules/$(uname -r)/extra/nsdevtmpfs.ko. The
  * last tests unload and reload it; they leave it loaded as they found it.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -12,6 +12,7 @@
  * callbacks run under the block class's lock). Likewise a writer of a
  * view's regular file stalled on its buffer stalls no reader of it.
  */
+#define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
 #include <sys/mman.h>

@@ -11,6 +11,7 @@
  * refused by ASSIGN. The block devices assigned are brd's ramdisks.
  * Isolation attacks are in attacks_test.c.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
