@@ -610,7 +610,7 @@ static void nsdev_sync_note(struct nsdev_ns *ns)
 	}
 	if (sync->n == ARRAY_SIZE(sync->ns))
 		return;		/* global changes: the rest catch up */
-	ns->users++;
+	nsdev_ns_hold(ns);
 	sync->ns[sync->n] = ns;
 	sync->seq[sync->n++] = ns->view_queued;
 }
@@ -779,7 +779,7 @@ static int nsdev_populate(struct super_block *sb)
 	struct dentry *root = sb->s_root, *child;
 	struct inode *dir = d_inode(root), *inode;
 	struct nsdev_view_op *op;
-	struct nsdev_device *dev;
+	const struct nsdev_device *dev;
 	int i, ret = 0;
 
 	inode_lock(dir);
@@ -810,7 +810,7 @@ static int nsdev_populate(struct super_block *sb)
 	op = kmalloc(sizeof(*op), GFP_KERNEL);
 	if (!op)
 		return -ENOMEM;
-	list_for_each_entry(dev, &nsdev_device_list, node) {
+	for (dev = nsdev_device_next(NULL); dev; dev = nsdev_device_next(dev)) {
 		if (nsdev_device_visible_to(dev, nsdev_sb_ns(sb))) {
 			nsdev_view_op_fill(op, dev, true);
 			nsdev_view_add(sb, op);

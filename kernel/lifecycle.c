@@ -107,7 +107,7 @@ static void nsdev_mark_live(void)
 
 	lockdep_assert_held(&nsdev_registry_lock);
 
-	list_for_each_entry(ns, &nsdev_ns_list, node)
+	for (ns = nsdev_ns_next(NULL); ns; ns = nsdev_ns_next(ns))
 		ns->reap.live = false;
 
 	rcu_read_lock();
@@ -116,7 +116,7 @@ static void nsdev_mark_live(void)
 	rcu_read_unlock();
 
 	/* Each record holds its namespace: ->userns is safe to look at. */
-	list_for_each_entry(ns, &nsdev_ns_list, node)
+	for (ns = nsdev_ns_next(NULL); ns; ns = nsdev_ns_next(ns))
 		if (ns->sb || nsdev_userns_pinned(ns->userns))
 			nsdev_mark_live_from(ns->userns);
 }
@@ -150,7 +150,7 @@ static unsigned int nsdev_reap(void)
 
 	mutex_lock(&nsdev_registry_lock);
 	max = 0;
-	list_for_each_entry(ns, &nsdev_ns_list, node)
+	for (ns = nsdev_ns_next(NULL); ns; ns = nsdev_ns_next(ns))
 		max++;
 	mutex_unlock(&nsdev_registry_lock);
 	/* Only the initial namespace: no walk over every thread this time. */
@@ -166,9 +166,9 @@ static unsigned int nsdev_reap(void)
 	/* Judge, and keep each dead record with a user of our own. */
 	mutex_lock(&nsdev_registry_lock);
 	nsdev_mark_live();
-	list_for_each_entry(ns, &nsdev_ns_list, node) {
+	for (ns = nsdev_ns_next(NULL); ns; ns = nsdev_ns_next(ns)) {
 		if (n < max && nsdev_ns_dead(ns)) {
-			ns->users++;
+			nsdev_ns_hold(ns);
 			dead[n++] = ns;
 		}
 	}

@@ -4,8 +4,10 @@
  *
  * Both list registry state, filtered by the user namespace of whoever
  * opened the file: a reader sees its own namespace and its descendants,
- * and global devices; the initial namespace sees everything. The lists are
- * walked under nsdev_registry_lock, held from ->start() to ->stop().
+ * and global devices; the initial namespace sees everything. The registry
+ * is walked with its iterators under nsdev_registry_lock, held from
+ * ->start() to ->stop(); each ->start() walks again from the beginning, as
+ * seq_list_start() would.
  *
  *   devices:    type major:minor name owner-ns-inode assigner-ns-inode flags
  *               (owner 0 = global; flags: global,owned,default,loop)
@@ -25,13 +27,20 @@ static struct proc_dir_entry *nsdev_proc_dir;
 
 static void *nsdev_proc_devices_start(struct seq_file *m, loff_t *pos)
 {
+	const struct nsdev_device *dev;
+	loff_t n = *pos;
+
 	mutex_lock(&nsdev_registry_lock);
-	return seq_list_start(&nsdev_device_list, *pos);
+	for (dev = nsdev_device_next(NULL); dev; dev = nsdev_device_next(dev))
+		if (!n--)
+			break;
+	return (void *)dev;
 }
 
 static void *nsdev_proc_devices_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	return seq_list_next(v, &nsdev_device_list, pos);
+	++*pos;
+	return (void *)nsdev_device_next(v);
 }
 
 static void nsdev_proc_stop(struct seq_file *m, void *v)
@@ -41,7 +50,7 @@ static void nsdev_proc_stop(struct seq_file *m, void *v)
 
 static int nsdev_proc_devices_show(struct seq_file *m, void *v)
 {
-	struct nsdev_device *dev = list_entry(v, struct nsdev_device, node);
+	const struct nsdev_device *dev = v;
 	struct nsdev_desc desc;
 
 	if (!nsdev_device_describe(dev, seq_user_ns(m), &desc))
@@ -71,18 +80,25 @@ static const struct seq_operations nsdev_proc_devices_ops = {
 
 static void *nsdev_proc_ns_start(struct seq_file *m, loff_t *pos)
 {
+	struct nsdev_ns *ns;
+	loff_t n = *pos;
+
 	mutex_lock(&nsdev_registry_lock);
-	return seq_list_start(&nsdev_ns_list, *pos);
+	for (ns = nsdev_ns_next(NULL); ns; ns = nsdev_ns_next(ns))
+		if (!n--)
+			break;
+	return ns;
 }
 
 static void *nsdev_proc_ns_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	return seq_list_next(v, &nsdev_ns_list, pos);
+	++*pos;
+	return nsdev_ns_next(v);
 }
 
 static int nsdev_proc_ns_show(struct seq_file *m, void *v)
 {
-	struct nsdev_ns *ns = list_entry(v, struct nsdev_ns, node);
+	const struct nsdev_ns *ns = v;
 	struct user_namespace *parent = ns->userns->parent;
 
 	if (!nsdev_userns_is_descendant(ns->userns, seq_user_ns(m)))

@@ -28,8 +28,9 @@ DEFINE_MUTEX(nsdev_registry_lock);
 /* Both protected by nsdev_registry_lock; the device hash also by RCU. */
 static DEFINE_HASHTABLE(nsdev_device_table, 10);
 static DEFINE_HASHTABLE(nsdev_ns_table, 8);
-LIST_HEAD(nsdev_device_list);
-LIST_HEAD(nsdev_ns_list);
+/* Both in creation order; only this file walks them (nsdev_*_next()). */
+static LIST_HEAD(nsdev_device_list);
+static LIST_HEAD(nsdev_ns_list);
 static unsigned int nsdev_device_count;
 
 /* The initial namespace's record: created at init, freed at exit. */
@@ -58,7 +59,7 @@ struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns)
 
 	ns = nsdev_ns_find(userns);
 	if (ns) {
-		ns->users++;
+		nsdev_ns_hold(ns);
 		return ns;
 	}
 
@@ -91,6 +92,60 @@ void nsdev_ns_put(struct nsdev_ns *ns)
 	list_del(&ns->node);
 	put_user_ns(ns->userns);
 	kfree(ns);
+}
+
+/**
+ * nsdev_ns_hold - take one more user of a namespace record
+ * @ns: a record the caller already reaches (it holds a user, or the lock
+ *      and found it in the table)
+ *
+ * Dropped with nsdev_ns_put(). Caller holds nsdev_registry_lock.
+ */
+void nsdev_ns_hold(struct nsdev_ns *ns)
+{
+	lockdep_assert_held(&nsdev_registry_lock);
+	WARN_ON_ONCE(!ns->users);
+
+	ns->users++;
+}
+
+/**
+ * nsdev_ns_next - walk the namespace records in creation order
+ * @ns: the record last visited, or NULL to start
+ *
+ * Caller holds nsdev_registry_lock for the whole walk; a record it frees
+ * on the way (nsdev_ns_put()) must not be passed here.
+ *
+ * Return: the next record, or NULL at the end.
+ */
+struct nsdev_ns *nsdev_ns_next(const struct nsdev_ns *ns)
+{
+	const struct list_head *pos = ns ? &ns->node : &nsdev_ns_list;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (pos->next == &nsdev_ns_list)
+		return NULL;
+	return list_entry(pos->next, struct nsdev_ns, node);
+}
+
+/**
+ * nsdev_device_next - walk the registry's devices in creation order
+ * @dev: the device last visited, or NULL to start
+ *
+ * Caller holds nsdev_registry_lock for the whole walk.
+ *
+ * Return: the next device, or NULL at the end.
+ */
+const struct nsdev_device *nsdev_device_next(const struct nsdev_device *dev)
+{
+	const struct list_head *pos = dev ? &dev->node : &nsdev_device_list;
+
+	lockdep_assert_held(&nsdev_registry_lock);
+
+	if (pos->next == &nsdev_device_list)
+		return NULL;
+	return list_entry(pos->next, struct nsdev_device, node);
 }
 
 /**
@@ -414,8 +469,8 @@ static void nsdev_push(struct nsdev_device *dev, struct nsdev_grant *g,
 	g->owner = owner;
 	g->assigner = assigner;
 	if (owner)
-		owner->users++;
-	assigner->users++;
+		nsdev_ns_hold(owner);
+	nsdev_ns_hold(assigner);
 	g->prev = dev->grant;
 	dev->grant = g;
 	dev->depth++;
@@ -742,7 +797,7 @@ int nsdev_loop_reserve(struct nsdev_ns *owner, dev_t devt, const char *name)
 	}
 	dev->charged = owner;
 	dev->user = user;
-	owner->users++;
+	nsdev_ns_hold(owner);
 	nsdev_push(dev, g, owner, owner);
 	return 0;
 

@@ -82,7 +82,7 @@ struct nsdev_reap_state {
  * struct nsdev_ns - what the module knows about one user namespace
  * @userns:     the namespace; a reference is held for the record's life
  * @hash:       in the namespace table, keyed by @userns
- * @node:       in nsdev_ns_list, in creation order (for /proc)
+ * @node:       in registry.c's list, in creation order (nsdev_ns_next())
  * @users:      views, grants (as owner or assigner) and settings using the
  *              record; the record is freed when it drops to zero
  * @sb:         the mounted view of this namespace, or NULL
@@ -172,7 +172,7 @@ static_assert(BIT(MINORBITS) == NSDEV_MAX_LOOP_LIMIT);
 /**
  * struct nsdev_device - a device the registry knows
  * @hash:    in the device table, keyed by (@type, @devt); RCU
- * @node:    in nsdev_device_list (for /proc and for filling views)
+ * @node:    in registry.c's list, in creation order (nsdev_device_next())
  * @rcu:     for kfree_rcu()
  * @type:    NSDEVTMPFS_CHR or NSDEVTMPFS_BLK
  * @devt:    the device number
@@ -211,8 +211,6 @@ struct nsdev_device {
 	char name[NSDEVTMPFS_NAME_MAX];
 };
 
-extern struct list_head nsdev_device_list;
-extern struct list_head nsdev_ns_list;
 extern struct nsdev_ns *nsdev_init_ns;
 
 int __init nsdev_registry_init(void);
@@ -220,7 +218,10 @@ void nsdev_registry_exit(void);
 
 struct nsdev_ns *nsdev_ns_get(struct user_namespace *userns);
 struct nsdev_ns *nsdev_ns_find(struct user_namespace *userns);
+void nsdev_ns_hold(struct nsdev_ns *ns);
 void nsdev_ns_put(struct nsdev_ns *ns);
+struct nsdev_ns *nsdev_ns_next(const struct nsdev_ns *ns);
+const struct nsdev_device *nsdev_device_next(const struct nsdev_device *dev);
 bool nsdev_ns_is_descendant(const struct nsdev_ns *ns,
 			    const struct nsdev_ns *ancestor);
 bool nsdev_userns_is_descendant(const struct user_namespace *ns,

@@ -67,7 +67,8 @@ FIXTURE(two_ns) {
 
 FIXTURE_SETUP(two_ns)
 {
-	self->a.pid = self->b.pid = -1;
+	self->a.pid = -1;
+	self->b.pid = -1;
 	ns_start_with_view(_metadata, &self->a, "A");
 	ns_start_with_view(_metadata, &self->b, "B");
 }
