@@ -947,7 +947,8 @@ static void nsdev_free_fc(struct fs_context *fc)
  * Mount options, tmpfs's names with their meaning where a view has one, so
  * that the /dev mount of stock container configurations works: mode, uid
  * and gid of the root directory; nr_inodes, the most inodes the view's
- * users may make; size, the most bytes of symlink targets they may store.
+ * users may make; size, the most bytes of symlink targets and regular
+ * files' pages they may store.
  * They apply when the view is made (the first mount in the namespace);
  * later mounts share the view and its settings. Unknown options fail.
  */

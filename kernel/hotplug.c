@@ -13,8 +13,9 @@
  * then forgets them before their number can be reused. The block class
  * interface also reports new partitions, which belong to their disk's
  * owner (a delegated loop's or an assigned disk's). Devices of other
- * classes are
- * forgotten only by REVOKE; their nodes stay unopenable once revoked.
+ * classes are untracked: every open of their nodes checks the device is
+ * still the one assigned, and nsdev_sweep_untracked() forgets those that
+ * left within about a second.
  *
  * Locking: nsdev_class_lock serialises registering the interfaces. The
  * callbacks run under the driver core's class mutex and take
@@ -150,8 +151,9 @@ int nsdev_sysfs_id(u32 type, dev_t devt, u64 *id)
  * @mode: out: the node's permission bits (devtmpfs' default 0600 if the
  *        device asks for none)
  *
- * Return: 0, -ENODEV when no such device is registered, -ENAMETOOLONG or
- * -EINVAL for a name the views cannot hold, -ENOMEM.
+ * Return: 0, -ENODEV when no such device is registered or its name does
+ * not fit NSDEVTMPFS_NAME_MAX, -EINVAL for a name the views cannot hold,
+ * -ENOMEM.
  */
 int nsdev_devnode_lookup(u32 type, dev_t devt, char *name, umode_t *mode)
 {

@@ -10,7 +10,9 @@
  * seq_list_start() would.
  *
  *   devices:    type major:minor name owner-ns-inode assigner-ns-inode flags
- *               (owner 0 = global; flags: global,owned,default,loop)
+ *               (owner 0 = global; flags: global or owned, then
+ *               ,default ,loop ,partition as they apply; "partition" is a
+ *               partition of an assigned disk)
  *   namespaces: ns-inode parent-inode loops-used loop-limit views-mounted
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

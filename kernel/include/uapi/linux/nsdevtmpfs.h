@@ -15,7 +15,8 @@
  * device nodes, FIFOs or sockets (EPERM).
  *
  * Every ioctl takes a fixed-size structure. Unknown flags and nonzero
- * reserved fields are rejected with EINVAL; a failed call changes nothing.
+ * reserved fields are rejected with EINVAL, and so are nonzero "out"
+ * fields of QUERY's structure on input; a failed call changes nothing.
  *
  * Ownership model. A device is either invisible (the default), global (in
  * every view) or owned by one user namespace (only in that namespace's
@@ -25,7 +26,9 @@
  * to N, and revoking the initial namespace's assignment makes the device
  * invisible again.
  *
- * Who may (all need CAP_SYS_ADMIN in their own user namespace):
+ * Who may ASSIGN, REVOKE and SET_LIMIT (all need CAP_SYS_ADMIN in their own
+ * user namespace; QUERY needs none and answers only for devices visible
+ * from the caller's namespace, below):
  *  - root of the initial user namespace: any existing device, to any
  *    namespace or global, provided it is not already assigned (EBUSY);
  *  - root of any other namespace N: a device N owns, to a strict
@@ -49,7 +52,9 @@
  *  EPERM   the caller may not do this (see above), or REVOKE of default
  *          content without NSDEVTMPFS_REVOKE_DEFAULT
  *  EBUSY   ASSIGN of a device already assigned elsewhere, or of a
- *          partition that follows its assigned disk
+ *          partition that follows its assigned disk; REVOKE of a delegated
+ *          loop's own allocation (it leaves with LOOP_CTL_REMOVE or its
+ *          namespace's death)
  *  EOPNOTSUPP ASSIGN of a loop device or a partition of one (other than a
  *          delegated loop passed down by its owner): loop devices reach a
  *          namespace only through loop delegation below, which keeps them
@@ -199,8 +204,9 @@ struct nsdevtmpfs_revoke {
  * @minor:        in: its minor number
  * @flags:        in: none defined, must be zero
  * @state:        out: NSDEVTMPFS_STATE_*
- * @depth:        out: number of stacked assignments (1 = made by the
- *                initial namespace only)
+ * @depth:        out: number of stacked assignments (1 = one assignment:
+ *                the initial namespace's, or for a delegated loop and its
+ *                partitions, the allocating namespace's own)
  * @owner_ino:    out: nsfs inode number of the owner, 0 for global
  * @assigner_ino: out: nsfs inode number of the assigner
  * @name:         out: devnode name as devtmpfs names it ("loop3p1")
