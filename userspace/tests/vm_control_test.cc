@@ -1,7 +1,15 @@
 // Runs inside the test VM, as root, with nsdevtmpfs.ko, loop.ko and brd.ko
-// (ram0-7) loaded: views (SPEC §2), the control ioctls and the /proc
-// listings (SPEC §3). The block device the tests assign is ram0; loop
-// devices are refused (they reach a namespace through loop delegation).
+// (ram0-7) loaded. What it tests is the library's side of the kernel
+// interface: that each Control method fills its ioctl's struct from its
+// C++ arguments and reads the answer back into C++ types (QueryResult),
+// that a refused call becomes a SysError with the kernel's errno, the verb
+// and object in its context and the library's hint where it adds one;
+// that MountedView mounts, detaches and hands over a view (RAII); and that
+// read_proc_devices/read_proc_namespaces map the module's real listings
+// onto DeviceRow and NamespaceRow. What the kernel does with those calls
+// (which devices a view shows, which errno for which input, what /proc
+// lists) is tested by the kselftests (kselftests/views_test.c,
+// module_test.c), not here. The block device the tests assign is ram0.
 //
 // The test process first moves into a private mount namespace, so its
 // views never show in the VM's own. Namespaced steps run in an NsChild
@@ -39,7 +47,6 @@ const DeviceId kNull{Type::Char, 1, 3};
 const DeviceId kRam0{Type::Block, 1, 0};   // created by brd.ko (rd_nr=8) at load time
 const DeviceId kLoop0{Type::Block, 7, 0};  // created by loop.ko at load time
 const DeviceId kNoSuchDevice{Type::Char, 4095, 4095};
-const std::vector<std::string> kNoProblems;
 
 // what() of the SysError @call throws, or "no exception".
 std::string error_of(const std::function<void()>& call) {
@@ -97,7 +104,7 @@ protected:
     TempDir dir_;
 };
 
-// ---- Views in the initial namespace and in a child namespace (SPEC §2).
+// ---- MountedView: mount_view(), unmount(), the destructor and moves.
 
 using ViewVm = VmTest;
 
@@ -131,26 +138,6 @@ TEST_F(ViewVm, MountOnMissingDirectoryNamesTarget) {
     const std::string target = dir_ / "missing";
     EXPECT_EQ(error_of([&] { mount_view(target); }),
               "mount nsdevtmpfs on " + target + ": ENOENT (No such file or directory)");
-}
-
-TEST_F(ViewVm, DefaultContentInInitialNamespace) {
-    MountedView view(dir_.path());
-    EXPECT_EQ(vmtest::check_default_content(vmtest::probe_node, dir_.path(), 0, 0), kNoProblems);
-}
-
-TEST_F(ViewVm, DefaultContentInChildNamespace) {
-    NsChild child;
-    ASSERT_EQ(result(child.mount_view(dir_.path())), "success") << "mount in child user namespace";
-    auto probe = [&](const std::string& path) { return child.probe(path); };
-    // Root of the child namespace is mapped, so it owns the nodes.
-    EXPECT_EQ(vmtest::check_default_content(probe, dir_.path(), 0, 0), kNoProblems);
-}
-
-TEST_F(ViewVm, ChildCanOpenNodesInItsView) {
-    NsChild child;
-    ASSERT_EQ(result(child.mount_view(dir_.path())), "success") << "mount in child user namespace";
-    EXPECT_EQ(result(child.open(dir_ / "null")), "success") << "open null in child view";
-    EXPECT_EQ(result(child.open(dir_ / "zero")), "success") << "open zero in child view";
 }
 
 // ---- Control ioctls without an assignment.
@@ -274,27 +261,20 @@ protected:
         if (errno_of([&] { control_.query(kRam0); }) == 0) control_.revoke(kRam0);
     }
 
-    // What the child sees at @name in its view.
-    NodeInfo in_child_view(const std::string& name) { return child_->probe(dir_ / name); }
-
     Control control_;
     std::optional<NsChild> child_;
     UniqueFd child_ns_;
     uint64_t child_ino_ = 0;
 };
 
-TEST_F(RamAssignedVm, AppearsInOwnersView) {
-    NodeInfo node = in_child_view("ram0");
+// Kernel behaviour that no kselftest asserts yet (the lead adds one): an
+// assigned device's node is root's of its owner's namespace, as the
+// default content's nodes are (views_test.c checks those).
+TEST_F(RamAssignedVm, NodeIsOwnedByTheOwnersRoot) {
+    NodeInfo node = child_->probe(dir_ / "ram0");
     EXPECT_TRUE(vmtest::describe(node).starts_with("block 1:0 ")) << vmtest::describe(node);
     EXPECT_EQ(node.uid, 0u) << "owned by the child's root";
     EXPECT_EQ(node.gid, 0u);
-    EXPECT_EQ(result(child_->open(dir_ / "ram0")), "success") << "open ram0 in child view";
-}
-
-TEST_F(RamAssignedVm, AbsentFromInitialNamespaceView) {
-    TempDir host_dir;
-    MountedView view(host_dir.path());
-    EXPECT_EQ(vmtest::describe(vmtest::probe_node(host_dir / "ram0")), "ENOENT");
 }
 
 TEST_F(RamAssignedVm, QueryReportsOwnerAndAssigner) {
@@ -331,13 +311,10 @@ TEST_F(RamAssignedVm, AssignToAnotherNamespaceIsEbusy) {
     EXPECT_EQ(control_.query(kRam0).owner_ino, child_ino_) << "owner must not change";
 }
 
-TEST_F(RamAssignedVm, RevokeRemovesFromViewBeforeReturning) {
-    const std::string before = vmtest::describe(in_child_view("ram0"));
-    ASSERT_TRUE(before.starts_with("block 1:0 ")) << before;
+// revoke() passes the device it is given: its assignment is gone.
+TEST_F(RamAssignedVm, RevokeUndoesTheAssignment) {
     control_.revoke(kRam0);
-    EXPECT_EQ(vmtest::describe(in_child_view("ram0")), "ENOENT");
     EXPECT_EQ(result(errno_of([&] { control_.query(kRam0); })), "ENOENT");
-    EXPECT_FALSE(proc_row(kRam0)) << "b:1:0 still listed in " << kProcDevicesPath;
 }
 
 TEST_F(RamAssignedVm, SetLimitShowsInNamespacesListing) {
