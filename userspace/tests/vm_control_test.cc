@@ -1,20 +1,27 @@
 // Runs inside the test VM, as root, with nsdevtmpfs.ko, loop.ko and brd.ko
-// (ram0-7) loaded: views (SPEC §2), the control ioctls and the /proc
-// listings (SPEC §3). The block device the tests assign is ram0; loop
-// devices are refused (they reach a namespace through loop delegation).
+// (ram0-7) loaded. What it tests is the library's side of the kernel
+// interface: that each Control method fills its ioctl's struct from its
+// C++ arguments and reads the answer back into C++ types (QueryResult),
+// that a refused call becomes a SysError with the kernel's errno, the verb
+// and object in its context and the library's hint where it adds one;
+// that MountedView mounts, detaches and hands over a view (RAII); and that
+// read_proc_devices/read_proc_namespaces map the module's real listings
+// onto DeviceRow and NamespaceRow. What the kernel does with those calls
+// (which devices a view shows, which errno for which input, what /proc
+// lists) is tested by the kselftests (kselftests/views_test.c,
+// module_test.c), not here. The block device the tests assign is ram0.
 //
 // The test process first moves into a private mount namespace, so its
 // views never show in the VM's own. Namespaced steps run in an NsChild
 // (user + mount namespace, root mapped to host uid 100000).
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/nsdevtmpfs.h>
 #include <sys/statfs.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,15 +46,26 @@ const DeviceId kNull{Type::Char, 1, 3};
 const DeviceId kRam0{Type::Block, 1, 0};   // created by brd.ko (rd_nr=8) at load time
 const DeviceId kLoop0{Type::Block, 7, 0};  // created by loop.ko at load time
 const DeviceId kNoSuchDevice{Type::Char, 4095, 4095};
-const std::vector<std::string> kNoProblems;
 
-// what() of the SysError @call throws, or "no exception".
-std::string error_of(const std::function<void()>& call) {
+// What a SysError carries, to compare a whole error in one assertion.
+struct Failure {
+    std::string err;  // errno_name(code().value()), or "no exception"
+    std::string context;
+    std::string hint;
+
+    friend bool operator==(const Failure&, const Failure&) = default;
+    friend std::ostream& operator<<(std::ostream& os, const Failure& f) {
+        return os << "{" << f.err << ", \"" << f.context << "\", \"" << f.hint << "\"}";
+    }
+};
+
+// The SysError @call throws, as a Failure.
+Failure failure_of(const std::function<void()>& call) {
     try {
         call();
-        return "no exception";
+        return {"no exception", "", ""};
     } catch (const SysError& e) {
-        return e.what();
+        return {errno_name(e.code().value()), e.context(), e.hint()};
     }
 }
 
@@ -68,11 +86,6 @@ std::string result(int err) { return err ? errno_name(err) : "success"; }
 long fs_type(const std::string& path) {
     struct statfs sfs {};
     return ::statfs(path.c_str(), &sfs) == 0 ? static_cast<long>(sfs.f_type) : 0;
-}
-
-// The text of /proc/nsdevtmpfs/devices, for readable comparisons.
-std::string proc_devices_text() {
-    return read_all(open_or_throw(kProcDevicesPath, O_RDONLY | O_CLOEXEC).get());
 }
 
 // The row of /proc/nsdevtmpfs/devices for @dev, if any.
@@ -97,7 +110,7 @@ protected:
     TempDir dir_;
 };
 
-// ---- Views in the initial namespace and in a child namespace (SPEC §2).
+// ---- MountedView: mount_view(), unmount(), the destructor and moves.
 
 using ViewVm = VmTest;
 
@@ -129,97 +142,61 @@ TEST_F(ViewVm, MoveTransfersTheMount) {
 
 TEST_F(ViewVm, MountOnMissingDirectoryNamesTarget) {
     const std::string target = dir_ / "missing";
-    EXPECT_EQ(error_of([&] { mount_view(target); }),
-              "mount nsdevtmpfs on " + target + ": ENOENT (No such file or directory)");
+    EXPECT_EQ(failure_of([&] { mount_view(target); }),
+              (Failure{"ENOENT", "mount nsdevtmpfs on " + target, ""}));
 }
 
-TEST_F(ViewVm, DefaultContentInInitialNamespace) {
-    MountedView view(dir_.path());
-    EXPECT_EQ(vmtest::check_default_content(vmtest::probe_node, dir_.path(), 0, 0), kNoProblems);
-}
-
-TEST_F(ViewVm, DefaultContentInChildNamespace) {
-    NsChild child;
-    ASSERT_EQ(result(child.mount_view(dir_.path())), "success") << "mount in child user namespace";
-    auto probe = [&](const std::string& path) { return child.probe(path); };
-    // Root of the child namespace is mapped, so it owns the nodes.
-    EXPECT_EQ(vmtest::check_default_content(probe, dir_.path(), 0, 0), kNoProblems);
-}
-
-TEST_F(ViewVm, ChildCanOpenNodesInItsView) {
-    NsChild child;
-    ASSERT_EQ(result(child.mount_view(dir_.path())), "success") << "mount in child user namespace";
-    EXPECT_EQ(result(child.open(dir_ / "null")), "success") << "open null in child view";
-    EXPECT_EQ(result(child.open(dir_ / "zero")), "success") << "open zero in child view";
-}
-
-// ---- Control ioctls without an assignment.
+// ---- Control without an assignment.
 
 using ControlVm = VmTest;
 
 TEST_F(ControlVm, RamAndLoopNodesOnHost) {
-    // Preconditions of the assignment tests below, stated on their own.
+    // parse_device() of a block node; and the preconditions of the tests below.
     EXPECT_EQ(parse_device("/dev/ram0"), kRam0);
     EXPECT_EQ(parse_device("/dev/loop0"), kLoop0);
 }
 
 TEST_F(ControlVm, QueryNullIsGlobalDefault) {
     QueryResult q = Control().query(kNull);
+    EXPECT_EQ(q.state, NSDEVTMPFS_STATE_GLOBAL | NSDEVTMPFS_STATE_DEFAULT) << "raw state";
     EXPECT_TRUE(q.global);
     EXPECT_TRUE(q.default_content);
     EXPECT_FALSE(q.owned);
     EXPECT_FALSE(q.loop);
     EXPECT_EQ(q.owner_ino, 0u) << "owner of a global device";
+    EXPECT_EQ(q.assigner_ino, current_userns_inode());
     EXPECT_EQ(q.name, "null");
 }
 
+// One test per way a Control method turns a refusal into a SysError: the
+// plain ioctl (query, set_limit), revoke (which asks QUERY for its hint),
+// and ASSIGN with its hint.
+
 TEST_F(ControlVm, QueryUnknownDeviceIsEnodev) {
     Control control;
-    EXPECT_EQ(error_of([&] { control.query(kNoSuchDevice); }),
-              "query c:4095:4095: ENODEV (No such device)");
-}
-
-TEST_F(ControlVm, AssignUnknownDeviceIsEnodev) {
-    Control control;
-    NsChild child;
-    UniqueFd ns = child.open_userns();
-    EXPECT_EQ(error_of([&] { control.assign(kNoSuchDevice, ns.get()); }),
-              "assign c:4095:4095 to user namespace fd " + std::to_string(ns.get()) +
-                  ": ENODEV (No such device)");
-}
-
-TEST_F(ControlVm, QueryUnassignedRamIsEnoent) {
-    Control control;
-    EXPECT_EQ(error_of([&] { control.query(kRam0); }),
-              "query b:1:0: ENOENT (No such file or directory)");
+    EXPECT_EQ(failure_of([&] { control.query(kNoSuchDevice); }),
+              (Failure{"ENODEV", "query c:4095:4095", ""}));
 }
 
 TEST_F(ControlVm, RevokeUnassignedRamIsEnoent) {
     Control control;
-    EXPECT_EQ(error_of([&] { control.revoke(kRam0); }),
-              "revoke b:1:0: ENOENT (No such file or directory)");
+    EXPECT_EQ(failure_of([&] { control.revoke(kRam0); }), (Failure{"ENOENT", "revoke b:1:0", ""}));
 }
 
-TEST_F(ControlVm, AssignToNetworkNamespaceIsEinvalAndChangesNothing) {
+// A plain revoke of default content is refused (EPERM); the library asks
+// QUERY whether that is why and says what to do.
+TEST_F(ControlVm, RevokeOfDefaultContentHasAHint) {
     Control control;
-    UniqueFd net = open_or_throw("/proc/self/ns/net", O_RDONLY);
-    EXPECT_EQ(error_of([&] { control.assign(kRam0, net.get()); }),
-              "assign b:1:0 to user namespace fd " + std::to_string(net.get()) +
-                  ": EINVAL (Invalid argument)");
-    EXPECT_EQ(errno_of([&] { control.query(kRam0); }), ENOENT) << "b:1:0 must stay unassigned";
+    const Failure plain = failure_of([&] { control.revoke(kNull); });
+    // Put back what a module that accepted it took from every view.
+    if (plain.err == "no exception") control.assign_global(kNull);
+
+    EXPECT_EQ(plain, (Failure{"EPERM", "revoke c:1:3", kRevokeDefaultHint}));
 }
 
-TEST_F(ControlVm, AssignToClosedFdIsEbadf) {
-    Control control;
-    int closed;
-    {
-        UniqueFd fd = open_or_throw("/dev/null", O_RDONLY);
-        closed = fd.get();
-    }
-    EXPECT_EQ(errno_of([&] { control.assign(kRam0, closed); }), EBADF);
-    EXPECT_EQ(errno_of([&] { control.query(kRam0); }), ENOENT) << "b:1:0 must stay unassigned";
-}
-
+// Kernel behaviour that no kselftest asserts yet (the lead adds one): the
+// row of a global default device has owner 0 and the flags global and
+// default. Also the library's parsing of a real row with two flags.
 TEST_F(ControlVm, ProcDevicesListsGlobalNull) {
     std::optional<DeviceRow> row = proc_row(kNull);
     ASSERT_TRUE(row) << "no c:1:3 line in " << kProcDevicesPath;
@@ -228,29 +205,22 @@ TEST_F(ControlVm, ProcDevicesListsGlobalNull) {
     EXPECT_TRUE(row->has_flag("global") && row->has_flag("default") && !row->has_flag("owned"));
 }
 
-// ---- Loop devices are never assigned: an unbound one in a view could be
-// bound by the host's losetup -f to a host image the namespace then reads.
-
-TEST_F(ControlVm, AssignLoopIsEopnotsuppAndChangesNothing) {
+// Loop devices are never assigned (EOPNOTSUPP): the error says where they
+// come from instead, for assign and assign_global alike.
+TEST_F(ControlVm, AssignLoopHasAHint) {
     Control control;
     NsChild child;
     UniqueFd ns = child.open_userns();
-    const std::string before = proc_devices_text();
-    const std::string to_child = "assign b:7:0 to user namespace fd " + std::to_string(ns.get());
-    const std::string refused = ": EOPNOTSUPP (Operation not supported) -- " +
-                                std::string(kLoopAssignHint);
-    const std::string to_child_error = error_of([&] { control.assign(kLoop0, ns.get()); });
-    const std::string global_error = error_of([&] { control.assign_global(kLoop0); });
-    const std::string after = proc_devices_text();
-    const int query_errno = errno_of([&] { control.query(kLoop0); });
+    const Failure to_child = failure_of([&] { control.assign(kLoop0, ns.get()); });
+    const Failure global = failure_of([&] { control.assign_global(kLoop0); });
     // Undo what a module that accepted them did, before the verdicts.
     while (errno_of([&] { control.revoke(kLoop0); }) == 0) {
     }
 
-    EXPECT_EQ(to_child_error, to_child + refused);
-    EXPECT_EQ(global_error, "assign b:7:0 globally" + refused);
-    EXPECT_EQ(result(query_errno), "ENOENT") << "b:7:0 must stay unassigned";
-    EXPECT_EQ(after, before) << kProcDevicesPath << " changed";
+    EXPECT_EQ(to_child, (Failure{"EOPNOTSUPP",
+                                 "assign b:7:0 to user namespace fd " + std::to_string(ns.get()),
+                                 kLoopAssignHint}));
+    EXPECT_EQ(global, (Failure{"EOPNOTSUPP", "assign b:7:0 globally", kLoopAssignHint}));
 }
 
 // ---- b:1:0 (ram0) assigned to a child user namespace for each test.
@@ -274,31 +244,26 @@ protected:
         if (errno_of([&] { control_.query(kRam0); }) == 0) control_.revoke(kRam0);
     }
 
-    // What the child sees at @name in its view.
-    NodeInfo in_child_view(const std::string& name) { return child_->probe(dir_ / name); }
-
     Control control_;
     std::optional<NsChild> child_;
     UniqueFd child_ns_;
     uint64_t child_ino_ = 0;
 };
 
-TEST_F(RamAssignedVm, AppearsInOwnersView) {
-    NodeInfo node = in_child_view("ram0");
+// Kernel behaviour that no kselftest asserts yet (the lead adds one): an
+// assigned device's node is root's of its owner's namespace, as the
+// default content's nodes are (views_test.c checks those).
+TEST_F(RamAssignedVm, NodeIsOwnedByTheOwnersRoot) {
+    NodeInfo node = child_->probe(dir_ / "ram0");
     EXPECT_TRUE(vmtest::describe(node).starts_with("block 1:0 ")) << vmtest::describe(node);
     EXPECT_EQ(node.uid, 0u) << "owned by the child's root";
     EXPECT_EQ(node.gid, 0u);
-    EXPECT_EQ(result(child_->open(dir_ / "ram0")), "success") << "open ram0 in child view";
 }
 
-TEST_F(RamAssignedVm, AbsentFromInitialNamespaceView) {
-    TempDir host_dir;
-    MountedView view(host_dir.path());
-    EXPECT_EQ(vmtest::describe(vmtest::probe_node(host_dir / "ram0")), "ENOENT");
-}
-
+// assign() filled in the device and namespace; query() reads every field back.
 TEST_F(RamAssignedVm, QueryReportsOwnerAndAssigner) {
     QueryResult q = control_.query(kRam0);
+    EXPECT_EQ(q.state, NSDEVTMPFS_STATE_OWNED) << "raw state";
     EXPECT_TRUE(q.owned);
     EXPECT_FALSE(q.global);
     EXPECT_FALSE(q.default_content);
@@ -318,26 +283,20 @@ TEST_F(RamAssignedVm, ProcDevicesListsAssignment) {
     EXPECT_EQ(row->flags, std::vector<std::string>{"owned"});
 }
 
+// A refused assign() names the namespace by fd, or as the caller names it.
 TEST_F(RamAssignedVm, AssignAgainToOwnerIsEexist) {
-    EXPECT_EQ(error_of([&] { control_.assign(kRam0, child_ns_.get()); }),
-              "assign b:1:0 to user namespace fd " + std::to_string(child_ns_.get()) +
-                  ": EEXIST (File exists)");
+    const std::string by_fd = "user namespace fd " + std::to_string(child_ns_.get());
+    EXPECT_EQ(failure_of([&] { control_.assign(kRam0, child_ns_.get()); }),
+              (Failure{"EEXIST", "assign b:1:0 to " + by_fd, ""}));
+    const std::string by_path = "/proc/" + std::to_string(child_->pid()) + "/ns/user";
+    EXPECT_EQ(failure_of([&] { control_.assign(kRam0, child_ns_.get(), by_path); }),
+              (Failure{"EEXIST", "assign b:1:0 to " + by_path, ""}));
 }
 
-TEST_F(RamAssignedVm, AssignToAnotherNamespaceIsEbusy) {
-    NsChild other;
-    UniqueFd other_ns = other.open_userns();
-    EXPECT_EQ(result(errno_of([&] { control_.assign(kRam0, other_ns.get()); })), "EBUSY");
-    EXPECT_EQ(control_.query(kRam0).owner_ino, child_ino_) << "owner must not change";
-}
-
-TEST_F(RamAssignedVm, RevokeRemovesFromViewBeforeReturning) {
-    const std::string before = vmtest::describe(in_child_view("ram0"));
-    ASSERT_TRUE(before.starts_with("block 1:0 ")) << before;
+// revoke() passes the device it is given: its assignment is gone.
+TEST_F(RamAssignedVm, RevokeUndoesTheAssignment) {
     control_.revoke(kRam0);
-    EXPECT_EQ(vmtest::describe(in_child_view("ram0")), "ENOENT");
     EXPECT_EQ(result(errno_of([&] { control_.query(kRam0); })), "ENOENT");
-    EXPECT_FALSE(proc_row(kRam0)) << "b:1:0 still listed in " << kProcDevicesPath;
 }
 
 TEST_F(RamAssignedVm, SetLimitShowsInNamespacesListing) {

@@ -38,6 +38,31 @@ std::string octal(unsigned mode) {
     return buf;
 }
 
+// NodeInfo of @path in this process.
+NodeInfo probe_node(const std::string& path) {
+    NodeInfo n;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        n.err = errno;
+        return n;
+    }
+    n.mode = st.st_mode;
+    n.rdev_major = major(st.st_rdev);
+    n.rdev_minor = minor(st.st_rdev);
+    n.uid = st.st_uid;
+    n.gid = st.st_gid;
+    if (S_ISLNK(st.st_mode)) {
+        char buf[4096];
+        ssize_t len = ::readlink(path.c_str(), buf, sizeof(buf));
+        if (len < 0) {
+            n.err = errno;
+            return n;
+        }
+        n.link.assign(buf, static_cast<size_t>(len));
+    }
+    return n;
+}
+
 // ---- The child's side. It never returns into gtest: every path ends in _exit.
 
 void child_send(int sock, const std::string& msg) {
@@ -53,11 +78,6 @@ std::string child_handle(const std::string& request) {
     int rc = -1;
     if (op == "mount") {
         rc = ::mount("none", path.c_str(), "nsdevtmpfs", 0, nullptr);
-    } else if (op == "umount") {
-        rc = ::umount2(path.c_str(), MNT_DETACH);
-    } else if (op == "open") {
-        int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd >= 0) rc = ::close(fd);
     } else if (op == "probe") {
         NodeInfo n = probe_node(path);
         if (n.err) return std::to_string(n.err);
@@ -117,30 +137,6 @@ TempDir::TempDir() : path_("/tmp/nsdev-vm-test.XXXXXX") {
 }
 
 TempDir::~TempDir() { ::rmdir(path_.c_str()); }
-
-NodeInfo probe_node(const std::string& path) {
-    NodeInfo n;
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) {
-        n.err = errno;
-        return n;
-    }
-    n.mode = st.st_mode;
-    n.rdev_major = major(st.st_rdev);
-    n.rdev_minor = minor(st.st_rdev);
-    n.uid = st.st_uid;
-    n.gid = st.st_gid;
-    if (S_ISLNK(st.st_mode)) {
-        char buf[4096];
-        ssize_t len = ::readlink(path.c_str(), buf, sizeof(buf));
-        if (len < 0) {
-            n.err = errno;
-            return n;
-        }
-        n.link.assign(buf, static_cast<size_t>(len));
-    }
-    return n;
-}
 
 std::string describe(const NodeInfo& n) {
     if (n.err) return errno_name(n.err);
@@ -232,10 +228,6 @@ std::string NsChild::call(const std::string& request) {
 
 int NsChild::mount_view(const std::string& dir) { return std::atoi(call("mount " + dir).c_str()); }
 
-int NsChild::unmount(const std::string& dir) { return std::atoi(call("umount " + dir).c_str()); }
-
-int NsChild::open(const std::string& path) { return std::atoi(call("open " + path).c_str()); }
-
 NodeInfo NsChild::probe(const std::string& path) {
     std::istringstream reply(call("probe " + path));
     NodeInfo n;
@@ -245,71 +237,6 @@ NodeInfo NsChild::probe(const std::string& path) {
     reply.ignore(1);  // the newline before the link target, which may hold spaces
     std::getline(reply, n.link, '\0');
     return n;
-}
-
-std::vector<std::string> check_default_content(
-    const std::function<NodeInfo(const std::string&)>& probe, const std::string& dir, uid_t uid,
-    gid_t gid) {
-    struct Want {
-        std::string name;
-        mode_t type;     // S_IFCHR, S_IFLNK, S_IFDIR
-        int major = -1;  // -1: any
-        int minor = -1;
-        unsigned mode = 0;  // permission bits; 0: any
-        std::string link;
-    };
-    std::vector<std::string> problems;
-
-    // The two module devices have dynamic misc minors: take them from the host.
-    auto host_rdev = [&](const std::string& path, Want want) {
-        NodeInfo host = probe_node(path);
-        if (host.err || !S_ISCHR(host.mode)) {
-            problems.push_back("host " + path + ": " + describe(host) + ", expected a char device");
-            return want;
-        }
-        want.major = static_cast<int>(host.rdev_major);
-        want.minor = static_cast<int>(host.rdev_minor);
-        return want;
-    };
-
-    const std::vector<Want> wants = {
-        {"null", S_IFCHR, 1, 3, 0666, ""},
-        {"zero", S_IFCHR, 1, 5, 0666, ""},
-        {"full", S_IFCHR, 1, 7, 0666, ""},
-        {"random", S_IFCHR, 1, 8, 0666, ""},
-        {"urandom", S_IFCHR, 1, 9, 0666, ""},
-        {"tty", S_IFCHR, 5, 0, 0666, ""},
-        {"fuse", S_IFCHR, 10, 229, 0666, ""},
-        {"net/tun", S_IFCHR, 10, 200, 0666, ""},
-        host_rdev("/dev/nsdevtmpfs-loop-control", {"loop-control", S_IFCHR, -1, -1, 0, ""}),
-        host_rdev("/dev/nsdevtmpfs-control", {"nsdevtmpfs-control", S_IFCHR, -1, -1, 0600, ""}),
-        {"fd", S_IFLNK, -1, -1, 0, "/proc/self/fd"},
-        {"stdin", S_IFLNK, -1, -1, 0, "/proc/self/fd/0"},
-        {"stdout", S_IFLNK, -1, -1, 0, "/proc/self/fd/1"},
-        {"stderr", S_IFLNK, -1, -1, 0, "/proc/self/fd/2"},
-        {"ptmx", S_IFLNK, -1, -1, 0, "pts/ptmx"},
-        {"pts", S_IFDIR, -1, -1, 0, ""},
-        {"shm", S_IFDIR, -1, -1, 0, ""},
-        {"mqueue", S_IFDIR, -1, -1, 0, ""},
-    };
-    for (const Want& w : wants) {
-        const NodeInfo got = probe(dir + "/" + w.name);
-        bool ok = !got.err && (got.mode & S_IFMT) == w.type && got.uid == uid && got.gid == gid;
-        if (ok && w.major >= 0)
-            ok = got.rdev_major == static_cast<unsigned>(w.major) &&
-                 got.rdev_minor == static_cast<unsigned>(w.minor);
-        if (ok && w.mode) ok = (got.mode & 07777) == w.mode;
-        if (ok && w.type == S_IFLNK) ok = got.link == w.link;
-        if (ok) continue;
-
-        std::string want = w.type == S_IFCHR ? "char" : w.type == S_IFLNK ? "symlink" : "dir";
-        if (w.major >= 0) want += " " + std::to_string(w.major) + ":" + std::to_string(w.minor);
-        if (w.mode) want += " mode " + octal(w.mode);
-        if (w.type == S_IFLNK) want += " -> " + w.link;
-        want += " uid " + std::to_string(uid) + " gid " + std::to_string(gid);
-        problems.push_back(w.name + ": " + describe(got) + ", expected " + want);
-    }
-    return problems;
 }
 
 }  // namespace nsdev::vmtest

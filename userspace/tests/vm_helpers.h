@@ -3,7 +3,7 @@
 //
 // The pattern (as in sandboxed-api's namespace tests): the test forks an
 // NsChild into fresh namespaces, asks it to do one step at a time (mount a
-// view, look at a node, open it) and asserts on what it reports back.
+// view, look at a node) and asserts on what it reports back.
 // Helpers throw SysError on failures of their own; gtest reports those
 // with the message, naming the failed call and errno.
 #pragma once
@@ -11,9 +11,7 @@
 #include <sched.h>
 #include <sys/types.h>
 
-#include <functional>
 #include <string>
-#include <vector>
 
 #include "nsdev/fd.h"
 
@@ -63,9 +61,6 @@ struct NodeInfo {
     gid_t gid = 0;
     std::string link;  // symlink target, "" for anything else
 };
-
-/** probe_node - NodeInfo of @path in this process. */
-NodeInfo probe_node(const std::string& path);
 
 /** describe - "char 1:3 mode 0666 uid 0 gid 0", "symlink -> X", "ENOENT". */
 std::string describe(const NodeInfo& node);
@@ -121,17 +116,8 @@ public:
     /** mount_view - mount nsdevtmpfs on @dir in the child. Return: errno, 0 on success. */
     int mount_view(const std::string& dir);
 
-    /** unmount - umount2(@dir, MNT_DETACH) in the child. Return: errno, 0 on success. */
-    int unmount(const std::string& dir);
-
-    /** probe - probe_node(@path) in the child. */
+    /** probe - NodeInfo of @path, as the child sees it. */
     NodeInfo probe(const std::string& path);
-
-    /**
-     * open - open(2) @path O_RDONLY | O_NONBLOCK in the child and close it.
-     * Return: errno, 0 on success.
-     */
-    int open(const std::string& path);
 
 private:
     // Sends @request ("OP PATH"), returns the reply ("ERRNO [PAYLOAD]").
@@ -141,18 +127,5 @@ private:
     pid_t pid_ = -1;
     UniqueFd sock_;
 };
-
-/**
- * check_default_content - compare a view against SPEC §2's default content.
- * @probe: looks at a path (probe_node, or NsChild::probe for a child's view).
- * @dir: where the view is mounted.
- * @uid, @gid: the owner the nodes must have, as @probe sees it.
- *
- * Return: one line per difference ("null: char 1:5 mode 0666 uid 0 gid 0,
- * expected char 1:3 mode 0666"); empty when the view is right.
- */
-std::vector<std::string> check_default_content(
-    const std::function<NodeInfo(const std::string&)>& probe, const std::string& dir, uid_t uid,
-    gid_t gid);
 
 }  // namespace nsdev::vmtest
