@@ -14,58 +14,35 @@
 #include <sys/un.h>
 #include <linux/uinput.h>
 
-#include "helpers.h"
-
 #include "kselftest_harness.h"
+#include "fixtures.h"
 
-/* --- state kept inside a namespace child across calls -------------------- */
-
-static int kept_opath = -1;
-
-/* In A: make every kind of alias of its ram0 node. */
-static int ns_make_aliases(const char *arg)
+/* What ns_exists() answered, in words. */
+static const char *existstr(int ret)
 {
-	int fd;
-
-	if (link(VIEW "/ram0", VIEW "/hardlink"))
-		return -errno;
-	if (mkdir(VIEW "/d", 0700) || link(VIEW "/ram0", VIEW "/d/renamed-src") ||
-	    rename(VIEW "/d/renamed-src", VIEW "/d/renamed"))
-		return -errno;
-	kept_opath = open(VIEW "/ram0", O_PATH | O_CLOEXEC);
-	if (kept_opath < 0)
-		return -errno;
-	fd = open("/tmp/nsdev-bind-target", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	if (mount(VIEW "/ram0", "/tmp/nsdev-bind-target", NULL, MS_BIND, NULL))
-		return -errno;
-	return 0;
+	return ret == 1 ? "present" : ret == 0 ? "absent" : strerror(-ret);
 }
 
-/*
- * In A: bit i set when alias i cannot be opened (ENXIO), bit i + 4 when
- * it opens.
+/**
+ * FIXTURE(one_ns) - one namespace A, a child of the initial one, with its view
+ * @a: namespace A, root mapped to CHILD_ID_BASE outside
  */
-static int ns_aliases_blocked(const char *arg)
-{
-	static const char * const names[] = {
-		VIEW "/hardlink", VIEW "/d/renamed", "/tmp/nsdev-bind-target",
-	};
-	char proc[64];
-	int i, ret, blocked = 0;
+FIXTURE(one_ns) {
+	struct nschild a;
+};
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", kept_opath);
-	for (i = 0; i < 4; i++) {
-		ret = ns_open(i < 3 ? names[i] : proc);
-		if (ret == -ENXIO)
-			blocked |= 1 << i;
-		else if (!ret)
-			blocked |= 1 << (i + 4);
-	}
-	return blocked;
+FIXTURE_SETUP(one_ns)
+{
+	self->a.pid = -1;
+	ns_start_with_view(_metadata, &self->a, "A");
 }
+
+FIXTURE_TEARDOWN(one_ns)
+{
+	ns_stop_quietly(&self->a);
+}
+
+/* --- making nodes in a view ---------------------------------------------- */
 
 /*
  * In A, as root of its namespace: make an object of kind ARG in its view.
@@ -116,19 +93,27 @@ static int ns_make_in_view(const char *arg)
 	return 0;
 }
 
-static int ns_mknod_tmpfs(const char *arg)
-{
-	int ret;
+#define EVIL_TMPFS	"/tmp/nsdev-evil-tmpfs"
 
-	mkdir("/tmp/nsdev-evil-tmpfs", 0700);
-	if (mount("none", "/tmp/nsdev-evil-tmpfs", "tmpfs", 0, NULL))
+/* In A: mount a tmpfs of its own (its mount namespace's, not the host's). */
+static int ns_mount_own_tmpfs(const char *arg)
+{
+	mkdir(EVIL_TMPFS, 0700);
+	return mount("none", EVIL_TMPFS, "tmpfs", 0, NULL) ? -errno : 0;
+}
+
+/* In A: mknod /dev/null's number there: 0 (and undone) or the -errno. */
+static int ns_mknod_in_own_tmpfs(const char *arg)
+{
+	if (mknod(EVIL_TMPFS "/null", S_IFCHR | 0666, makedev(1, 3)))
 		return -errno;
-	ret = mknod("/tmp/nsdev-evil-tmpfs/null", S_IFCHR | 0666, makedev(1, 3));
-	ret = ret ? -errno : 0;
-	if (!ret)
-		ret = ns_open("/tmp/nsdev-evil-tmpfs/null") ? -EPERM : 0;
-	umount2("/tmp/nsdev-evil-tmpfs", MNT_DETACH);
-	return ret;
+	unlink(EVIL_TMPFS "/null");
+	return 0;
+}
+
+static int ns_umount_own_tmpfs(const char *arg)
+{
+	return umount2(EVIL_TMPFS, MNT_DETACH) ? -errno : 0;
 }
 
 /*
@@ -138,57 +123,169 @@ static int ns_mknod_tmpfs(const char *arg)
  * so what tests the module is what needs no capability: FIFOs, sockets.
  * Regular files are allowed, as on tmpfs (bind-mount targets).
  */
-TEST(mknod_is_refused)
+TEST_F(one_ns, mknod_is_refused)
 {
-	struct nschild a;
+	static const struct {
+		const char *kind;
+		int want;
+		const char *why;
+	} makes[] = {
+		{ "blk", -EPERM, "mknod(S_IFBLK): CAP_MKNOD in the initial namespace" },
+		{ "fifo", -EPERM, "mknod(S_IFIFO): want EPERM (no ->mknod)" },
+		{ "mkfifo", -EPERM, "mkfifo(): want EPERM (no ->mknod)" },
+		{ "sock", -EPERM, "bind() of a unix socket: want EPERM (no ->mknod)" },
+		{ "creat", 0, "O_CREAT: a regular file, as on tmpfs" },
+		{ "mknodreg", 0, "mknod(S_IFREG): a regular file, as on tmpfs" },
+		{ "tmpfile", -EOPNOTSUPP, "O_TMPFILE: want EOPNOTSUPP (no ->tmpfile)" },
+	};
+	unsigned int i;
+	int ret;
 
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
 	/* A may write to its view: what fails below fails for want of an op. */
-	ASSERT_EQ(0, nschild_call(&a, ns_make_in_view, "mkdir"));
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "blk"));
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "fifo")) {
-		TH_LOG("mknod(S_IFIFO) in the view: want EPERM (no ->mknod)");
+	ret = nschild_call(&self->a, ns_make_in_view, "mkdir");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A makes a directory in its view: %s", errstr(ret));
 	}
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "mkfifo"));
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_make_in_view, "sock")) {
-		TH_LOG("bind() of a unix socket in the view: want EPERM");
+	for (i = 0; i < ARRAY_SIZE(makes); i++) {
+		ret = nschild_call(&self->a, ns_make_in_view, makes[i].kind);
+		EXPECT_EQ(makes[i].want, ret) {
+			TH_LOG("%s in A's view: got \"%s\"", makes[i].why,
+			       errstr(ret));
+		}
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_make_in_view, "creat")) {
-		TH_LOG("O_CREAT in the view: a regular file, as on tmpfs");
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's server exited with %d", ret);
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_make_in_view, "mknodreg")) {
-		TH_LOG("mknod(S_IFREG) in the view: a regular file, as on tmpfs");
-	}
-	EXPECT_EQ(-EOPNOTSUPP, nschild_call(&a, ns_make_in_view, "tmpfile")) {
-		TH_LOG("O_TMPFILE in the view: want EOPNOTSUPP (no ->tmpfile)");
-	}
-	/* And not by the back door of a tmpfs of its own either. */
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_mknod_tmpfs, NULL));
-	EXPECT_EQ(0, nschild_stop(&a));
 }
 
-TEST(revoked_node_opens_under_no_name)
+/* Nor by the back door of a tmpfs of its own. */
+TEST_F(one_ns, mknod_in_own_tmpfs_is_refused)
 {
-	struct nschild a;
+	int ret;
 
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
-	ASSERT_EQ(0, nschild_call(&a, ns_make_aliases, NULL));
+	ret = nschild_call(&self->a, ns_mount_own_tmpfs, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A mounts a tmpfs of its own: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_mknod_in_own_tmpfs, NULL);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A makes a 1:3 node in its own tmpfs: %s, want EPERM",
+		       errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_umount_own_tmpfs, NULL);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A unmounts its tmpfs: %s", errstr(ret));
+	}
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's server exited with %d", ret);
+	}
+}
+
+/* --- a revoked node under other names ------------------------------------ */
+
+#define BIND_TARGET	"/tmp/nsdev-bind-target"
+
+/* In A: the O_PATH fd of its ram0 node, kept across calls. */
+static int kept_opath = -1;
+
+static int ns_alias_hardlink(const char *arg)
+{
+	return link(VIEW "/ram0", VIEW "/hardlink") ? -errno : 0;
+}
+
+static int ns_alias_rename(const char *arg)
+{
+	if (mkdir(VIEW "/d", 0700) || link(VIEW "/ram0", VIEW "/d/renamed-src") ||
+	    rename(VIEW "/d/renamed-src", VIEW "/d/renamed"))
+		return -errno;
+	return 0;
+}
+
+static int ns_alias_opath(const char *arg)
+{
+	kept_opath = open(VIEW "/ram0", O_PATH | O_CLOEXEC);
+	return kept_opath < 0 ? -errno : 0;
+}
+
+static int ns_alias_bind(const char *arg)
+{
+	int fd;
+
+	fd = open(BIND_TARGET, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return mount(VIEW "/ram0", BIND_TARGET, NULL, MS_BIND, NULL) ? -errno : 0;
+}
+
+/* In A: open the alias ARG of its ram0 node (see aliases[]): 0 or -errno. */
+static int ns_open_alias(const char *arg)
+{
+	char proc[64];
+
+	if (!strcmp(arg, "hard link"))
+		return ns_open(VIEW "/hardlink");
+	if (!strcmp(arg, "renamed link"))
+		return ns_open(VIEW "/d/renamed");
+	if (!strcmp(arg, "bind mount"))
+		return ns_open(BIND_TARGET);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", kept_opath);
+	return ns_open(proc);
+}
+
+static const struct {
+	const char *name;
+	nscall_fn make;
+} aliases[] = {
+	{ "hard link", ns_alias_hardlink },
+	{ "renamed link", ns_alias_rename },
+	{ "bind mount", ns_alias_bind },
+	{ "O_PATH reopen", ns_alias_opath },
+};
+
+TEST_F(one_ns, revoked_node_opens_under_no_name)
+{
+	unsigned int i;
+	int ret;
+
+	ret = assign_blk(RAM(0), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram0 to A: %s", errstr(ret));
+	}
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		ret = nschild_call(&self->a, aliases[i].make, NULL);
+		ASSERT_EQ(0, ret) {
+			TH_LOG("A makes a %s of its ram0: %s", aliases[i].name,
+			       errstr(ret));
+		}
+	}
 	/* While A owns the device every alias opens... */
-	EXPECT_EQ(0xf0, nschild_call(&a, ns_aliases_blocked, NULL)) {
-		TH_LOG("bits 16 hard link, 32 rename, 64 bind mount, 128 O_PATH reopen");
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		ret = nschild_call(&self->a, ns_open_alias, aliases[i].name);
+		EXPECT_EQ(0, ret) {
+			TH_LOG("A opens ram0 by its %s while it owns it: %s",
+			       aliases[i].name, errstr(ret));
+		}
 	}
-	ASSERT_EQ(0, revoke_blk(RAM(0)));
+	ret = revoke_blk(RAM(0));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("REVOKE ram0 from A: %s", errstr(ret));
+	}
 	/* ...and after the revoke none does. */
-	EXPECT_EQ(0xf, nschild_call(&a, ns_aliases_blocked, NULL)) {
-		TH_LOG("bits: 1 hard link, 2 rename, 4 bind mount, 8 O_PATH reopen");
+	for (i = 0; i < ARRAY_SIZE(aliases); i++) {
+		ret = nschild_call(&self->a, ns_open_alias, aliases[i].name);
+		EXPECT_EQ(-ENXIO, ret) {
+			TH_LOG("A opens the revoked ram0 by its %s: %s, want ENXIO",
+			       aliases[i].name, errstr(ret));
+		}
 	}
-	EXPECT_EQ(0, nschild_stop(&a));
-	unlink("/tmp/nsdev-bind-target");
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's server exited with %d", ret);
+	}
+	unlink(BIND_TARGET);
 }
 
 /* --- another namespace's view ------------------------------------------- */
@@ -208,76 +305,139 @@ static int ns_keep_ram0(const char *arg)
  * and nothing else: not a node A kept of a device taken from A, even when
  * that device is now B's own.
  */
-TEST(another_views_nodes_are_out_of_reach)
+TEST_F(two_ns, another_views_nodes_are_out_of_reach)
 {
-	struct nschild a, b;
 	char name[64], arg[128];
+	int ret;
 
-	ensure_view_dir();
 	snprintf(name, sizeof(name), "nsdev-attacks-%d", getpid());
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
-	ASSERT_EQ(0, nschild_call(&a, ns_keep_ram0, NULL));
-	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram0"));
+	ret = assign_blk(RAM(0), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram0 to A: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_keep_ram0, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A hard-links its ram0 as \"kept\": %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_exists, "ram0");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's ram0 in B's own view: %s", existstr(ret));
+	}
 
 	/* A hands B an O_PATH fd of its view's root. */
-	ASSERT_EQ(0, nschild_call(&b, ns_fd_listen, name));
+	ret = nschild_call(&self->b, ns_fd_listen, name);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B listens on @%s: %s", name, errstr(ret));
+	}
 	snprintf(arg, sizeof(arg), "%s " VIEW, name);
-	ASSERT_EQ(0, nschild_call(&a, ns_fd_send_opath, arg));
-	ASSERT_EQ(0, nschild_call(&b, ns_fd_recv, NULL));
-	EXPECT_EQ((int)RAM(0), nschild_call(&b, ns_fd_statat, "ram0"));
-	EXPECT_EQ((int)RAM(0), nschild_call(&b, ns_fd_statat, "kept"));
+	ret = nschild_call(&self->a, ns_fd_send_opath, arg);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A sends an O_PATH fd of its view: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_fd_recv, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B receives A's fd: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_fd_statat, "ram0");
+	EXPECT_EQ((int)RAM(0), ret) {
+		TH_LOG("B stats ram0 in A's view: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_fd_statat, "kept");
+	EXPECT_EQ((int)RAM(0), ret) {
+		TH_LOG("B stats \"kept\" in A's view: %s", errstr(ret));
+	}
 	/* A's device, in A's view: it opens for B there (A's choice). */
-	EXPECT_EQ(0, nschild_call(&b, ns_fd_openat, "ram0")) {
-		TH_LOG("an open through A's view was not checked against A's namespace");
+	ret = nschild_call(&self->b, ns_fd_openat, "ram0");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("B opens ram0 through A's view: %s (not checked against A's namespace?)",
+		       errstr(ret));
 	}
 
 	/* ram0 goes to B: A's kept node, seen and opened from B, stays dead. */
-	ASSERT_EQ(0, revoke_blk(RAM(0)));
-	ASSERT_EQ(0, assign_blk(RAM(0), b.userns));
-	EXPECT_EQ(1, nschild_call(&b, ns_exists, "ram0"));
-	EXPECT_EQ(0, nschild_call(&b, ns_open, "ram0"));
-	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_fd_statat, "ram0"));
-	EXPECT_EQ((int)RAM(0), nschild_call(&b, ns_fd_statat, "kept"));
-	EXPECT_EQ(-ENXIO, nschild_call(&b, ns_fd_openat, "kept")) {
-		TH_LOG("B opened ram0 through the node A kept in A's view");
+	ret = revoke_blk(RAM(0));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("REVOKE ram0 from A: %s", errstr(ret));
 	}
-	EXPECT_EQ(-ENXIO, nschild_call(&a, ns_open, "kept")) {
-		TH_LOG("A opened B's ram0 through the node it kept");
+	ret = assign_blk(RAM(0), self->b.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram0 to B: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_exists, "ram0");
+	EXPECT_EQ(1, ret) {
+		TH_LOG("ram0 in B's view once B owns it: %s", existstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_open, "ram0");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("B opens its own ram0: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_fd_statat, "ram0");
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("B stats ram0 in A's view after the revoke: %s, want ENOENT",
+		       ret < 0 ? errstr(ret) : "still there");
+	}
+	ret = nschild_call(&self->b, ns_fd_statat, "kept");
+	EXPECT_EQ((int)RAM(0), ret) {
+		TH_LOG("B stats \"kept\" in A's view after the revoke: %s",
+		       errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_fd_openat, "kept");
+	EXPECT_EQ(-ENXIO, ret) {
+		TH_LOG("B opens ram0 through the node A kept in A's view: %s, want ENXIO",
+		       errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_open, "kept");
+	EXPECT_EQ(-ENXIO, ret) {
+		TH_LOG("A opens B's ram0 through the node it kept: %s, want ENXIO",
+		       errstr(ret));
 	}
 
-	EXPECT_EQ(0, revoke_blk(RAM(0)));
-	EXPECT_EQ(0, nschild_stop(&a));
-	EXPECT_EQ(0, nschild_stop(&b));
+	ret = revoke_blk(RAM(0));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("REVOKE ram0 from B: %s", errstr(ret));
+	}
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's server exited with %d", ret);
+	}
+	ret = nschild_stop(&self->b);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("B's server exited with %d", ret);
+	}
 }
 
 /* --- file descriptors over a unix socket --------------------------------- */
 
-static int sock[2] = { -1, -1 };
+/* In B: the two fds A sent: [0] opened for real, [1] O_PATH. */
 static int received[2] = { -1, -1 };
 
-static int send_fds(int s, int fd0, int fd1)
+/* Send @fd0 and @fd1 in one message to the abstract name @name. */
+static int send_fds(const char *name, int fd0, int fd1)
 {
 	char cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 }, byte = 'x';
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct sockaddr_un sun;
 	struct msghdr msg = {
+		.msg_name = &sun, .msg_namelen = fdpass_addr(name, &sun),
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 	int fds[2] = { fd0, fd1 };
+	int s, ret;
 
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
 	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
-	return sendmsg(s, &msg, 0) == 1 ? 0 : -errno;
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	ret = sendmsg(s, &msg, 0) == 1 ? 0 : -errno;
+	close(s);
+	return ret;
 }
 
-/* In A: open ram0 for real and as O_PATH, and send both to B. */
+/* In A: open ram0 for real and as O_PATH, and send both to the name ARG. */
 static int ns_send_ram0(const char *arg)
 {
 	int fd = open(VIEW "/ram0", O_RDONLY | O_CLOEXEC);
@@ -286,13 +446,13 @@ static int ns_send_ram0(const char *arg)
 
 	if (fd < 0 || path < 0)
 		return -errno;
-	ret = send_fds(sock[0], fd, path);
+	ret = send_fds(arg, fd, path);
 	close(fd);
 	close(path);
 	return ret;
 }
 
-/* In B: receive them; 0 when the real fd is usable. */
+/* In B: receive them on the socket ns_fd_listen() bound. */
 static int ns_recv_ram0(const char *arg)
 {
 	char cbuf[CMSG_SPACE(2 * sizeof(int))], byte;
@@ -302,15 +462,22 @@ static int ns_recv_ram0(const char *arg)
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg;
-	unsigned long long size;
 
-	if (recvmsg(sock[1], &msg, 0) != 1)
+	if (recvmsg(ns_fdpass_fds()[0], &msg, MSG_CMSG_CLOEXEC) != 1)
 		return -errno;
 	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(received)))
 		return -EPROTO;
 	memcpy(received, CMSG_DATA(cmsg), sizeof(received));
-	/* A ramdisk: the ioctl works on the passed fd. */
+	return 0;
+}
+
+/* In B: use the passed real fd (a ramdisk's BLKGETSIZE64): 0 or -errno. */
+static int ns_use_received(const char *arg)
+{
+	unsigned long long size;
+
 	return ioctl(received[0], BLKGETSIZE64, &size) ? -errno : 0;
 }
 
@@ -323,72 +490,187 @@ static int ns_reopen_received(const char *arg)
 	return ns_open(proc);
 }
 
-TEST(passed_fds_carry_the_senders_right_only)
+TEST_F(two_ns, passed_fds_carry_the_senders_right_only)
 {
-	struct nschild a, b;
+	char name[64];
+	int ret;
 
-	ensure_view_dir();
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sock));
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
-
-	ASSERT_EQ(0, nschild_call(&a, ns_send_ram0, NULL));
+	snprintf(name, sizeof(name), "nsdev-attacks-fds-%d", getpid());
+	ret = assign_blk(RAM(0), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram0 to A: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_fd_listen, name);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B listens on @%s: %s", name, errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_send_ram0, name);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A opens its ram0 and sends B two fds: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_recv_ram0, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B receives A's two fds: %s", errstr(ret));
+	}
 	/* What A could open, B may use when A hands it over... */
-	EXPECT_EQ(0, nschild_call(&b, ns_recv_ram0, NULL));
-	EXPECT_EQ(0, nschild_call(&b, ns_reopen_received, NULL));
+	ret = nschild_call(&self->b, ns_use_received, NULL);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("B uses the ram0 fd A opened: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_reopen_received, NULL);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("B reopens A's O_PATH fd while A owns ram0: %s",
+		       errstr(ret));
+	}
 	/* ...but the right ends with A's. */
-	ASSERT_EQ(0, revoke_blk(RAM(0)));
-	EXPECT_EQ(-ENXIO, nschild_call(&b, ns_reopen_received, NULL));
-	EXPECT_EQ(0, nschild_call(&b, ns_exists, "ram0"));
-	EXPECT_EQ(0, nschild_stop(&a));
-	EXPECT_EQ(0, nschild_stop(&b));
-	close(sock[0]);
-	close(sock[1]);
+	ret = revoke_blk(RAM(0));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("REVOKE ram0 from A: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_reopen_received, NULL);
+	EXPECT_EQ(-ENXIO, ret) {
+		TH_LOG("B reopens A's O_PATH fd after the revoke: %s, want ENXIO",
+		       errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_exists, "ram0");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("ram0 in B's own view: %s", existstr(ret));
+	}
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's server exited with %d", ret);
+	}
+	ret = nschild_stop(&self->b);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("B's server exited with %d", ret);
+	}
 }
 
-/* --- the control device --------------------------------------------------- */
+/* --- the control device, for a user who is not root ---------------------- */
 
-TEST(non_root_cannot_use_the_control_device)
+/*
+ * Run fn(@fd) in a forked process that has dropped to uid and gid 1000.
+ * Return: fn's result (0 or a negative errno), or the negative errno of
+ * dropping root.
+ */
+static int call_as_user(int (*fn)(int fd), int fd)
 {
-	int status, fd;
+	int pipefd[2], ret, status;
 	pid_t pid;
 
-	fd = open(CONTROL, O_RDWR | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
 	pid = fork();
-	ASSERT_GE(pid, 0);
+	if (pid < 0) {
+		ret = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return ret;
+	}
 	if (pid == 0) {
-		struct nsdevtmpfs_assign a = {
-			.type = NSDEVTMPFS_BLK, .major = 1, .minor = 0,
-			.userns_fd = -1, .flags = NSDEVTMPFS_ASSIGN_GLOBAL,
-		};
-		struct nsdevtmpfs_revoke r = {
-			.type = NSDEVTMPFS_CHR, .major = 1, .minor = 3,
-		};
-
+		close(pipefd[0]);
 		if (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
 		    setresuid(1000, 1000, 1000))
-			_exit(10);
-		/* The node is 0600 root. */
-		if (open(CONTROL, O_RDWR) >= 0 || errno != EACCES)
-			_exit(11);
-		/* An fd root opened carries no authority. */
-		if (!ioctl(fd, NSDEVTMPFS_IOC_ASSIGN, &a) || errno != EPERM)
-			_exit(12);
-		if (!ioctl(fd, NSDEVTMPFS_IOC_REVOKE, &r) || errno != EPERM)
-			_exit(13);
-		_exit(0);
+			ret = -errno;
+		else
+			ret = fn(fd);
+		_exit(write(pipefd[1], &ret, sizeof(ret)) != sizeof(ret));
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) {
-		TH_LOG("step %d: 11 open, 12 assign, 13 revoke", WEXITSTATUS(status));
-	}
-	close(fd);
+	close(pipefd[1]);
+	if (read_full(pipefd[0], &ret, sizeof(ret)) != sizeof(ret))
+		ret = -ECHILD;
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	return ret;
 }
+
+static int user_opens_control(int unused)
+{
+	int fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int user_assigns_through(int fd)
+{
+	struct nsdevtmpfs_assign a = {
+		.type = NSDEVTMPFS_BLK, .major = 1, .minor = 0,
+		.userns_fd = -1, .flags = NSDEVTMPFS_ASSIGN_GLOBAL,
+	};
+
+	return ioctl(fd, NSDEVTMPFS_IOC_ASSIGN, &a) ? -errno : 0;
+}
+
+static int user_revokes_through(int fd)
+{
+	struct nsdevtmpfs_revoke r = {
+		.type = NSDEVTMPFS_CHR, .major = 1, .minor = 3,
+	};
+
+	return ioctl(fd, NSDEVTMPFS_IOC_REVOKE, &r) ? -errno : 0;
+}
+
+/* The node is 0600 root. */
+TEST(non_root_cannot_open_the_control_device)
+{
+	int ret;
+
+	ret = call_as_user(user_opens_control, -1);
+	EXPECT_EQ(-EACCES, ret) {
+		TH_LOG("uid 1000 opens %s: %s, want EACCES", CONTROL,
+		       errstr(ret));
+	}
+}
+
+/**
+ * FIXTURE(root_control_fd) - the control device opened by the initial root
+ * @fd: O_RDWR, inherited by the non-root process a test forks
+ */
+FIXTURE(root_control_fd) {
+	int fd;
+};
+
+FIXTURE_SETUP(root_control_fd)
+{
+	self->fd = open(CONTROL, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(self->fd, 0) {
+		TH_LOG("open %s: %s", CONTROL, strerror(errno));
+	}
+}
+
+FIXTURE_TEARDOWN(root_control_fd)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* An fd root opened carries no authority: each ioctl checks the caller. */
+TEST_F(root_control_fd, gives_non_root_no_assign)
+{
+	int ret;
+
+	ret = call_as_user(user_assigns_through, self->fd);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("uid 1000 ASSIGNs through root's fd: %s, want EPERM",
+		       errstr(ret));
+	}
+}
+
+TEST_F(root_control_fd, gives_non_root_no_revoke)
+{
+	int ret;
+
+	ret = call_as_user(user_revokes_through, self->fd);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("uid 1000 REVOKEs null through root's fd: %s, want EPERM",
+		       errstr(ret));
+	}
+}
+
+/* --- the control device, for a namespace root ---------------------------- */
 
 static int open_view_control(const char *arg)
 {
@@ -400,10 +682,10 @@ static int open_view_control(const char *arg)
 	return 0;
 }
 
-/* In a namespace child: a non-root process of the same namespace. */
-static int ns_nonroot_control(const char *arg)
+/* In a namespace child: a non-root process of the same namespace opens it. */
+static int ns_nonroot_open_control(const char *arg)
 {
-	return nonroot_call(open_view_control, NULL) == -EACCES ? 0 : 11;
+	return nonroot_call(open_view_control, NULL);
 }
 
 /* Calls a namespace root makes with a device it does not own. */
@@ -452,70 +734,186 @@ static int ns_set_own_limit(const char *arg)
 	return ret;
 }
 
-TEST(namespace_roots_cannot_overstep)
+/**
+ * FIXTURE(a_holds_bs_fd) - sibling namespaces, A owning ram0 and holding B's fd
+ * @a: namespace A, with its view, owner of ram0 (assigned by the initial root)
+ * @b: namespace B, with its view; started first, so A inherited the nsfs fd
+ *     of B's namespace under the same number as b.userns
+ */
+FIXTURE(a_holds_bs_fd) {
+	struct nschild a;
+	struct nschild b;
+};
+
+FIXTURE_SETUP(a_holds_bs_fd)
 {
-	struct nschild a, b;
-	char buf[64];
+	int ret;
 
-	ensure_view_dir();
-	/* B first, so that A inherits B's namespace fd. */
-	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
-
-	EXPECT_EQ(0, nschild_call(&a, ns_nonroot_control, NULL)) {
-		TH_LOG("a non-root user of A could open A's control node");
+	self->a.pid = -1;
+	self->b.pid = -1;
+	ns_start_with_view(_metadata, &self->b, "B");
+	ns_start_with_view(_metadata, &self->a, "A");
+	ret = assign_blk(RAM(0), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram0 to A: %s", errstr(ret));
 	}
-	/* A may not give its device to a non-descendant (B)... */
-	snprintf(buf, sizeof(buf), "1:0 %d 0", b.userns);
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
-	/* ...nor make it global... */
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, "1:0 -1 1"));
-	/* ...nor hand out a device it does not own. */
-	snprintf(buf, sizeof(buf), "1:5 %d 0", b.userns);
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
-	/* B can neither revoke nor even learn about A's device. */
-	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_revoke, "1:0"));
-	EXPECT_EQ(-ENOENT, nschild_call(&b, ns_query, "1:0"));
-	/* A cannot undo the initial namespace's assignment to itself. */
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_revoke, "1:0"));
-	/* No namespace raises its own loop limit. */
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_set_own_limit, NULL));
+}
 
-	EXPECT_EQ(0, revoke_blk(RAM(0)));
-	EXPECT_EQ(0, nschild_stop(&a));
-	EXPECT_EQ(0, nschild_stop(&b));
+FIXTURE_TEARDOWN(a_holds_bs_fd)
+{
+	revoke_blk(RAM(0));
+	ns_stop_quietly(&self->a);
+	ns_stop_quietly(&self->b);
+}
+
+TEST_F(a_holds_bs_fd, non_root_of_a_cannot_open_its_control_node)
+{
+	int ret;
+
+	ret = nschild_call(&self->a, ns_nonroot_open_control, NULL);
+	EXPECT_EQ(-EACCES, ret) {
+		TH_LOG("uid 1 of A opens A's control node: %s, want EACCES",
+		       errstr(ret));
+	}
+}
+
+/* A may not give its device to a non-descendant (B)... */
+TEST_F(a_holds_bs_fd, a_cannot_give_its_device_to_a_sibling)
+{
+	char buf[64];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "1:0 %d 0", self->b.userns);
+	ret = nschild_call(&self->a, ns_assign, buf);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A ASSIGNs its ram0 to sibling B: %s, want EPERM",
+		       errstr(ret));
+	}
+}
+
+/* ...nor make it global... */
+TEST_F(a_holds_bs_fd, a_cannot_make_its_device_global)
+{
+	int ret;
+
+	ret = nschild_call(&self->a, ns_assign, "1:0 -1 1");
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A ASSIGNs its ram0 to every view: %s, want EPERM",
+		       errstr(ret));
+	}
+}
+
+/* ...nor hand out a device it does not own. */
+TEST_F(a_holds_bs_fd, a_cannot_hand_out_a_device_it_does_not_own)
+{
+	char buf[64];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "1:5 %d 0", self->b.userns);
+	ret = nschild_call(&self->a, ns_assign, buf);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A ASSIGNs ram5, not its own, to B: %s, want EPERM",
+		       errstr(ret));
+	}
+}
+
+/* B can neither revoke nor even learn about A's device. */
+TEST_F(a_holds_bs_fd, b_cannot_revoke_or_query_the_device_of_a)
+{
+	int ret;
+
+	ret = nschild_call(&self->b, ns_revoke, "1:0");
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("B REVOKEs A's ram0: %s, want ENOENT", errstr(ret));
+	}
+	ret = nschild_call(&self->b, ns_query, "1:0");
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("B QUERYs A's ram0: %s, want ENOENT", errstr(ret));
+	}
+}
+
+/* A cannot undo the initial namespace's assignment to itself. */
+TEST_F(a_holds_bs_fd, a_cannot_revoke_the_hosts_assignment)
+{
+	struct nsdevtmpfs_query q;
+	struct stat st;
+	int ret;
+
+	ret = nschild_call(&self->a, ns_revoke, "1:0");
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A REVOKEs the host's assignment of ram0: %s, want EPERM",
+		       errstr(ret));
+	}
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("QUERY ram0 after A's REVOKE: %s", errstr(ret));
+	}
+	ASSERT_EQ(0, fstat(self->a.userns, &st)) {
+		TH_LOG("fstat A's namespace fd: %s", strerror(errno));
+	}
+	EXPECT_EQ(st.st_ino, q.owner_ino) {
+		TH_LOG("ram0's owner is nsfs inode %llu, not A's",
+		       (unsigned long long)q.owner_ino);
+	}
+	ret = revoke_blk(RAM(0));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the host REVOKEs ram0 from A: %s", errstr(ret));
+	}
+}
+
+/* No namespace raises its own loop limit. */
+TEST_F(a_holds_bs_fd, a_cannot_set_its_own_loop_limit)
+{
+	int ret;
+
+	ret = nschild_call(&self->a, ns_set_own_limit, NULL);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A's SET_LIMIT on its own namespace: %s, want EPERM",
+		       errstr(ret));
+	}
 }
 
 /*
  * Permission before existence: a namespace root learns nothing about which
- * devices exist from ASSIGN or QUERY of devices it does not own.
+ * devices exist from ASSIGN or QUERY of devices it does not own. ram1
+ * exists, 1:999 does not: the same answer for both.
  */
-TEST(namespace_roots_cannot_probe_for_devices)
+TEST_F(a_holds_bs_fd, assign_tells_a_nothing_of_other_devices)
 {
-	struct nschild a, b;
 	char buf[64];
+	int ret;
 
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&b, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	/* ram1 exists, 1:999 does not: the same answer for both. */
-	snprintf(buf, sizeof(buf), "1:1 %d 0", b.userns);
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf));
-	snprintf(buf, sizeof(buf), "1:999 %d 0", b.userns);
-	EXPECT_EQ(-EPERM, nschild_call(&a, ns_assign, buf)) {
-		TH_LOG("ASSIGN of a device that does not exist told A so");
+	snprintf(buf, sizeof(buf), "1:1 %d 0", self->b.userns);
+	ret = nschild_call(&self->a, ns_assign, buf);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A ASSIGNs ram1 (exists, not A's): %s, want EPERM",
+		       errstr(ret));
 	}
-	EXPECT_EQ(-ENOENT, nschild_call(&a, ns_query, "1:1"));
-	EXPECT_EQ(-ENOENT, nschild_call(&a, ns_query, "1:999")) {
-		TH_LOG("QUERY of a device that does not exist told A so");
+	snprintf(buf, sizeof(buf), "1:999 %d 0", self->b.userns);
+	ret = nschild_call(&self->a, ns_assign, buf);
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("A ASSIGNs 1:999 (does not exist): %s, want EPERM",
+		       errstr(ret));
 	}
-	EXPECT_EQ(0, nschild_stop(&a));
-	EXPECT_EQ(0, nschild_stop(&b));
 }
+
+TEST_F(a_holds_bs_fd, query_tells_a_nothing_of_other_devices)
+{
+	int ret;
+
+	ret = nschild_call(&self->a, ns_query, "1:1");
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("A QUERYs ram1 (exists, not A's): %s, want ENOENT",
+		       errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_query, "1:999");
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("A QUERYs 1:999 (does not exist): %s, want ENOENT",
+		       errstr(ret));
+	}
+}
+
+/* --- a recycled character device number ---------------------------------- */
 
 /* A uinput device with one key; its fd (closing it destroys the device). */
 static int uinput_make(char *event, size_t len, dev_t *devt)
@@ -581,28 +979,32 @@ static int ns_hold_path(const char *arg)
  * when it goes and another device gets its number (and so its name), the
  * node assigned for the first must not open the second, and the
  * assignment ends: the registry sweeps such devices every second.
+ * A is started (by the fixture) before the uinput fds exist: it must not
+ * inherit them.
  */
-TEST(recycled_character_number_opens_nothing)
+TEST_F(one_ns, recycled_character_number_opens_nothing)
 {
 	struct nsdevtmpfs_query q;
 	char first[32], second[32], reopen[32];
-	int u1, u2, tries, held, ret;
-	dev_t devt, again;
-	struct nschild a;
+	int u1, u2 = -1, tries, held, ret;
+	dev_t devt, again = 0;
 
-	ensure_view_dir();
-	/* The child first: it must not inherit the uinput fds. */
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
 	u1 = uinput_make(first, sizeof(first), &devt);
 	ASSERT_GE(u1, 0) {
-		TH_LOG("uinput: %s", strerror(-u1));
+		TH_LOG("make a uinput device: %s", errstr(u1));
 	}
-	ASSERT_EQ(0, nsdev_assign_at(CONTROL, NSDEVTMPFS_CHR, devt, a.userns, 0));
-	EXPECT_EQ(0, nschild_call(&a, ns_open, first));
-	held = nschild_call(&a, ns_hold_path, first);
+	ret = nsdev_assign_at(CONTROL, NSDEVTMPFS_CHR, devt, self->a.userns, 0);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN %s (%u:%u) to A: %s", first, major(devt),
+		       minor(devt), errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_open, first);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A opens its %s: %s", first, errstr(ret));
+	}
+	held = nschild_call(&self->a, ns_hold_path, first);
 	ASSERT_GE(held, 0) {
-		TH_LOG("O_PATH open of A's %s: %s", first, strerror(-held));
+		TH_LOG("O_PATH open of A's %s: %s", first, errstr(held));
 	}
 	snprintf(reopen, sizeof(reopen), "/proc/self/fd/%d", held);
 
@@ -613,7 +1015,10 @@ TEST(recycled_character_number_opens_nothing)
 	close(u1);
 	for (tries = 0; tries < 50; tries++) {
 		u2 = uinput_make(second, sizeof(second), &again);
-		ASSERT_GE(u2, 0);
+		ASSERT_GE(u2, 0) {
+			TH_LOG("make the second uinput device (try %d): %s",
+			       tries, errstr(u2));
+		}
 		if (again == devt)
 			break;
 		close(u2);
@@ -623,38 +1028,54 @@ TEST(recycled_character_number_opens_nothing)
 		TH_LOG("the new device got %u:%u, not %u:%u", major(again),
 		       minor(again), major(devt), minor(devt));
 	}
-	ASSERT_STREQ(first, second);
+	ASSERT_STREQ(first, second) {
+		TH_LOG("the device with the first one's number is named %s",
+		       second);
+	}
 	/*
 	 * The node A had of the first device opens nothing: refused at open
 	 * (the sysfs id is another's) or, once the reaper's sweep has seen
 	 * the first device go, no longer in the view. The inode held open
 	 * by path is refused either way.
 	 */
-	ret = nschild_call(&a, ns_open, reopen);
+	ret = nschild_call(&self->a, ns_open, reopen);
 	EXPECT_EQ(-ENXIO, ret) {
 		TH_LOG("reopening A's node of the first device: %s",
-		       ret ? strerror(-ret) : "opened the second device");
+		       ret ? errstr(ret) : "opened the second device");
 	}
-	ret = nschild_call(&a, ns_open, first);
+	ret = nschild_call(&self->a, ns_open, first);
 	EXPECT_TRUE(ret == -ENXIO || ret == -ENOENT) {
 		TH_LOG("opening A's %s by name: %s", first,
-		       ret ? strerror(-ret) : "opened the second device");
+		       ret ? errstr(ret) : "opened the second device");
 	}
 	/* The assignment ended with the device, within the reaper's second. */
 	for (tries = 0; tries < 30; tries++) {
 		if (nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, devt, &q) == -ENOENT &&
-		    nschild_call(&a, ns_exists, first) == 0)
+		    nschild_call(&self->a, ns_exists, first) == 0)
 			break;
 		usleep(100 * 1000);
 	}
-	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, devt, &q)) {
-		TH_LOG("the registry still has %u:%u 3 s after its device went",
-		       major(devt), minor(devt));
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_CHR, devt, &q);
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("QUERY %u:%u 3 s after its device went: %s, want ENOENT",
+		       major(devt), minor(devt),
+		       ret ? errstr(ret) : "still registered");
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_exists, first));
-	EXPECT_EQ(-ENOENT, nsdev_revoke_at(CONTROL, NSDEVTMPFS_CHR, devt));
+	ret = nschild_call(&self->a, ns_exists, first);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("%s in A's view 3 s after its device went: %s", first,
+		       existstr(ret));
+	}
+	ret = nsdev_revoke_at(CONTROL, NSDEVTMPFS_CHR, devt);
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("REVOKE of the ended assignment: %s, want ENOENT",
+		       errstr(ret));
+	}
 	close(u2);
-	EXPECT_EQ(0, nschild_stop(&a));
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's server exited with %d", ret);
+	}
 }
 
 TEST_HARNESS_MAIN
