@@ -23,25 +23,6 @@ static const char *existstr(int ret)
 	return ret == 1 ? "present" : ret == 0 ? "absent" : strerror(-ret);
 }
 
-/**
- * FIXTURE(one_ns) - one namespace A, a child of the initial one, with its view
- * @a: namespace A, root mapped to CHILD_ID_BASE outside
- */
-FIXTURE(one_ns) {
-	struct nschild a;
-};
-
-FIXTURE_SETUP(one_ns)
-{
-	self->a.pid = -1;
-	ns_start_with_view(_metadata, &self->a, "A");
-}
-
-FIXTURE_TEARDOWN(one_ns)
-{
-	ns_stop_quietly(&self->a);
-}
-
 /* --- making nodes in a view ---------------------------------------------- */
 
 /*

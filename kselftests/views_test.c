@@ -557,25 +557,6 @@ TEST_F(view, fresh_after_last_umount)
 
 /* --- namespaces ---------------------------------------------------------- */
 
-/**
- * FIXTURE(one_ns) - one namespace A, a child of the initial one, with its view
- * @a: namespace A, root mapped to CHILD_ID_BASE outside
- */
-FIXTURE(one_ns) {
-	struct nschild a;
-};
-
-FIXTURE_SETUP(one_ns)
-{
-	self->a.pid = -1;
-	ns_start_with_view(_metadata, &self->a, "A");
-}
-
-FIXTURE_TEARDOWN(one_ns)
-{
-	ns_stop_quietly(&self->a);
-}
-
 static int ns_marker(const char *arg)
 {
 	return symlink("null", VIEW "/marker") ? -errno : 0;
