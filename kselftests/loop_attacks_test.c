@@ -5,9 +5,16 @@
  * Every attack runs as an unprivileged user: uid 1000 on the host unshares
  * a user and a mount namespace itself (mapping only its own uid, as
  * `unshare -Urm` does), mounts its view on /dev and attacks from there.
- * What the host does (its own losetup, ASSIGN, reading the registry) runs
- * as real root in the test process. One test per attack of the issue, and
- * a stress test of the host's losetup -f/-fP against two namespaces.
+ * The "attacker" fixture starts one such namespace, A; a test that needs
+ * more attackers starts siblings of A (the same uid) in self->sib[]. What
+ * the host does (its own losetup, ASSIGN, reading the registry) runs as
+ * real root in the test process. One test per attack of the issue, and a
+ * stress test of the host's losetup -f/-fP against two namespaces.
+ *
+ * A helper run in a namespace returns one value: 0, an index or a count,
+ * or a negative errno. A helper of several steps names the one that
+ * failed (fail_at()), and a helper that counts until an error leaves that
+ * error in shm->stop_err: the test asserts on each and logs the rest.
  *
  * After every test no loop device with an index at or above
  * loop_index_base may be left, and the registry must list only its
@@ -24,14 +31,14 @@
 
 #include <linux/blkpg.h>
 
-#include "helpers.h"
-
 #include "kselftest_harness.h"
+#include "fixtures.h"
 
 #define LOOP_BASE	1024		/* the module's loop_index_base */
 #define NS_LIMIT	8		/* the module's loop_limit */
 #define USER_LIMIT	16		/* loop_limit_per_user after the fix */
 #define UNPRIV		1000		/* the attacker's uid on the host */
+#define SIBLINGS	3		/* at most, besides A */
 
 /* The namespace's images (0666) and the host's (0600: secrets). */
 #define IMG_NS		"/tmp/nsdev-atk-ns.img"		/* 64 MiB, no table */
@@ -73,12 +80,17 @@ struct stress_ns {
 };
 
 struct shared {
+	/* the step the last helper failed at (fail_at()), "" if none */
+	char failed[64];
+	/* the negative errno that ended a counting helper, 0 if none did */
+	int stop_err;
 	/* open race (one round) */
 	int race_index, race_kept, race_legit, race_errno;
 	/* stress */
 	struct stress_ns ns[2];
 	int host_binds, host_high, host_refused, host_viol, host_overlap;
 	char host_first_viol[200];
+	char host_failed[64];
 };
 
 static struct shared *shm;
@@ -91,13 +103,31 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * fail_at - name @step as the one that failed if @ret is a negative errno
+ * Return: @ret, so that a helper can "return fail_at("open", -errno);".
+ */
+static int fail_at(const char *step, int ret)
+{
+	if (ret < 0)
+		snprintf(shm->failed, sizeof(shm->failed), "%s", step);
+	return ret;
+}
+
+/* The step fail_at() named last, for TH_LOG(). */
+static const char *failed_step(void)
+{
+	return shm->failed[0] ? shm->failed : "(no step failed)";
+}
+
 /* --- the attacker: uid 1000 becomes root of its own user namespace ------ */
 
 /*
  * uchild_start - fork a process that drops to uid/gid 1000, unshares a user
  * and a mount namespace by itself (mapping "0 1000 1", setgroups denied
  * first), makes its mounts private, mounts its view on /dev and serves
- * nschild_call(). It dies with the caller. Return: 0 or a negative errno.
+ * nschild_call(). It dies with the caller. Return: 0 or a negative errno,
+ * the step that failed in failed_step().
  */
 static int uchild_start(struct nschild *c)
 {
@@ -106,34 +136,38 @@ static int uchild_start(struct nschild *c)
 	pid_t parent = getpid(), pid;
 
 	*c = (struct nschild){ .pid = -1, .cmd = -1, .res = -1, .userns = -1 };
+	shm->failed[0] = '\0';
 	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
-		return -errno;
+		return fail_at("pipe2", -errno);
 	pid = fork();
 	if (pid < 0)
-		return -errno;
+		return fail_at("fork", -errno);
 	if (pid == 0) {
 		close(cmd[1]);
 		close(res[0]);
 		if (setgroups(0, NULL) || setresgid(UNPRIV, UNPRIV, UNPRIV) ||
 		    setresuid(UNPRIV, UNPRIV, UNPRIV))
-			ret = -errno;
+			ret = fail_at("become uid 1000", -errno);
 		/* The uid change cleared both: set them again. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		prctl(PR_SET_DUMPABLE, 1);
 		if (getppid() != parent)
 			_exit(1);
 		if (!ret && unshare(CLONE_NEWUSER | CLONE_NEWNS))
-			ret = -errno;
+			ret = fail_at("unshare a user and a mount namespace", -errno);
 		if (!ret)
-			ret = write_file("/proc/self/setgroups", "deny");
+			ret = fail_at("deny setgroups",
+				      write_file("/proc/self/setgroups", "deny"));
 		if (!ret)
-			ret = write_file("/proc/self/uid_map", "0 1000 1\n");
+			ret = fail_at("write uid_map",
+				      write_file("/proc/self/uid_map", "0 1000 1\n"));
 		if (!ret)
-			ret = write_file("/proc/self/gid_map", "0 1000 1\n");
+			ret = fail_at("write gid_map",
+				      write_file("/proc/self/gid_map", "0 1000 1\n"));
 		if (!ret && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-			ret = -errno;
+			ret = fail_at("make the mounts private", -errno);
 		if (!ret && mount("none", "/dev", FSTYPE, 0, NULL))
-			ret = -errno;
+			ret = fail_at("mount its view on /dev", -errno);
 		if (write(res[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
 			_exit(1);
 		nschild_serve(cmd[0], res[1]);
@@ -144,7 +178,7 @@ static int uchild_start(struct nschild *c)
 	c->res = res[0];
 	c->pid = pid;
 	if (read_full(c->res, &ret, sizeof(ret)) != sizeof(ret))
-		ret = -ECHILD;
+		ret = fail_at("read the child's answer", -ECHILD);
 	if (ret) {
 		waitpid(pid, NULL, 0);
 		c->pid = -1;
@@ -155,13 +189,21 @@ static int uchild_start(struct nschild *c)
 	status = slurp(path);
 	if (!status || !strstr(status, "\nUid:\t1000\t1000\t1000\t1000\n") ||
 	    !strstr(status, "\nGid:\t1000\t1000\t1000\t1000\n"))
-		ret = -EPERM;
+		ret = fail_at("uid and gid 1000 outside, in /proc/PID/status", -EPERM);
 	free(status);
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
 	c->userns = open(path, O_RDONLY | O_CLOEXEC);
 	if (!ret && c->userns < 0)
-		ret = -errno;
+		ret = fail_at("open /proc/PID/ns/user", -errno);
 	return ret;
+}
+
+/* Run @fn in @c, with shm->failed and shm->stop_err cleared first. */
+static int uchild_call(struct nschild *c, nscall_fn fn, const char *arg)
+{
+	shm->failed[0] = '\0';
+	shm->stop_err = 0;
+	return nschild_call(c, fn, arg);
 }
 
 /* The inode number of @c's user namespace, as the registry prints it. */
@@ -491,10 +533,10 @@ static int ns_read_secret(const char *arg)
 
 	fd = open(arg, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fail_at("open", -errno);
 	n = pread(fd, buf, sizeof(buf), 0);
 	if (n < 0) {
-		n = -errno;
+		n = fail_at("pread", -errno);
 		close(fd);
 		return n;
 	}
@@ -502,90 +544,152 @@ static int ns_read_secret(const char *arg)
 	return n >= (int)strlen(SECRET) && !memcmp(buf, SECRET, strlen(SECRET));
 }
 
-/* GET_FREE, open and close: a delegated loop made once (and released). */
-static int ns_touch_one(const char *arg)
+/*
+ * GET_FREE and open /dev/loopN read-write: the first steps of every losetup.
+ * Return: the fd (N in *@index), or a negative errno.
+ */
+static int open_free(int *index)
 {
 	char path[32];
 	int n = loopctl(LOOP_CTL_GET_FREE, 0), fd;
 
 	if (n < 0)
-		return n;
+		return fail_at("LOOP_CTL_GET_FREE", n);
 	snprintf(path, sizeof(path), "/dev/loop%d", n);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fail_at("open /dev/loopN", -errno);
+	*index = n;
+	return fd;
+}
+
+/* GET_FREE, open and close: a delegated loop made once (and released). */
+static int ns_touch_one(const char *arg)
+{
+	int n, fd = open_free(&n);
+
+	if (fd < 0)
+		return fd;
 	close(fd);
 	return 0;
 }
 
 /*
- * GET_FREE, open, LOOP_CONFIGURE with the image ARG ("PATH FLAGS"); the
- * fd stays open (ns_keep). Return: the index, or a negative errno.
+ * The loop an attack works on, X, kept open: ns_whole is its fd, ns_index
+ * its number, ns_part the fd of its p1 (ns_open_p1()).
+ */
+static int ns_whole = -1, ns_part = -1, ns_index = -1;
+
+/*
+ * GET_FREE, open, LOOP_CONFIGURE with the image ARG ("PATH FLAGS"): X. The
+ * fd stays open (ns_keep(), ns_whole). Return: the index, or a negative
+ * errno.
  */
 static int ns_bind_new(const char *arg)
 {
 	struct loop_config cfg = { 0 };
-	char image[200], path[32];
 	unsigned int flags = 0;
+	char image[200];
 	int n, fd, img, ret;
 
 	if (sscanf(arg, "%199s %u", image, &flags) < 1)
 		return -EINVAL;
-	n = loopctl(LOOP_CTL_GET_FREE, 0);
-	if (n < 0)
-		return n;
-	snprintf(path, sizeof(path), "/dev/loop%d", n);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = open_free(&n);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	img = open(image, ((flags & LO_FLAGS_READ_ONLY) ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (img < 0) {
-		ret = -errno;
+		ret = fail_at("open the image", -errno);
 		close(fd);
 		return ret;
 	}
 	cfg.fd = img;
 	cfg.info.lo_flags = flags;
-	ret = ioctl(fd, LOOP_CONFIGURE, &cfg) ? -errno : 0;
+	ret = ioctl(fd, LOOP_CONFIGURE, &cfg) ? fail_at("LOOP_CONFIGURE", -errno) : 0;
 	close(img);
 	if (ret) {
 		close(fd);
 		return ret;
 	}
 	ns_keep(fd);
+	ns_whole = fd;
+	ns_index = n;
 	return n;
 }
 
-/* --- 1. host partitions through a low number ------------------------------- */
+/* --- the fixture: one attacker, A, and room for its siblings ------------- */
 
-FIXTURE(atk) {
-	int unused;
+/**
+ * FIXTURE(attacker) - uid 1000's own namespace, A, with its view on /dev
+ * @a:   the attacker, started by the setup
+ * @sib: more namespaces of uid 1000 (siblings of A), for the tests that
+ *       start them (uchild_start())
+ *
+ * The setup also makes the images and the shared state; the teardown
+ * kills what is left, then checks that nothing of the test stays behind
+ * (settle_and_check()).
+ */
+FIXTURE(attacker) {
+	struct nschild a;
+	struct nschild sib[SIBLINGS];
 };
 
-FIXTURE_SETUP(atk)
+FIXTURE_SETUP(attacker)
 {
+	int i, ret;
+
+	self->a.pid = -1;
+	for (i = 0; i < SIBLINGS; i++)
+		self->sib[i].pid = -1;
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, shm);
+	ASSERT_NE(MAP_FAILED, shm) {
+		TH_LOG("mmap of the shared state: %s", strerror(errno));
+	}
 	memset(shm, 0, sizeof(*shm));
-	ASSERT_EQ(0, sh("set -e; cd /tmp; "
-			"for f in " IMG_NS " " IMG_NS2P " " IMG_HOST " " IMG_HOST2P "; do "
-			"truncate -s 64M $f; done; "
-			"chmod 666 " IMG_NS " " IMG_NS2P "; chmod 600 " IMG_HOST " " IMG_HOST2P "; "
-			"for f in " IMG_NS2P " " IMG_HOST2P "; do "
-			"printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q $f; done; "
-			"for i in $(seq 64); do printf " SECRET "; done | "
-			"dd of=" IMG_HOST " conv=notrunc status=none; "
-			"for i in $(seq 64); do printf " SECRET "; done | "
-			"dd of=" IMG_HOST2P " bs=1M seek=1 conv=notrunc status=none"));
+	ret = sh("set -e; cd /tmp; "
+		 "for f in " IMG_NS " " IMG_NS2P " " IMG_HOST " " IMG_HOST2P "; do "
+		 "truncate -s 64M $f; done; "
+		 "chmod 666 " IMG_NS " " IMG_NS2P "; chmod 600 " IMG_HOST " " IMG_HOST2P "; "
+		 "for f in " IMG_NS2P " " IMG_HOST2P "; do "
+		 "printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q $f; done; "
+		 "for i in $(seq 64); do printf " SECRET "; done | "
+		 "dd of=" IMG_HOST " conv=notrunc status=none; "
+		 "for i in $(seq 64); do printf " SECRET "; done | "
+		 "dd of=" IMG_HOST2P " bs=1M seek=1 conv=notrunc status=none");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("making the images in /tmp (truncate, sfdisk, dd): exit status %d", ret);
+	}
+	ret = uchild_start(&self->a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("uid 1000 starts namespace A: %s: %s", failed_step(), errstr(ret));
+	}
 }
 
-FIXTURE_TEARDOWN(atk)
+FIXTURE_TEARDOWN(attacker)
 {
+	int i;
+
+	uchild_kill(&self->a);
+	for (i = 0; i < SIBLINGS; i++)
+		uchild_kill(&self->sib[i]);
 	settle_and_check(_metadata);
 	sh("rm -f /tmp/nsdev-atk-*");
 	munmap(shm, sizeof(*shm));
 }
+
+/* Start sibling @i of A (another namespace of uid 1000). */
+static void start_sibling(struct __test_metadata *_metadata, struct nschild *c, int i)
+{
+	int ret = uchild_start(c);
+
+	ASSERT_EQ(0, ret) {
+		TH_LOG("uid 1000 starts sibling namespace %d: %s: %s", i, failed_step(),
+		       errstr(ret));
+	}
+}
+
+/* --- 1. host partitions through a low number ------------------------------- */
 
 /* A loop number below the base that no device uses, from @from up. */
 static int unused_low(int from)
@@ -595,47 +699,60 @@ static int unused_low(int from)
 	return from;
 }
 
-TEST_F_TIMEOUT(atk, low_number_gets_host_partitions, 120)
+TEST_F_TIMEOUT(attacker, low_number_gets_host_partitions, 120)
 {
-	unsigned long long ino;
+	unsigned long long ino = userns_ino(&self->a);
 	char node[64], which[200] = "";
-	struct nschild a;
-	int low, ret, seen, got;
+	int low, ret, seen, got, owned;
 
-	ASSERT_EQ(0, uchild_start(&a));
-	ino = userns_ino(&a);
 	/* Any delegated loop, once: the module then watches the block class. */
-	ASSERT_EQ(0, nschild_call(&a, ns_touch_one, NULL));
+	ret = uchild_call(&self->a, ns_touch_one, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A makes and opens a loop: %s: %s", failed_step(), errstr(ret));
+	}
 
 	low = unused_low(20);
-	ret = nschild_call(&a, ns_loopctl, ctl_arg(LOOP_CTL_ADD, low));
+	ret = uchild_call(&self->a, ns_loopctl, ctl_arg(LOOP_CTL_ADD, low));
 	EXPECT_EQ(-EPERM, ret) {
-		TH_LOG("the namespace's LOOP_CTL_ADD %d (below loop_index_base) answered %d",
-		       low, ret);
+		TH_LOG("A's LOOP_CTL_ADD %d (below loop_index_base) answered %d (%s)",
+		       low, ret, errstr(ret));
 	}
 	/* The host's losetup -P makes that number and scans its partitions. */
-	ASSERT_EQ(low, host_loopctl(LOOP_CTL_ADD, low));
-	ASSERT_EQ(0, host_bind(low, IMG_HOST2P, true));
-	ASSERT_TRUE(sys_exists("/sys/class/block/loop%dp1", low));
+	ret = host_loopctl(LOOP_CTL_ADD, low);
+	ASSERT_EQ(low, ret) {
+		TH_LOG("the host's LOOP_CTL_ADD %d: %s", low, errstr(ret));
+	}
+	ret = host_bind(low, IMG_HOST2P, true);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("the host binds %s to loop%d with a partition scan: %s",
+		       IMG_HOST2P, low, errstr(ret));
+	}
+	ASSERT_TRUE(sys_exists("/sys/class/block/loop%dp1", low)) {
+		TH_LOG("the host's partition scan of loop%d made no loop%dp1", low, low);
+	}
 
 	snprintf(node, sizeof(node), "loop%dp1", low);
-	seen = nschild_call(&a, ns_exists_dev, node);
+	seen = uchild_call(&self->a, ns_exists_dev, node);
 	EXPECT_EQ(0, seen) {
-		TH_LOG("the namespace's view shows the host's /dev/%s", node);
+		TH_LOG("A's view on /dev and the host's %s: lstat says %s", node,
+		       seen == 1 ? "it is there" : errstr(seen));
 	}
 	snprintf(node, sizeof(node), "/dev/loop%dp1", low);
-	got = nschild_call(&a, ns_read_secret, node);
+	got = uchild_call(&self->a, ns_read_secret, node);
 	EXPECT_GT(0, got) {
-		TH_LOG("the namespace opened the host's %s: %s", node,
+		TH_LOG("A opened the host's %s: %s", node,
 		       got == 1 ? "and read the host's secret through it" : "(no secret read)");
 	}
-	EXPECT_EQ(0, reg_owned_partitions_of(low, which, sizeof(which))) {
+	owned = reg_owned_partitions_of(low, which, sizeof(which));
+	EXPECT_EQ(0, owned) {
 		TH_LOG("registry: a partition of the host's loop%d is a namespace's "
-		       "(namespace %llu): %s", low, ino, which);
+		       "(A is %llu): %s", low, ino, which);
 	}
 
-	EXPECT_EQ(0, host_detach_remove(low));
-	uchild_kill(&a);
+	ret = host_detach_remove(low);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the host detaches and removes loop%d: %s", low, errstr(ret));
+	}
 }
 
 /* --- 2. an open racing the release ---------------------------------------- */
@@ -676,8 +793,10 @@ static void *race_x(void *p)
 	return NULL;
 }
 
+/* One round's outcome; @failed names the step when the round failed. */
 struct race_result {
 	int index, kept, legit, err;
+	const char *failed;
 };
 
 /*
@@ -686,7 +805,9 @@ struct race_result {
  * as the stock driver's device does), and then gives the number up with
  * LOOP_CTL_REMOVE, while X spins on open: X's opens race both the release
  * and the number's end. Fills @out; the stale fd, if any, is kept
- * (ns_keep(); out->kept). Return: 0 or a negative errno.
+ * (ns_keep(); out->kept). Runs in both namespaces of the stress at once,
+ * so it names a failed step in @out, not in shm.
+ * Return: 0 or a negative errno.
  */
 static int race_round(struct race_result *out)
 {
@@ -695,14 +816,19 @@ static int race_round(struct race_result *out)
 	int n, y, i, spin;
 
 	n = loopctl(LOOP_CTL_GET_FREE, 0);
-	if (n < 0)
+	if (n < 0) {
+		out->failed = "LOOP_CTL_GET_FREE";
 		return n;
+	}
 	snprintf(r.path, sizeof(r.path), "/dev/loop%d", n);
 	y = open(r.path, O_RDWR | O_CLOEXEC);
-	if (y < 0)
+	if (y < 0) {
+		out->failed = "open /dev/loopN";
 		return -errno;
+	}
 	if (pthread_create(&x, NULL, race_x, &r)) {
 		close(y);
+		out->failed = "pthread_create";
 		return -EAGAIN;
 	}
 	__atomic_store_n(&r.go, 1, __ATOMIC_RELEASE);
@@ -726,31 +852,32 @@ static int race_round(struct race_result *out)
 
 static int ns_race_round(const char *arg)
 {
-	struct race_result res;
+	struct race_result res = { 0 };
 	int ret = race_round(&res);
 
+	if (ret)
+		return fail_at(res.failed, ret);
 	shm->race_index = res.index;
 	shm->race_kept = res.kept;
 	shm->race_legit = res.legit;
 	shm->race_errno = res.err;
-	return ret;
+	return 0;
 }
 
 #define RACE_ROUNDS	2000
 #define RACE_SECONDS	50
 
-TEST_F_TIMEOUT(atk, open_races_the_release, 240)
+TEST_F_TIMEOUT(attacker, open_races_the_release, 240)
 {
 	int rounds = 0, wins = 0, stale = 0, ret, n, errs[4] = { 0 };
 	double end = now() + RACE_SECONDS;
-	struct nschild a;
 
-	ASSERT_EQ(0, uchild_start(&a));
 	srand(getpid());
 	while (rounds < RACE_ROUNDS && now() < end) {
-		ret = nschild_call(&a, ns_race_round, NULL);
+		ret = uchild_call(&self->a, ns_race_round, NULL);
 		ASSERT_EQ(0, ret) {
-			TH_LOG("round %d: %d", rounds, ret);
+			TH_LOG("round %d of A's open race: %s: %s", rounds, failed_step(),
+			       errstr(ret));
 		}
 		rounds++;
 		n = shm->race_index;
@@ -765,90 +892,122 @@ TEST_F_TIMEOUT(atk, open_races_the_release, 240)
 			/* X holds an fd: on a device that no registry entry covers? */
 			if (loop_exists(n) && !reg_lists_loop(n, 0)) {
 				if (!wins)
-					TH_LOG("round %d: the namespace holds an fd on loop%d, "
+					TH_LOG("round %d: A holds an fd on loop%d, "
 					       "which exists (%s) and is not in the registry",
 					       rounds, n, loop_bound(n) ? "bound" : "unbound");
 				wins++;
 			}
 		}
-		nschild_call(&a, ns_close_all, NULL);
+		uchild_call(&self->a, ns_close_all, NULL);
 		/* What the kernel re-created, nobody owns: the host removes it. */
 		if (loop_exists(n) && !reg_lists_loop(n, 0))
 			host_detach_remove(n);
 	}
 	TH_LOG("%d rounds, %d wins (stale fds %d); X's last open after the release: "
 	       "ENOENT %d, ENXIO %d, other %d", rounds, wins, stale, errs[0], errs[1], errs[2]);
-	EXPECT_EQ(0, wins);
-	EXPECT_GE(rounds, 50);
-	uchild_kill(&a);
+	EXPECT_EQ(0, wins) {
+		TH_LOG("in %d of %d rounds A kept an fd on a loop no registry entry covers",
+		       wins, rounds);
+	}
+	EXPECT_GE(rounds, 50) {
+		TH_LOG("only %d rounds in %d s: too few to say the race was tried",
+		       rounds, RACE_SECONDS);
+	}
 }
 
 /* --- 3. ASSIGN of a loop device ------------------------------------------ */
 
-TEST_F(atk, assigned_loop_is_taken_by_host_losetup)
+/* The loop device losetup printed into @path ("/dev/loopN"): N, or -1. */
+static int losetup_printed(const char *path)
 {
-	struct nschild a;
-	char *text, path[32];
-	int k = -1, got = -1, ret, r;
+	char *text = slurp(path);
+	int n = -1;
 
-	ASSERT_EQ(0, uchild_start(&a));
-	/* The loop the host's losetup -f takes next (loop0 in a fresh VM). */
-	ASSERT_EQ(0, sh("losetup -f > /tmp/nsdev-atk-next"));
-	text = slurp("/tmp/nsdev-atk-next");
-	ASSERT_NE(NULL, text);
-	ret = sscanf(text, "/dev/loop%d", &k);
+	if (text && sscanf(text, "/dev/loop%d", &n) != 1)
+		n = -1;
 	free(text);
-	ASSERT_EQ(1, ret);
+	return n;
+}
+
+TEST_F(attacker, assigned_loop_is_taken_by_host_losetup)
+{
+	char path[32];
+	int k, got, ret, r;
+
+	/* The loop the host's losetup -f takes next (loop0 in a fresh VM). */
+	ret = sh("losetup -f > /tmp/nsdev-atk-next");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("the host's losetup -f (find the next free loop): exit status %d", ret);
+	}
+	k = losetup_printed("/tmp/nsdev-atk-next");
+	ASSERT_LE(0, k) {
+		TH_LOG("no /dev/loopN in what the host's losetup -f printed");
+	}
 
 	/* The README tour: nsdevctl assign /dev/loopK --ns A. */
-	ret = assign_blk(makedev(7, loop_minor(k)), a.userns);
+	ret = assign_blk(makedev(7, loop_minor(k)), self->a.userns);
 	EXPECT_EQ(-EOPNOTSUPP, ret) {
-		TH_LOG("ASSIGN of the unbound /dev/loop%d answered %d", k, ret);
+		TH_LOG("ASSIGN of the unbound /dev/loop%d to A answered %d (%s)", k, ret,
+		       errstr(ret));
 	}
 	/* The host's losetup -f binds a host image. */
-	ASSERT_EQ(0, sh("losetup -f --show " IMG_HOST " > /tmp/nsdev-atk-got"));
-	text = slurp("/tmp/nsdev-atk-got");
-	ASSERT_NE(NULL, text);
-	r = sscanf(text, "/dev/loop%d", &got);
-	free(text);
-	ASSERT_EQ(1, r);
+	r = sh("losetup -f --show " IMG_HOST " > /tmp/nsdev-atk-got");
+	ASSERT_EQ(0, r) {
+		TH_LOG("the host's losetup -f --show %s: exit status %d", IMG_HOST, r);
+	}
+	got = losetup_printed("/tmp/nsdev-atk-got");
+	ASSERT_LE(0, got) {
+		TH_LOG("no /dev/loopN in what the host's losetup -f --show printed");
+	}
 	if (got != k)
 		TH_LOG("the host's losetup -f took loop%d, not the assigned loop%d", got, k);
 
 	snprintf(path, sizeof(path), "/dev/loop%d", k);
-	r = nschild_call(&a, ns_read_secret, path);
+	r = uchild_call(&self->a, ns_read_secret, path);
 	EXPECT_NE(1, r) {
-		TH_LOG("the namespace read the host's secret through its %s", path);
+		TH_LOG("A read the host's secret through its %s", path);
 	}
 	if (r != 1)
-		TH_LOG("the namespace's open/read of %s: %d", path, r);
+		TH_LOG("A's open/read of %s: %s", path,
+		       r < 0 ? errstr(r) : "opened, no secret read");
 
-	EXPECT_EQ(0, host_detach_remove(got));
+	r = host_detach_remove(got);
+	EXPECT_EQ(0, r) {
+		TH_LOG("the host detaches and removes loop%d: %s", got, errstr(r));
+	}
 	if (!ret)
 		revoke_blk(makedev(7, loop_minor(k)));
-	uchild_kill(&a);
 }
 
 /* --- 4. block ioctls on delegated loops and their partitions ------------- */
 
-static int ns_whole = -1, ns_part = -1, ns_index = -1;
-
-/* In the namespace: losetup -fP IMG_NS2P, keep the loop and its p1 open. */
-static int ns_setup_2p(const char *arg)
+/* Open X's p1 read-write and keep it (ns_part). */
+static int ns_open_p1(const char *arg)
 {
 	char path[40];
-	int n = ns_bind_new(IMG_NS2P " 8");	/* LO_FLAGS_PARTSCAN */
 
-	if (n < 0)
-		return n;
-	ns_whole = ns_fd_list[ns_nfds - 1];
-	ns_index = n;
-	snprintf(path, sizeof(path), "/dev/loop%dp1", n);
+	snprintf(path, sizeof(path), "/dev/loop%dp1", ns_index);
 	ns_part = open(path, O_RDWR | O_CLOEXEC);
 	if (ns_part < 0)
 		return -errno;
 	ns_keep(ns_part);
-	return n;
+	return 0;
+}
+
+/* For the loop ioctls of do_op(): X's status, and a file to change to. */
+static struct loop_info64 ns_info;
+static int ns_image = -1;
+
+/* Read X's status (LOOP_SET_STATUS64 sets it unchanged); open IMG_NS2P. */
+static int ns_prepare_loop_ops(const char *arg)
+{
+	if (ioctl(ns_whole, LOOP_GET_STATUS64, &ns_info))
+		return fail_at("LOOP_GET_STATUS64 on X", -errno);
+	ns_image = open(IMG_NS2P, O_RDONLY | O_CLOEXEC);
+	if (ns_image < 0)
+		return fail_at("open " IMG_NS2P, -errno);
+	ns_keep(ns_image);
+	return 0;
 }
 
 enum {
@@ -863,16 +1022,18 @@ static const char * const op_names[] = {
 	"LOOP_SET_STATUS64", "LOOP_CHANGE_FD", "LOOP_CLR_FD", "BLKGETDISKSEQ",
 };
 
-/* One ioctl on an open block device: 0 or -errno (BLKTRACE torn down). */
+/*
+ * One ioctl on an open block device: 0 or -errno (BLKTRACE torn down).
+ * LOOP_SET_STATUS64 and LOOP_CHANGE_FD need ns_prepare_loop_ops() first.
+ */
 static int do_op(int fd, int op)
 {
 	struct blk_user_trace_setup buts = {
 		.act_mask = 0xffff, .buf_size = 4096, .buf_nr = 2,
 	};
-	struct loop_info64 info;
 	struct hd_geometry geo;
 	unsigned long long u64, range[2] = { 40ULL * MIB, MIB };
-	int i, ret, img;
+	int i, ret;
 
 	switch (op) {
 	case OP_TRACE:
@@ -899,17 +1060,9 @@ static int do_op(int fd, int op)
 	case OP_DISCARD:
 		return ioctl(fd, BLKDISCARD, range) ? -errno : 0;
 	case OP_SET_STATUS64:
-		/* The loop's own status, unchanged, set through @fd. */
-		if (ioctl(ns_whole, LOOP_GET_STATUS64, &info))
-			return -1000 - errno;
-		return ioctl(fd, LOOP_SET_STATUS64, &info) ? -errno : 0;
+		return ioctl(fd, LOOP_SET_STATUS64, &ns_info) ? -errno : 0;
 	case OP_CHANGE_FD:
-		img = open(IMG_NS2P, O_RDONLY | O_CLOEXEC);
-		if (img < 0)
-			return -1000 - errno;
-		ret = ioctl(fd, LOOP_CHANGE_FD, img) ? -errno : 0;
-		close(img);
-		return ret;
+		return ioctl(fd, LOOP_CHANGE_FD, ns_image) ? -errno : 0;
 	case OP_CLR_FD:
 		return ioctl(fd, LOOP_CLR_FD, 0) ? -errno : 0;
 	case OP_GETDISKSEQ:
@@ -949,29 +1102,35 @@ static char *op_arg(char which, int op)
 	return buf;
 }
 
-TEST_F_TIMEOUT(atk, block_ioctls_on_loops_and_partitions, 120)
+TEST_F_TIMEOUT(attacker, block_ioctls_on_loops_and_partitions, 120)
 {
 	static const int allowed[] = {
 		OP_GETSIZE64, OP_SSZGET, OP_PBSZGET, OP_ROGET, OP_IOMIN, OP_IOOPT,
 	};
 	static const int loop_ops[] = { OP_SET_STATUS64, OP_CHANGE_FD, OP_CLR_FD };
-	struct nschild a;
 	int n, i, w, ret, geo;
+	const char *p;
 	char which;
 
-	ASSERT_EQ(0, uchild_start(&a));
-	n = nschild_call(&a, ns_setup_2p, NULL);
+	/* losetup -fP IMG_NS2P in A; the loop and its p1 stay open. */
+	n = uchild_call(&self->a, ns_bind_new, IMG_NS2P " 8");	/* LO_FLAGS_PARTSCAN */
 	ASSERT_LE(LOOP_BASE, n) {
-		TH_LOG("losetup -fP in the namespace: %d", n);
+		TH_LOG("losetup -fP %s in A gave %d: %s: %s", IMG_NS2P, n, failed_step(),
+		       errstr(n));
+	}
+	ret = uchild_call(&self->a, ns_open_p1, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A opens /dev/loop%dp1: %s", n, errstr(ret));
 	}
 
 	/* BLKTRACESETUP: refused on the loop and on its partition. */
 	for (w = 0; w < 2; w++) {
 		which = w ? 'p' : 'w';
-		ret = nschild_call(&a, ns_op, op_arg(which, OP_TRACE));
+		p = w ? "p1" : "";
+		ret = uchild_call(&self->a, ns_op, op_arg(which, OP_TRACE));
 		EXPECT_TRUE(ret == -ENOTTY || ret == -ENOENT) {
-			TH_LOG("BLKTRACESETUP on /dev/loop%d%s answered %d%s", n,
-			       w ? "p1" : "", ret, ret ? "" : " (a trace was set up)");
+			TH_LOG("BLKTRACESETUP on /dev/loop%d%s answered %d (%s)%s", n, p, ret,
+			       errstr(ret), ret ? "" : ": a trace was set up");
 		}
 	}
 	/* What losetup, mkfs, fsck and fio need keeps working, on both. */
@@ -979,77 +1138,89 @@ TEST_F_TIMEOUT(atk, block_ioctls_on_loops_and_partitions, 120)
 	       host_op(OP_GETGEO));
 	for (w = 0; w < 2; w++) {
 		which = w ? 'p' : 'w';
+		p = w ? "p1" : "";
 		for (i = 0; i < (int)ARRAY_SIZE(allowed); i++) {
-			ret = nschild_call(&a, ns_op, op_arg(which, allowed[i]));
+			ret = uchild_call(&self->a, ns_op, op_arg(which, allowed[i]));
 			EXPECT_EQ(0, ret) {
-				TH_LOG("%s on /dev/loop%d%s answered %d", op_names[allowed[i]],
-				       n, w ? "p1" : "", ret);
+				TH_LOG("%s on /dev/loop%d%s: %s", op_names[allowed[i]], n, p,
+				       errstr(ret));
 			}
 		}
 		/* The loop driver has no getgeo: the host's own answer is the bar. */
 		geo = host_op(OP_GETGEO);
-		ret = nschild_call(&a, ns_op, op_arg(which, OP_GETGEO));
+		ret = uchild_call(&self->a, ns_op, op_arg(which, OP_GETGEO));
 		EXPECT_EQ(geo, ret) {
-			TH_LOG("HDIO_GETGEO on /dev/loop%d%s answered %d, the host's loop0 %d",
-			       n, w ? "p1" : "", ret, geo);
+			TH_LOG("HDIO_GETGEO on /dev/loop%d%s answered %d (%s), the host's loop0 %d",
+			       n, p, ret, errstr(ret), geo);
 		}
-		ret = nschild_call(&a, ns_op, op_arg(which, OP_FLSBUF));
+		ret = uchild_call(&self->a, ns_op, op_arg(which, OP_FLSBUF));
 		EXPECT_TRUE(ret == 0 || ret == -EACCES) {
-			TH_LOG("BLKFLSBUF on /dev/loop%d%s answered %d", n, w ? "p1" : "", ret);
+			TH_LOG("BLKFLSBUF on /dev/loop%d%s: %s", n, p, errstr(ret));
 		}
 	}
-	ret = nschild_call(&a, ns_op, op_arg('w', OP_DISCARD));
+	ret = uchild_call(&self->a, ns_op, op_arg('w', OP_DISCARD));
 	EXPECT_EQ(0, ret) {
-		TH_LOG("BLKDISCARD on /dev/loop%d answered %d", n, ret);
+		TH_LOG("BLKDISCARD on /dev/loop%d: %s", n, errstr(ret));
 	}
 	/* Loop ioctls through the partition's node: refused (LOOP_CLR_FD last). */
+	ret = uchild_call(&self->a, ns_prepare_loop_ops, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A prepares the loop ioctls: %s: %s", failed_step(), errstr(ret));
+	}
 	for (i = 0; i < (int)ARRAY_SIZE(loop_ops); i++) {
-		ret = nschild_call(&a, ns_op, op_arg('p', loop_ops[i]));
+		ret = uchild_call(&self->a, ns_op, op_arg('p', loop_ops[i]));
 		EXPECT_EQ(-ENOTTY, ret) {
-			TH_LOG("%s on /dev/loop%dp1 answered %d", op_names[loop_ops[i]], n, ret);
+			TH_LOG("%s on /dev/loop%dp1 answered %d (%s)", op_names[loop_ops[i]], n,
+			       ret, errstr(ret));
 		}
 	}
-	nschild_call(&a, ns_op, op_arg('w', OP_CLR_FD));
-	nschild_call(&a, ns_close_all, NULL);
-	uchild_kill(&a);
+	uchild_call(&self->a, ns_op, op_arg('w', OP_CLR_FD));
+	uchild_call(&self->a, ns_close_all, NULL);
 }
 
 /* --- 5. a loop backed by its own partition -------------------------------- */
 
-/* In the namespace: bind ARG's kind of backing to a new loop Y. */
-static int ns_bind_backing(const char *arg)
+/* Y, the loop an attack tries to back with X, and that backing file. */
+static int ns_y = -1, ns_backing = -1;
+
+/* GET_FREE and open: Y. Return: its index, or a negative errno. */
+static int ns_open_y(const char *arg)
+{
+	int n;
+
+	ns_y = open_free(&n);
+	return ns_y < 0 ? ns_y : n;
+}
+
+/* Open ARG (a path) read-only, as the backing file of the next bind. */
+static int ns_open_backing(const char *arg)
+{
+	ns_backing = open(arg, O_RDONLY | O_CLOEXEC);
+	return ns_backing < 0 ? -errno : 0;
+}
+
+/*
+ * "c" or "s": LOOP_CONFIGURE (read-only) or LOOP_SET_FD of Y with the
+ * backing file. One accepted (today) is cleared again at once, with no
+ * I/O done on it. Y and the backing file are closed.
+ * Return: the ioctl's 0 or negative errno.
+ */
+static int ns_bind_y(const char *arg)
 {
 	struct loop_config cfg = { 0 };
-	char path[40], backing[40];
-	int n, fd, b, ret;
-	char cmd;
+	int ret;
 
-	if (sscanf(arg, "%c %39s", &cmd, backing) != 2)
-		return -EINVAL;
-	n = loopctl(LOOP_CTL_GET_FREE, 0);
-	if (n < 0)
-		return -10000 + n;
-	snprintf(path, sizeof(path), "/dev/loop%d", n);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -10000 - errno;
-	b = open(backing, O_RDONLY | O_CLOEXEC);
-	if (b < 0) {
-		close(fd);
-		return -20000 - errno;
-	}
-	if (cmd == 'c') {
-		cfg.fd = b;
+	if (arg[0] == 'c') {
+		cfg.fd = ns_backing;
 		cfg.info.lo_flags = LO_FLAGS_READ_ONLY;
-		ret = ioctl(fd, LOOP_CONFIGURE, &cfg) ? -errno : 0;
+		ret = ioctl(ns_y, LOOP_CONFIGURE, &cfg) ? -errno : 0;
 	} else {
-		ret = ioctl(fd, LOOP_SET_FD, b) ? -errno : 0;
+		ret = ioctl(ns_y, LOOP_SET_FD, ns_backing) ? -errno : 0;
 	}
-	close(b);
-	/* Accepted (today): clear it again; no I/O was done on it. */
+	close(ns_backing);
 	if (!ret)
-		ioctl(fd, LOOP_CLR_FD, 0);
-	close(fd);
+		ioctl(ns_y, LOOP_CLR_FD, 0);
+	close(ns_y);
 	return ret;
 }
 
@@ -1059,28 +1230,19 @@ static int ns_shrink(const char *arg)
 	struct loop_info64 info;
 
 	if (ioctl(ns_whole, LOOP_GET_STATUS64, &info))
-		return -errno;
+		return fail_at("LOOP_GET_STATUS64", -errno);
 	info.lo_sizelimit = 8 * MIB;
-	return ioctl(ns_whole, LOOP_SET_STATUS64, &info) ? -errno : 0;
+	return ioctl(ns_whole, LOOP_SET_STATUS64, &info) ?
+	       fail_at("LOOP_SET_STATUS64", -errno) : 0;
 }
 
-/* LOOP_CHANGE_FD(X, ARG): X's new backing file. */
+/* LOOP_CHANGE_FD(X, the backing file), which is closed then. */
 static int ns_change_fd(const char *arg)
 {
-	int b = open(arg, O_RDONLY | O_CLOEXEC), ret;
+	int ret = ioctl(ns_whole, LOOP_CHANGE_FD, ns_backing) ? -errno : 0;
 
-	if (b < 0)
-		return -10000 - errno;
-	ret = ioctl(ns_whole, LOOP_CHANGE_FD, b) ? -errno : 0;
-	close(b);
+	close(ns_backing);
 	return ret;
-}
-
-/* The loop ns_bind_new() bound last is X (ns_whole). */
-static int ns_take_whole(const char *arg)
-{
-	ns_whole = ns_fd_list[ns_nfds - 1];
-	return 0;
 }
 
 /* In the namespace: bind a loop (kept open by nobody) and let the namespace die. */
@@ -1093,46 +1255,71 @@ static int ns_bind_and_leave(const char *arg)
 	return n;
 }
 
-TEST_F_TIMEOUT(atk, loop_backed_by_its_own_partition, 120)
+TEST_F_TIMEOUT(attacker, loop_backed_by_its_own_partition, 120)
 {
-	struct nschild a, b;
-	char arg[64], p1[32], whole[32];
-	int x, ret, n, i;
+	static const char * const how[] = { "c", "s" };
+	static const char * const ioctl_name[] = { "LOOP_CONFIGURE", "LOOP_SET_FD" };
+	char p1[32], whole[32];
+	const char *backing;
+	int x, y, ret, n, i, b, h;
 
-	ASSERT_EQ(0, uchild_start(&a));
 	/* X: read-only, partition scan, p1 is 16 MiB. */
-	x = nschild_call(&a, ns_bind_new, IMG_NS2P " 9");  /* READ_ONLY | PARTSCAN */
-	ASSERT_LE(LOOP_BASE, x);
-	ASSERT_EQ(0, nschild_call(&a, ns_take_whole, NULL));
+	x = uchild_call(&self->a, ns_bind_new, IMG_NS2P " 9");	/* READ_ONLY | PARTSCAN */
+	ASSERT_LE(LOOP_BASE, x) {
+		TH_LOG("losetup -rfP %s in A gave %d: %s: %s", IMG_NS2P, x, failed_step(),
+		       errstr(x));
+	}
 	snprintf(p1, sizeof(p1), "/dev/loop%dp1", x);
 	snprintf(whole, sizeof(whole), "/dev/loop%d", x);
-	ASSERT_EQ(1, nschild_call(&a, ns_exists_dev, p1 + 5));
+	ret = uchild_call(&self->a, ns_exists_dev, p1 + 5);
+	ASSERT_EQ(1, ret) {
+		TH_LOG("%s in A's view after the partition scan: %s", p1,
+		       ret ? errstr(ret) : "not there");
+	}
 
 	/*
-	 * Another delegated loop backed by X's partition or by X itself, with
-	 * LOOP_CONFIGURE and LOOP_SET_FD. X is bound to a plain file now, so
-	 * nothing waits on itself if one is accepted (it is cleared at once).
+	 * Another delegated loop, Y, backed by X's partition or by X itself,
+	 * with LOOP_CONFIGURE and LOOP_SET_FD. X is bound to a plain file now,
+	 * so nothing waits on itself if one is accepted (it is cleared at once).
 	 */
-	snprintf(arg, sizeof(arg), "c %s", p1);
-	ret = nschild_call(&a, ns_bind_backing, arg);
-	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_CONFIGURE(Y, %s) answered %d", p1, ret);
-	snprintf(arg, sizeof(arg), "s %s", p1);
-	ret = nschild_call(&a, ns_bind_backing, arg);
-	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_SET_FD(Y, %s) answered %d", p1, ret);
-	snprintf(arg, sizeof(arg), "c %s", whole);
-	ret = nschild_call(&a, ns_bind_backing, arg);
-	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_CONFIGURE(Y, %s) answered %d", whole, ret);
-	snprintf(arg, sizeof(arg), "s %s", whole);
-	ret = nschild_call(&a, ns_bind_backing, arg);
-	EXPECT_EQ(-EBADF, ret) TH_LOG("LOOP_SET_FD(Y, %s) answered %d", whole, ret);
+	for (b = 0; b < 2; b++) {
+		backing = b ? whole : p1;
+		for (h = 0; h < 2; h++) {
+			y = uchild_call(&self->a, ns_open_y, NULL);
+			ASSERT_LE(LOOP_BASE, y) {
+				TH_LOG("A's losetup -f for Y gave %d: %s: %s", y, failed_step(),
+				       errstr(y));
+			}
+			ret = uchild_call(&self->a, ns_open_backing, backing);
+			ASSERT_EQ(0, ret) {
+				TH_LOG("A opens %s read-only: %s", backing, errstr(ret));
+			}
+			ret = uchild_call(&self->a, ns_bind_y, how[h]);
+			EXPECT_EQ(-EBADF, ret) {
+				TH_LOG("%s(loop%d, %s) answered %d (%s)", ioctl_name[h], y, backing,
+				       ret, errstr(ret));
+			}
+		}
+	}
 
 	/* X shrinks to 8 MiB: p1 (16 MiB) now matches its size for CHANGE_FD. */
-	ASSERT_EQ(0, nschild_call(&a, ns_shrink, NULL));
-	ASSERT_EQ(1, nschild_call(&a, ns_exists_dev, p1 + 5));
-	ret = nschild_call(&a, ns_change_fd, p1);
+	ret = uchild_call(&self->a, ns_shrink, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A shrinks %s to 8 MiB: %s: %s", whole, failed_step(), errstr(ret));
+	}
+	ret = uchild_call(&self->a, ns_exists_dev, p1 + 5);
+	ASSERT_EQ(1, ret) {
+		TH_LOG("%s in A's view after the shrink: %s", p1,
+		       ret ? errstr(ret) : "not there");
+	}
+	ret = uchild_call(&self->a, ns_open_backing, p1);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A opens %s read-only: %s", p1, errstr(ret));
+	}
+	ret = uchild_call(&self->a, ns_change_fd, NULL);
 	EXPECT_EQ(-EBADF, ret) {
-		TH_LOG("LOOP_CHANGE_FD(%s, %s) answered %d%s", whole, p1, ret,
-		       ret ? "" : ": the loop is backed by its own partition");
+		TH_LOG("LOOP_CHANGE_FD(%s, %s) answered %d (%s)%s", whole, p1, ret,
+		       errstr(ret), ret ? "" : ": the loop is backed by its own partition");
 	}
 	if (!ret) {
 		/*
@@ -1140,21 +1327,28 @@ TEST_F_TIMEOUT(atk, loop_backed_by_its_own_partition, 120)
 		 * 8 MiB limit too): that breaks the cycle, whose partition scan
 		 * finds p1 still open and reads nothing.
 		 */
-		ret = nschild_call(&a, ns_change_fd, IMG_NS2P);
+		ret = uchild_call(&self->a, ns_open_backing, IMG_NS2P);
+		if (!ret)
+			ret = uchild_call(&self->a, ns_change_fd, NULL);
 		if (ret)
-			TH_LOG("could not undo the cycle (LOOP_CHANGE_FD back: %d): "
-			       "loop%d stays bound to itself", ret, x);
+			TH_LOG("could not undo the cycle (LOOP_CHANGE_FD back: %s): "
+			       "loop%d stays bound to itself", errstr(ret), x);
 	}
-	nschild_call(&a, ns_op, op_arg('w', OP_CLR_FD));
-	nschild_call(&a, ns_close_all, NULL);
-	uchild_kill(&a);
+	uchild_call(&self->a, ns_op, op_arg('w', OP_CLR_FD));
+	uchild_call(&self->a, ns_close_all, NULL);
+	uchild_kill(&self->a);
 
 	/* Another namespace's full cycle still works, the reaper included. */
-	ASSERT_EQ(0, uchild_start(&b));
-	n = nschild_call(&b, ns_bind_and_leave, NULL);
-	EXPECT_LE(LOOP_BASE, n);
-	EXPECT_TRUE(loop_bound(n));
-	uchild_kill(&b);
+	start_sibling(_metadata, &self->sib[0], 0);
+	n = uchild_call(&self->sib[0], ns_bind_and_leave, NULL);
+	ASSERT_LE(LOOP_BASE, n) {
+		TH_LOG("losetup -f %s in a second namespace gave %d: %s: %s", IMG_NS, n,
+		       failed_step(), errstr(n));
+	}
+	EXPECT_TRUE(loop_bound(n)) {
+		TH_LOG("loop%d, which the second namespace bound, has no backing file", n);
+	}
+	uchild_kill(&self->sib[0]);
 	for (i = 0; i < 100 && loop_exists(n); i++)
 		usleep(100 * 1000);
 	EXPECT_FALSE(loop_exists(n)) {
@@ -1164,56 +1358,66 @@ TEST_F_TIMEOUT(atk, loop_backed_by_its_own_partition, 120)
 
 /* --- 6. autoclear set, then cleared --------------------------------------- */
 
-/* Bind with AUTOCLEAR, clear AUTOCLEAR again, close. Return: the index. */
+/* Bind loop ARG (a number) with AUTOCLEAR, clear AUTOCLEAR again, close. */
 static int ns_autoclear_flip(const char *arg)
 {
 	struct loop_config cfg = { 0 };
 	struct loop_info64 info = { 0 };
 	char path[32];
-	int n, fd, img, ret = 0;
+	int fd, img, ret = 0;
 
-	n = loopctl(LOOP_CTL_GET_FREE, 0);
-	if (n < 0)
-		return n;
-	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	snprintf(path, sizeof(path), "/dev/loop%d", atoi(arg));
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return -10000 - errno;
+		return fail_at("open /dev/loopN", -errno);
 	img = open(IMG_NS, O_RDWR | O_CLOEXEC);
+	if (img < 0) {
+		ret = fail_at("open " IMG_NS, -errno);
+		close(fd);
+		return ret;
+	}
 	cfg.fd = img;
 	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
 	if (ioctl(fd, LOOP_CONFIGURE, &cfg))
-		ret = -20000 - errno;
+		ret = fail_at("LOOP_CONFIGURE with LO_FLAGS_AUTOCLEAR", -errno);
 	else if (ioctl(fd, LOOP_GET_STATUS64, &info))
-		ret = -30000 - errno;
+		ret = fail_at("LOOP_GET_STATUS64", -errno);
 	info.lo_flags &= ~LO_FLAGS_AUTOCLEAR;
 	if (!ret && ioctl(fd, LOOP_SET_STATUS64, &info))
-		ret = -40000 - errno;
+		ret = fail_at("LOOP_SET_STATUS64 without LO_FLAGS_AUTOCLEAR", -errno);
 	close(img);
 	close(fd);
-	return ret ? ret : n;
+	return ret;
 }
 
-TEST_F_TIMEOUT(atk, autoclear_cleared_leaks_bound_loops, 120)
+TEST_F_TIMEOUT(attacker, autoclear_cleared_leaks_bound_loops, 120)
 {
-	int got[10], i, k, leaked = 0, left = 0, removed;
-	unsigned long long ino;
-	struct nschild a;
+	unsigned long long ino = userns_ino(&self->a);
+	int got[10], i, k, leaked = 0, left = 0, removed, ret;
+	char num[16];
 
-	ASSERT_EQ(0, uchild_start(&a));
-	ino = userns_ino(&a);
 	for (i = 0; i < 10; i++) {
-		got[i] = nschild_call(&a, ns_autoclear_flip, NULL);
+		got[i] = uchild_call(&self->a, ns_loopctl, ctl_arg(LOOP_CTL_GET_FREE, 0));
 		if (i < NS_LIMIT) {
-			EXPECT_LE(LOOP_BASE, got[i]) TH_LOG("round %d: %d", i + 1, got[i]);
+			EXPECT_LE(LOOP_BASE, got[i]) {
+				TH_LOG("round %d: A's LOOP_CTL_GET_FREE gave %d (%s)",
+				       i + 1, got[i], errstr(got[i]));
+			}
 		} else {
 			EXPECT_EQ(-EDQUOT, got[i]) {
-				TH_LOG("round %d: GET_FREE gave loop%d beyond the quota of %d",
-				       i + 1, got[i], NS_LIMIT);
+				TH_LOG("round %d: A's LOOP_CTL_GET_FREE gave %d (%s) "
+				       "beyond the quota of %d", i + 1, got[i], errstr(got[i]),
+				       NS_LIMIT);
 			}
 		}
 		if (got[i] < LOOP_BASE)
 			continue;
+		snprintf(num, sizeof(num), "%d", got[i]);
+		ret = uchild_call(&self->a, ns_autoclear_flip, num);
+		EXPECT_EQ(0, ret) {
+			TH_LOG("round %d: A binds loop%d with autoclear and clears it: %s: %s",
+			       i + 1, got[i], failed_step(), errstr(ret));
+		}
 		/* Bound means owned and counted; or it is gone. */
 		for (k = 0; k < 10; k++) {
 			if (!loop_bound(got[i]) || reg_lists_loop(got[i], ino))
@@ -1224,16 +1428,18 @@ TEST_F_TIMEOUT(atk, autoclear_cleared_leaks_bound_loops, 120)
 			if (!leaked) {
 				removed = host_loopctl(LOOP_CTL_REMOVE, got[i]);
 				TH_LOG("loop%d is bound (it has loop/backing_file in sysfs) "
-				       "and not in the registry; the host's LOOP_CTL_REMOVE: %d",
-				       got[i], removed);
+				       "and not in the registry; the host's LOOP_CTL_REMOVE: %s",
+				       got[i], errstr(removed));
 			}
 			leaked++;
 		}
 	}
-	EXPECT_EQ(0, leaked) TH_LOG("%d bound loops owned by nobody", leaked);
+	EXPECT_EQ(0, leaked) {
+		TH_LOG("%d bound loops owned by nobody", leaked);
+	}
 
 	/* The namespace dies: every one of them is detached and removed. */
-	uchild_kill(&a);
+	uchild_kill(&self->a);
 	for (k = 0; k < 100; k++) {
 		for (i = 0, left = 0; i < 10; i++)
 			left += got[i] >= LOOP_BASE && loop_exists(got[i]);
@@ -1242,7 +1448,7 @@ TEST_F_TIMEOUT(atk, autoclear_cleared_leaks_bound_loops, 120)
 		usleep(100 * 1000);
 	}
 	EXPECT_EQ(0, left) {
-		TH_LOG("%d of the namespace's loops still exist 10 s after it died", left);
+		TH_LOG("%d of A's loops still exist 10 s after it died", left);
 	}
 	for (i = 0; i < 10; i++)
 		if (got[i] >= LOOP_BASE && loop_exists(got[i]))
@@ -1251,24 +1457,65 @@ TEST_F_TIMEOUT(atk, autoclear_cleared_leaks_bound_loops, 120)
 
 /* --- 7. quota multiplied by sibling namespaces ---------------------------- */
 
-/* GET_FREE + open (kept) until an error. Return: count * 1000 + errno. */
+/*
+ * GET_FREE + open (kept) until an error, or 65 times. Return: how many
+ * loops it holds; the error that stopped it in shm->stop_err.
+ */
 static int ns_fill(const char *arg)
 {
 	char path[32];
-	int n, fd, count = 0;
+	int n, fd, count;
 
-	for (;;) {
+	for (count = 0; count <= 64; count++) {
 		n = loopctl(LOOP_CTL_GET_FREE, 0);
-		if (n < 0)
-			return count * 1000 - n;
+		if (n < 0) {
+			shm->stop_err = fail_at("LOOP_CTL_GET_FREE", n);
+			break;
+		}
 		snprintf(path, sizeof(path), "/dev/loop%d", n);
 		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			return count * 1000 + errno;
+		if (fd < 0) {
+			shm->stop_err = fail_at("open /dev/loopN", -errno);
+			break;
+		}
 		ns_keep(fd);
-		count++;
-		if (count > 64)
-			return count * 1000;
+	}
+	return count;
+}
+
+TEST_F_TIMEOUT(attacker, quota_per_user_across_siblings, 120)
+{
+	struct nschild *c[1 + SIBLINGS] = { &self->a };
+	int i, count, total = 0, limit = -1;
+	char *param;
+
+	param = slurp("/sys/module/nsdevtmpfs/parameters/loop_limit_per_user");
+	if (param)
+		limit = atoi(param);
+	free(param);
+	EXPECT_EQ(USER_LIMIT, limit) {
+		TH_LOG("loop_limit_per_user: %s", limit < 0 ? "no such parameter" : "not 16");
+	}
+	for (i = 1; i <= SIBLINGS; i++) {
+		c[i] = &self->sib[i - 1];
+		start_sibling(_metadata, c[i], i);
+	}
+	for (i = 0; i <= SIBLINGS; i++) {
+		count = uchild_call(c[i], ns_fill, NULL);
+		ASSERT_LE(0, count) {
+			TH_LOG("sibling %d of uid 1000: %s", i, errstr(count));
+		}
+		TH_LOG("sibling %d of uid 1000: %d loops, then %s: %s", i, count,
+		       failed_step(), errstr(shm->stop_err));
+		EXPECT_EQ(-EDQUOT, shm->stop_err) {
+			TH_LOG("sibling %d's losetup -f ended at %s: %s, not at the quota",
+			       i, failed_step(), errstr(shm->stop_err));
+		}
+		total += count;
+	}
+	EXPECT_EQ(USER_LIMIT, total) {
+		TH_LOG("uid 1000 holds %d loops with %d sibling namespaces", total,
+		       1 + SIBLINGS);
 	}
 }
 
@@ -1277,25 +1524,24 @@ static int ns_fill(const char *arg)
 #define BLKPG_CAP	32	/* NSDEV_USER_PARTS_PER_LOOP */
 
 /*
- * On the loop ns_bind_new() kept last: BLKPG add partition 1, 2, ... (64
- * KiB each) until one fails. Return: how many were added when the first
- * failure was ENOSPC, or that failure's negative errno.
+ * On X (ns_bind_new()): BLKPG add partition 1, 2, ... (64 KiB each) until
+ * one fails, 128 at most. Return: how many were added; the failure's
+ * negative errno in shm->stop_err.
  */
 static int ns_blkpg_flood(const char *arg)
 {
 	struct blkpg_partition p = { .length = 64 * 1024 };
 	struct blkpg_ioctl_arg a = { .op = BLKPG_ADD_PARTITION,
 				     .datalen = sizeof(p), .data = &p };
-	int fd, n;
+	int n;
 
-	if (!ns_nfds)
-		return -EBADF;
-	fd = ns_fd_list[ns_nfds - 1];
 	for (n = 0; n < 4 * BLKPG_CAP; n++) {
 		p.pno = n + 1;
 		p.start = (long long)(n + 1) * p.length;
-		if (ioctl(fd, BLKPG, &a))
-			return errno == ENOSPC ? n : -errno;
+		if (ioctl(ns_whole, BLKPG, &a)) {
+			shm->stop_err = -errno;
+			break;
+		}
 	}
 	return n;
 }
@@ -1305,59 +1551,43 @@ static int ns_blkpg_flood(const char *arg)
  * what it makes must stay bounded (32 partitions, where the block layer
  * would allow 256), and the partitions are the owner's.
  */
-TEST_F_TIMEOUT(atk, blkpg_partitions_are_bounded, 120)
+TEST_F_TIMEOUT(attacker, blkpg_partitions_are_bounded, 120)
 {
 	char arg[256], path[64];
-	struct nschild a;
-	int n, made;
+	int n, made, ret;
 
-	ASSERT_EQ(0, uchild_start(&a));
 	snprintf(arg, sizeof(arg), "%s %u", IMG_NS, LO_FLAGS_PARTSCAN);
-	n = nschild_call(&a, ns_bind_new, arg);
-	ASSERT_GE(n, LOOP_BASE);
-	made = nschild_call(&a, ns_blkpg_flood, NULL);
+	n = uchild_call(&self->a, ns_bind_new, arg);
+	ASSERT_LE(LOOP_BASE, n) {
+		TH_LOG("losetup -fP %s in A gave %d: %s: %s", IMG_NS, n, failed_step(),
+		       errstr(n));
+	}
+	made = uchild_call(&self->a, ns_blkpg_flood, NULL);
 	EXPECT_EQ(BLKPG_CAP, made) {
-		TH_LOG("BLKPG on the namespace's loop%d made %d partitions", n, made);
+		TH_LOG("BLKPG on A's loop%d made %d partitions, then: %s", n, made,
+		       errstr(shm->stop_err));
+	}
+	EXPECT_EQ(-ENOSPC, shm->stop_err) {
+		TH_LOG("BLKPG add partition %d on A's loop%d: %s", made + 1, n,
+		       errstr(shm->stop_err));
 	}
 	snprintf(path, sizeof(path), "/sys/block/loop%d/loop%dp%d", n, n, BLKPG_CAP);
-	EXPECT_EQ(0, access(path, F_OK));
+	ret = access(path, F_OK);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the last partition allowed, %s: %s", path, strerror(errno));
+	}
 	snprintf(path, sizeof(path), "/sys/block/loop%d/loop%dp%d", n, n, BLKPG_CAP + 1);
-	EXPECT_EQ(-1, access(path, F_OK));
+	ret = access(path, F_OK);
+	EXPECT_EQ(-1, ret) {
+		TH_LOG("%s exists, one partition beyond the cap", path);
+	}
 	snprintf(path, sizeof(path), "loop%dp1 ", n);
-	EXPECT_EQ(1, count_lines("/proc/nsdevtmpfs/devices", path)) {
-		TH_LOG("the partitions BLKPG made are not the namespace's");
+	ret = count_lines("/proc/nsdevtmpfs/devices", path);
+	EXPECT_EQ(1, ret) {
+		TH_LOG("lines for %sin /proc/nsdevtmpfs/devices: %d; the partitions BLKPG "
+		       "made are not the namespace's", path, ret);
 	}
-	nschild_call(&a, ns_close_all, NULL);
-	uchild_kill(&a);
-}
-
-TEST_F_TIMEOUT(atk, quota_per_user_across_siblings, 120)
-{
-	struct nschild c[4];
-	char *param;
-	int i, ret, total = 0, limit = -1;
-
-	param = slurp("/sys/module/nsdevtmpfs/parameters/loop_limit_per_user");
-	if (param)
-		limit = atoi(param);
-	free(param);
-	EXPECT_EQ(USER_LIMIT, limit) {
-		TH_LOG("loop_limit_per_user: %s", limit < 0 ? "no such parameter" : "not 16");
-	}
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, uchild_start(&c[i]));
-	for (i = 0; i < 4; i++) {
-		ret = nschild_call(&c[i], ns_fill, NULL);
-		TH_LOG("sibling %d of uid 1000: %d loops, then errno %d", i, ret / 1000,
-		       ret % 1000);
-		EXPECT_EQ(EDQUOT, ret % 1000);
-		total += ret / 1000;
-	}
-	EXPECT_EQ(USER_LIMIT, total) {
-		TH_LOG("uid 1000 holds %d loops with 4 sibling namespaces", total);
-	}
-	for (i = 0; i < 4; i++)
-		uchild_kill(&c[i]);
+	uchild_call(&self->a, ns_close_all, NULL);
 }
 
 /* --- 8. the host's losetup -f/-fP against two namespaces ----------------- */
@@ -1433,7 +1663,11 @@ static void held_drop(struct held *h)
 	close(h->fd);
 }
 
-/* "SLOT": a namespace's part of the stress. */
+/*
+ * "SLOT": a namespace's part of the stress, counted in shm->ns[SLOT]. Two
+ * run at once, so nothing here names a failed step in shm->failed.
+ * Return: 0, or the negative errno of opening its image.
+ */
 static int ns_stress(const char *arg)
 {
 	struct held held[4], stale[2];
@@ -1551,7 +1785,10 @@ static int ns_stress(const char *arg)
 	return 0;
 }
 
-/* The host's part: losetup -f / -fP in a loop, keeping what it binds. */
+/*
+ * The host's part: losetup -f / -fP in a loop, keeping what it binds. A
+ * process of its own: it exits 0, or 1 with the reason in shm->host_failed.
+ */
 static void host_stress(void)
 {
 	static struct regline reg[REG_MAX];
@@ -1561,9 +1798,17 @@ static void host_stress(void)
 	char path[32];
 
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	img = open(IMG_HOST2P, O_RDWR | O_CLOEXEC);
-	if (ctl < 0 || img < 0)
+	if (ctl < 0) {
+		snprintf(shm->host_failed, sizeof(shm->host_failed),
+			 "open /dev/loop-control: %s", strerror(errno));
 		_exit(1);
+	}
+	img = open(IMG_HOST2P, O_RDWR | O_CLOEXEC);
+	if (img < 0) {
+		snprintf(shm->host_failed, sizeof(shm->host_failed),
+			 "open " IMG_HOST2P ": %s", strerror(errno));
+		_exit(1);
+	}
 	while (now() < end) {
 		n = ioctl(ctl, LOOP_CTL_GET_FREE);
 		if (n < 0) {
@@ -1623,31 +1868,49 @@ static void host_stress(void)
 	_exit(0);
 }
 
-TEST_F_TIMEOUT(atk, host_losetup_against_namespaces, 300)
+TEST_F_TIMEOUT(attacker, host_losetup_against_namespaces, 300)
 {
-	struct nschild ns[2];
+	struct nschild *ns[2] = { &self->a, &self->sib[0] };
 	int i, status, ret[2];
-	pid_t host;
+	pid_t host, waited;
 
-	ASSERT_EQ(0, sh("for i in 0 1; do f=$(printf " IMG_NS_STRESS " $i); "
-			"truncate -s 64M $f && chmod 666 $f && "
-			"printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q $f || exit 1; done"));
-	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, uchild_start(&ns[i]));
+	ret[0] = sh("for i in 0 1; do f=$(printf " IMG_NS_STRESS " $i); "
+		    "truncate -s 64M $f && chmod 666 $f && "
+		    "printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q $f || exit 1; done");
+	ASSERT_EQ(0, ret[0]) {
+		TH_LOG("making the namespaces' images (truncate, sfdisk): exit status %d",
+		       ret[0]);
+	}
+	start_sibling(_metadata, ns[1], 1);
 	host = fork();
-	ASSERT_LE(0, host);
+	ASSERT_LE(0, host) {
+		TH_LOG("fork of the host's losetup loop: %s", strerror(errno));
+	}
 	if (host == 0)
 		host_stress();
+	for (i = 0; i < 2; i++) {
+		ret[i] = nschild_send(ns[i], ns_stress, i ? "1" : "0");
+		ASSERT_EQ(0, ret[i]) {
+			TH_LOG("sending namespace %d its stress: %s", i, errstr(ret[i]));
+		}
+	}
 	for (i = 0; i < 2; i++)
-		ASSERT_EQ(0, nschild_send(&ns[i], ns_stress, i ? "1" : "0"));
-	for (i = 0; i < 2; i++)
-		ret[i] = nschild_recv(&ns[i]);
-	ASSERT_EQ(host, waitpid(host, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+		ret[i] = nschild_recv(ns[i]);
+	waited = waitpid(host, &status, 0);
+	ASSERT_EQ(host, waited) {
+		TH_LOG("waitpid for the host's losetup loop: %s", strerror(errno));
+	}
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
+		TH_LOG("the host's losetup loop ended with status %#x: %s", status,
+		       shm->host_failed[0] ? shm->host_failed : "(no reason given)");
+	}
 	for (i = 0; i < 2; i++) {
 		struct stress_ns *s = &shm->ns[i];
 
-		EXPECT_EQ(0, ret[i]);
+		EXPECT_EQ(0, ret[i]) {
+			TH_LOG("namespace %d's stress (opening its image, or its answer): %s",
+			       i, errstr(ret[i]));
+		}
 		TH_LOG("namespace %d: %d ops: %d binds (%d failed), %d detaches, %d ADDs "
 		       "(%d failed), %d open races (%d stale fds), %d scans opened %d nodes",
 		       i, s->ops, s->binds, s->bind_fail, s->detaches, s->adds, s->add_fail,
@@ -1663,9 +1926,10 @@ TEST_F_TIMEOUT(atk, host_losetup_against_namespaces, 300)
 		TH_LOG("%d times a partition of a host-bound disk was a namespace's; first: %s",
 		       shm->host_viol, shm->host_first_viol);
 	}
-	EXPECT_LT(0, shm->host_binds);
-	for (i = 0; i < 2; i++)
-		uchild_kill(&ns[i]);
+	EXPECT_LT(0, shm->host_binds) {
+		TH_LOG("the host's losetup -f bound nothing in %d s (%d refused)",
+		       STRESS_SECONDS, shm->host_refused);
+	}
 }
 
 TEST_HARNESS_MAIN

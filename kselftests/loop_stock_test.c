@@ -5,55 +5,73 @@
  * The sequences that loop test suites, image builders and util-linux run,
  * done once on a host loop and once as root of a user namespace whose
  * /dev is its view, in the same VM: every step must give the same result
- * and the same errno (for the tools: the same exit status). Each sequence
- * records its steps as "name=result" (a negative errno, or a value) and
- * the two records are compared.
+ * and the same errno (for the tools: the same exit status). Each run
+ * records its steps, a name and a result (a negative errno, or a value),
+ * in shared memory, and the test compares the two records step by step.
  */
 #define _GNU_SOURCE
 #include <linux/blkpg.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "helpers.h"
-
 #include "kselftest_harness.h"
+#include "fixtures.h"
 
 #define IMG		"/tmp/nsdev-stock"	/* backing file */
 #define IMG2		"/tmp/nsdev-stock-2"	/* for LOOP_CHANGE_FD */
-#define REC_HOST	"/tmp/nsdev-stock-host"
-#define REC_NS		"/tmp/nsdev-stock-ns"
+#define TOOLS_HOST	"/tmp/nsdev-stock-tools-host"	/* the tools' steps */
+#define TOOLS_NS	"/tmp/nsdev-stock-tools-ns"
 #define MIB		(1024 * 1024)
+#define PARTITION_IMG	"printf 'label: dos\\n1M,2M,L\\n3M,2M,L\\n' | sfdisk -q " IMG
 
-struct rec {
-	char text[1024];
-	size_t len;
+#define REC_STEPS	32
+
+/* One step of a sequence: what was done, and its result. */
+struct step {
+	char name[32];
+	long ret;
 };
+
+/*
+ * struct rec - one run of a sequence
+ * @n:      steps recorded
+ * @step:   the steps, in order
+ * @failed: what the run could not do (it stopped there), "" if it ended
+ */
+struct rec {
+	int n;
+	struct step step[REC_STEPS];
+	char failed[64];
+};
+
+/* The two runs of a test, shared with the namespace child. */
+static struct {
+	struct rec host;
+	struct rec ns;
+} *recs;
 
 static void rec_step(struct rec *r, const char *name, long ret)
 {
-	int n = snprintf(r->text + r->len, sizeof(r->text) - r->len, "%s=%ld ",
-			 name, ret);
+	struct step *s;
 
-	if (n > 0 && r->len + n < sizeof(r->text))
-		r->len += n;
+	if (r->n >= REC_STEPS)
+		return;
+	s = &r->step[r->n++];
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->ret = ret;
+}
+
+/* The run stops: note what it could not do. Return: @ret (-errno). */
+static int rec_fail(struct rec *r, const char *what, int ret)
+{
+	snprintf(r->failed, sizeof(r->failed), "%s", what);
+	return ret;
 }
 
 /* An ioctl's result the way the record keeps it: the value or -errno. */
 static long res(long ret)
 {
 	return ret < 0 ? -errno : ret;
-}
-
-static int rec_save(const struct rec *r, const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, r->text, r->len) != (ssize_t)r->len) {
-		close(fd);
-		return -EIO;
-	}
-	return close(fd) ? -errno : 0;
 }
 
 static int loop_open(int n, int flags)
@@ -95,10 +113,21 @@ static int blkpg(int fd, int op, int pno, long long start, long long length)
 }
 
 /*
- * Where the sequence runs: the host's /dev, or (in a namespace child, once)
- * the view mounted on /dev. "OUT" is the record's file.
+ * Where the sequence runs: ARG is "host" (the host's /dev) or "ns" (in the
+ * namespace child: the view, mounted on /dev once). It records into
+ * recs->host or recs->ns.
  */
 static bool on_host;
+
+static struct rec *rec_begin(const char *arg)
+{
+	struct rec *r;
+
+	on_host = !strcmp(arg, "host");
+	r = on_host ? &recs->host : &recs->ns;
+	memset(r, 0, sizeof(*r));
+	return r;
+}
 
 static int enter_dev(void)
 {
@@ -122,31 +151,32 @@ static void restore(int ctl, int n)
 /*
  * Every sequence starts the same: /dev is right, loop-control is open in
  * *@ctl, GET_FREE gave the number (returned) and *@fd is its device, open
- * for reading and writing. Return: the number, or a negative errno.
+ * for reading and writing. Return: the number, or a negative errno (what
+ * failed in r->failed).
  */
-static int seq_start(int *ctl, int *fd)
+static int seq_start(struct rec *r, int *ctl, int *fd)
 {
 	int n, ret = enter_dev();
 
 	if (ret)
-		return ret;
+		return rec_fail(r, "mount the view on /dev", ret);
 	*ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (*ctl < 0)
-		return -errno;
+		return rec_fail(r, "open /dev/loop-control", -errno);
 	n = ioctl(*ctl, LOOP_CTL_GET_FREE);
 	if (n < 0)
-		return -errno;
+		return rec_fail(r, "LOOP_CTL_GET_FREE", -errno);
 	*fd = loop_open(n, O_RDWR);
-	return *fd < 0 ? -errno : n;
+	return *fd < 0 ? rec_fail(r, "open /dev/loopN", -errno) : n;
 }
 
-/* ...and ends the same: LOOP_CTL_REMOVE recorded, the record saved. */
-static int seq_end(struct rec *r, int ctl, int n, const char *out)
+/* ...and ends the same: LOOP_CTL_REMOVE recorded. */
+static int seq_end(struct rec *r, int ctl, int n)
 {
 	rec_step(r, "remove", res(ioctl(ctl, LOOP_CTL_REMOVE, n)));
 	restore(ctl, n);
 	close(ctl);
-	return rec_save(r, out);
+	return 0;
 }
 
 /*
@@ -155,117 +185,120 @@ static int seq_end(struct rec *r, int ctl, int n, const char *out)
  * autoclear, an open and close without binding, GET_FREE, and
  * LOOP_CTL_REMOVE.
  */
-static int seq_detach_and_reuse(const char *out)
+static int seq_detach_and_reuse(const char *arg)
 {
+	struct rec *r = rec_begin(arg);
 	struct loop_info64 info;
-	struct rec r = { 0 };
-	int ctl, fd, n, m, i, ok, ret;
+	int ctl, fd, n, m, i, ret;
 
-	n = seq_start(&ctl, &fd);
+	n = seq_start(r, &ctl, &fd);
 	if (n < 0)
 		return n;
-	rec_step(&r, "configure", configure(fd, IMG, 0));
-	rec_step(&r, "get_status", res(ioctl(fd, LOOP_GET_STATUS64, &info)));
-	rec_step(&r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
-	rec_step(&r, "clr_fd_again", res(ioctl(fd, LOOP_CLR_FD)));
-	rec_step(&r, "get_status_after", res(ioctl(fd, LOOP_GET_STATUS64, &info)));
-	rec_step(&r, "set_status_after", res(ioctl(fd, LOOP_SET_STATUS64, &info)));
+	rec_step(r, "configure", configure(fd, IMG, 0));
+	rec_step(r, "get_status", res(ioctl(fd, LOOP_GET_STATUS64, &info)));
+	rec_step(r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
+	rec_step(r, "clr_fd_again", res(ioctl(fd, LOOP_CLR_FD)));
+	rec_step(r, "get_status_after", res(ioctl(fd, LOOP_GET_STATUS64, &info)));
+	rec_step(r, "set_status_after", res(ioctl(fd, LOOP_SET_STATUS64, &info)));
 	close(fd);
 
-	/* Reopened and bound again, ten times, under the same number. */
-	for (i = 0, ok = 0; i < 10; i++) {
+	/*
+	 * Reopened and bound again, ten times, under the same number: how
+	 * many rounds went through, and the error that ended the first that
+	 * did not.
+	 */
+	for (i = 0, ret = 0; i < 10; i++) {
 		fd = loop_open(n, O_RDWR);
 		if (fd < 0) {
-			ok = -1000 * (i + 1) - errno;
+			ret = -errno;
 			break;
 		}
 		ret = configure(fd, IMG, 0);
 		if (!ret)
 			ret = res(ioctl(fd, LOOP_CLR_FD));
 		close(fd);
-		if (ret) {
-			ok = -1000 * (i + 1) + ret;
+		if (ret)
 			break;
-		}
 	}
-	rec_step(&r, "rebind_ten_times", ok);
+	rec_step(r, "rebinds", i);
+	rec_step(r, "rebind_error", ret);
 
 	/* Autoclear: the last close clears it. */
 	fd = loop_open(n, O_RDWR);
 	if (fd < 0)
-		return -errno;
-	rec_step(&r, "configure_autoclear", configure(fd, IMG, LO_FLAGS_AUTOCLEAR));
+		return rec_fail(r, "open /dev/loopN for autoclear", -errno);
+	rec_step(r, "configure_autoclear", configure(fd, IMG, LO_FLAGS_AUTOCLEAR));
 	close(fd);
 	fd = loop_open(n, O_RDWR);
-	rec_step(&r, "reopen_after_autoclear", fd < 0 ? -errno : 0);
+	rec_step(r, "reopen_after_autoclear", fd < 0 ? -errno : 0);
 	if (fd >= 0) {
-		rec_step(&r, "get_status_after_autoclear",
+		rec_step(r, "get_status_after_autoclear",
 			 res(ioctl(fd, LOOP_GET_STATUS64, &info)));
 		close(fd);
 	}
 
 	/* Opened and closed unbound: still there. */
 	fd = loop_open(n, O_RDWR);
-	rec_step(&r, "open_unbound", fd < 0 ? -errno : 0);
+	rec_step(r, "open_unbound", fd < 0 ? -errno : 0);
 	if (fd >= 0)
 		close(fd);
 	fd = loop_open(n, O_RDWR);
-	rec_step(&r, "reopen_unbound", fd < 0 ? -errno : 0);
+	rec_step(r, "reopen_unbound", fd < 0 ? -errno : 0);
 	if (fd >= 0)
 		close(fd);
 
 	m = ioctl(ctl, LOOP_CTL_GET_FREE);
-	rec_step(&r, "get_free_same", m == n);
-	rec_step(&r, "remove", res(ioctl(ctl, LOOP_CTL_REMOVE, n)));
+	rec_step(r, "get_free_same", m == n);
+	rec_step(r, "remove", res(ioctl(ctl, LOOP_CTL_REMOVE, n)));
 	fd = loop_open(n, O_RDWR);
-	rec_step(&r, "open_removed", fd < 0 ? -errno : 0);
+	rec_step(r, "open_removed", fd < 0 ? -errno : 0);
 	if (fd >= 0)
 		close(fd);
 	restore(ctl, n);
 	close(ctl);
-	return rec_save(&r, out);
+	return 0;
 }
 
 /*
  * losetup -c after the backing file grew (it opens read-only), block size,
  * direct I/O, and LOOP_CHANGE_FD, which only a read-only loop allows.
  */
-static int seq_capacity_and_settings(const char *out)
+static int seq_capacity_and_settings(const char *arg)
 {
-	struct rec r = { 0 };
+	struct rec *r = rec_begin(arg);
 	int ctl, fd, ro, n, img2;
 	unsigned long long size = 0;
 
 	if (truncate(IMG, 4 * MIB))
-		return -errno;
-	n = seq_start(&ctl, &fd);
+		return rec_fail(r, "truncate the image to 4 MiB", -errno);
+	n = seq_start(r, &ctl, &fd);
 	if (n < 0)
 		return n;
-	rec_step(&r, "configure", configure(fd, IMG, 0));
+	rec_step(r, "configure", configure(fd, IMG, 0));
 	ro = loop_open(n, O_RDONLY);
-	rec_step(&r, "open_ro", ro < 0 ? -errno : 0);
+	rec_step(r, "open_ro", ro < 0 ? -errno : 0);
 	if (truncate(IMG, 8 * MIB))
-		return -errno;
-	rec_step(&r, "set_capacity_ro", res(ioctl(ro, LOOP_SET_CAPACITY, 0)));
+		return rec_fail(r, "grow the image to 8 MiB", -errno);
+	rec_step(r, "set_capacity_ro", res(ioctl(ro, LOOP_SET_CAPACITY, 0)));
 	ioctl(fd, BLKGETSIZE64, &size);
-	rec_step(&r, "size_mib", size / MIB);
-	rec_step(&r, "set_block_size", res(ioctl(fd, LOOP_SET_BLOCK_SIZE, 4096)));
-	rec_step(&r, "set_direct_io", res(ioctl(fd, LOOP_SET_DIRECT_IO, 1)));
-	rec_step(&r, "clear_direct_io", res(ioctl(fd, LOOP_SET_DIRECT_IO, 0)));
+	rec_step(r, "size_mib", size / MIB);
+	rec_step(r, "set_block_size", res(ioctl(fd, LOOP_SET_BLOCK_SIZE, 4096)));
+	rec_step(r, "set_direct_io", res(ioctl(fd, LOOP_SET_DIRECT_IO, 1)));
+	rec_step(r, "clear_direct_io", res(ioctl(fd, LOOP_SET_DIRECT_IO, 0)));
 	img2 = open(IMG2, O_RDONLY | O_CLOEXEC);
-	rec_step(&r, "change_fd_rw", res(ioctl(fd, LOOP_CHANGE_FD, img2)));
-	rec_step(&r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
+	rec_step(r, "change_fd_rw", res(ioctl(fd, LOOP_CHANGE_FD, img2)));
+	rec_step(r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
 	close(ro);
 	close(fd);
 
 	/* Read-only: LOOP_CHANGE_FD to a file of the same size. */
 	fd = loop_open(n, O_RDWR);
-	rec_step(&r, "configure_ro", configure(fd, IMG, LO_FLAGS_READ_ONLY));
-	rec_step(&r, "change_fd_ro", res(ioctl(fd, LOOP_CHANGE_FD, img2)));
-	rec_step(&r, "clr_fd_ro", res(ioctl(fd, LOOP_CLR_FD)));
+	rec_step(r, "configure_ro", configure(fd, IMG, LO_FLAGS_READ_ONLY));
+	rec_step(r, "change_fd_ro", res(ioctl(fd, LOOP_CHANGE_FD, img2)));
+	rec_step(r, "clr_fd_ro", res(ioctl(fd, LOOP_CLR_FD)));
 	close(fd);
 	close(img2);
-	return seq_end(&r, ctl, n, out);
+	return seq_end(r, ctl, n);
 }
 
 /*
@@ -273,37 +306,37 @@ static int seq_capacity_and_settings(const char *out)
  * time, then BLKPG delete, add and resize, and BLKRRPART. Each change is
  * in /dev when the call returns.
  */
-static int seq_partitions(const char *out)
+static int seq_partitions(const char *arg)
 {
-	struct rec r = { 0 };
+	struct rec *r = rec_begin(arg);
 	int ctl, fd, n;
 
-	n = seq_start(&ctl, &fd);
+	n = seq_start(r, &ctl, &fd);
 	if (n < 0)
 		return n;
-	rec_step(&r, "configure_partscan", configure(fd, IMG, LO_FLAGS_PARTSCAN));
-	rec_step(&r, "p1", node_exists(n, 1));
-	rec_step(&r, "p2", node_exists(n, 2));
-	rec_step(&r, "del_p2", blkpg(fd, BLKPG_DEL_PARTITION, 2, 0, 0));
-	rec_step(&r, "p2_after_del", node_exists(n, 2));
-	rec_step(&r, "add_p3", blkpg(fd, BLKPG_ADD_PARTITION, 3, 5 * MIB, MIB));
-	rec_step(&r, "p3_after_add", node_exists(n, 3));
-	rec_step(&r, "add_overlapping", blkpg(fd, BLKPG_ADD_PARTITION, 4, 5 * MIB, MIB));
-	rec_step(&r, "resize_p3", blkpg(fd, BLKPG_RESIZE_PARTITION, 3, 5 * MIB, MIB / 2));
-	rec_step(&r, "rereadpt", res(ioctl(fd, BLKRRPART)));
-	rec_step(&r, "p2_after_rereadpt", node_exists(n, 2));
-	rec_step(&r, "p3_after_rereadpt", node_exists(n, 3));
-	rec_step(&r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
+	rec_step(r, "configure_partscan", configure(fd, IMG, LO_FLAGS_PARTSCAN));
+	rec_step(r, "p1", node_exists(n, 1));
+	rec_step(r, "p2", node_exists(n, 2));
+	rec_step(r, "del_p2", blkpg(fd, BLKPG_DEL_PARTITION, 2, 0, 0));
+	rec_step(r, "p2_after_del", node_exists(n, 2));
+	rec_step(r, "add_p3", blkpg(fd, BLKPG_ADD_PARTITION, 3, 5 * MIB, MIB));
+	rec_step(r, "p3_after_add", node_exists(n, 3));
+	rec_step(r, "add_overlapping", blkpg(fd, BLKPG_ADD_PARTITION, 4, 5 * MIB, MIB));
+	rec_step(r, "resize_p3", blkpg(fd, BLKPG_RESIZE_PARTITION, 3, 5 * MIB, MIB / 2));
+	rec_step(r, "rereadpt", res(ioctl(fd, BLKRRPART)));
+	rec_step(r, "p2_after_rereadpt", node_exists(n, 2));
+	rec_step(r, "p3_after_rereadpt", node_exists(n, 3));
+	rec_step(r, "clr_fd", res(ioctl(fd, LOOP_CLR_FD)));
 	close(fd);
-	rec_step(&r, "p1_after_detach", node_exists(n, 1));
-	return seq_end(&r, ctl, n, out);
+	rec_step(r, "p1_after_detach", node_exists(n, 1));
+	return seq_end(r, ctl, n);
 }
 
 /*
  * The tools themselves, as an image builder runs them: losetup -fP,
  * parted writing a new table (it tells the kernel with BLKPG), partx -d
  * and -a, blockdev --rereadpt, losetup -c after the file grew, losetup -d.
- * Each step's exit status is recorded.
+ * Each step's exit status goes to the file %s as "name=status ".
  */
 #define TOOLS_SCRIPT \
 	"exec >/dev/null 2>&1; " \
@@ -325,16 +358,29 @@ static int seq_partitions(const char *out)
 	"s p1_gone test ! -e ${d}p1; " \
 	"s node_stays test -b $d"
 
-static int seq_tools(const char *out)
+static int seq_tools(const char *arg)
 {
-	char script[2048];
+	struct rec *r = rec_begin(arg);
+	const char *out = on_host ? TOOLS_HOST : TOOLS_NS;
+	char script[2048], *text, *tok, *save = NULL, name[32];
 	int ret = enter_dev();
+	long status;
 
 	if (ret)
-		return ret;
+		return rec_fail(r, "mount the view on /dev", ret);
 	unlink(out);
 	snprintf(script, sizeof(script), TOOLS_SCRIPT, out);
-	return sh(script) ? -EIO : 0;
+	ret = sh(script);
+	if (ret)
+		return rec_fail(r, "losetup -fP --show (the script exited)", -EIO);
+	text = slurp(out);
+	if (!text)
+		return rec_fail(r, "read the tools' record", -errno);
+	for (tok = strtok_r(text, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (sscanf(tok, "%31[^=]=%ld", name, &status) == 2)
+			rec_step(r, name, status);
+	free(text);
+	return 0;
 }
 
 FIXTURE(stock) {
@@ -343,11 +389,23 @@ FIXTURE(stock) {
 
 FIXTURE_SETUP(stock)
 {
+	int ret;
+
+	recs = mmap(NULL, sizeof(*recs), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, recs) {
+		TH_LOG("mmap of the records: %s", strerror(errno));
+	}
 	/* 8 MiB with two 2 MiB partitions at 1 and 3 MiB. */
-	ASSERT_EQ(0, sh("truncate -s 8M " IMG " && chmod 666 " IMG " && "
-			"truncate -s 8M " IMG2 " && chmod 666 " IMG2 " && "
-			"printf 'label: dos\\n1M,2M,L\\n3M,2M,L\\n' | sfdisk -q " IMG));
-	ASSERT_EQ(0, nschild_start(&self->a, CHILD_ID_BASE, CHILD_ID_COUNT));
+	ret = sh("truncate -s 8M " IMG " && chmod 666 " IMG " && "
+		 "truncate -s 8M " IMG2 " && chmod 666 " IMG2 " && " PARTITION_IMG);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("making the images (truncate, chmod, sfdisk): exit status %d", ret);
+	}
+	ret = nschild_start(&self->a, CHILD_ID_BASE, CHILD_ID_COUNT);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("start the namespace: %s", errstr(ret));
+	}
 }
 
 FIXTURE_TEARDOWN(stock)
@@ -355,36 +413,76 @@ FIXTURE_TEARDOWN(stock)
 	nschild_stop(&self->a);
 	unlink(IMG);
 	unlink(IMG2);
-	unlink(REC_HOST);
-	unlink(REC_NS);
+	unlink(TOOLS_HOST);
+	unlink(TOOLS_NS);
+	munmap(recs, sizeof(*recs));
+}
+
+/* A step's result as text: "-22 (Invalid argument)", or the value. */
+static const char *ret_text(char *buf, size_t len, long ret)
+{
+	if (ret < 0)
+		snprintf(buf, len, "%ld (%s)", ret, strerror(-ret));
+	else
+		snprintf(buf, len, "%ld", ret);
+	return buf;
+}
+
+/* The whole record, "name=result ...", for the log. */
+static const char *rec_text(char *buf, size_t len, const struct rec *r)
+{
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s=%ld ", r->step[i].name,
+				 r->step[i].ret);
+	return buf;
 }
 
 /*
- * Run @fn on the host and in the namespace; both records must agree. Each
- * comparison runs its tools twice (parted, partx, sfdisk, mkfs): on the
- * debug kernel under TCG that has come close to the harness's default
- * 30 s, hence 120 s per test.
+ * Run @fn on the host and in the namespace; both records must agree, step
+ * by step. Each comparison runs its tools twice (parted, partx, sfdisk,
+ * mkfs): on the debug kernel under TCG that has come close to the
+ * harness's default 30 s, hence 120 s per test.
  */
 static void compare(struct __test_metadata *_metadata, struct nschild *a,
 		    nscall_fn fn)
 {
-	char *host, *ns;
+	const struct rec *host = &recs->host, *ns = &recs->ns;
+	char text[1024], h[64], n[64];
+	int i, ret;
 
-	on_host = true;
-	ASSERT_EQ(0, fn(REC_HOST));
-	ASSERT_EQ(0, sh("printf 'label: dos\\n1M,2M,L\\n3M,2M,L\\n' | sfdisk -q " IMG));
-	on_host = false;
-	ASSERT_EQ(0, nschild_call(a, fn, REC_NS));
-	host = slurp(REC_HOST);
-	ns = slurp(REC_NS);
-	ASSERT_NE(NULL, host);
-	ASSERT_NE(NULL, ns);
-	TH_LOG("host:      %s", host);
-	EXPECT_STREQ(host, ns) {
-		TH_LOG("namespace: %s", ns);
+	ret = fn("host");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("the sequence on the host could not %s: %s", host->failed, errstr(ret));
 	}
-	free(host);
-	free(ns);
+	ret = sh(PARTITION_IMG);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("sfdisk writing the image's table again: exit status %d", ret);
+	}
+	ret = nschild_call(a, fn, "ns");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("the sequence in the namespace could not %s: %s",
+		       ret == -EPIPE ? "answer (it died)" : ns->failed, errstr(ret));
+	}
+	TH_LOG("host:      %s", rec_text(text, sizeof(text), host));
+	EXPECT_EQ(host->n, ns->n) {
+		TH_LOG("steps recorded: %d on the host, %d in the namespace", host->n, ns->n);
+		TH_LOG("namespace: %s", rec_text(text, sizeof(text), ns));
+	}
+	for (i = 0; i < host->n && i < ns->n; i++) {
+		EXPECT_STREQ(host->step[i].name, ns->step[i].name) {
+			TH_LOG("step %d is %s on the host, %s in the namespace", i + 1,
+			       host->step[i].name, ns->step[i].name);
+		}
+		EXPECT_EQ(host->step[i].ret, ns->step[i].ret) {
+			TH_LOG("step %s: the host got %s, the namespace %s", host->step[i].name,
+			       ret_text(h, sizeof(h), host->step[i].ret),
+			       ret_text(n, sizeof(n), ns->step[i].ret));
+		}
+	}
 }
 
 TEST_F_TIMEOUT(stock, detach_and_reuse, 120)
