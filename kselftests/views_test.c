@@ -1625,6 +1625,168 @@ TEST_F(two_ns, proc_listings_show_a_namespace_its_subtree)
 	}
 }
 
+/* uid (ARG "uid:NAME") or gid ("gid:NAME") of VIEW/NAME, or -errno. */
+static int ns_node_owner(const char *arg)
+{
+	char path[NSCALL_ARG_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), VIEW "/%s", arg + 4);
+	if (lstat(path, &st))
+		return -errno;
+	if (!S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode))
+		return -EINVAL;
+	return strncmp(arg, "gid:", 4) ? (int)st.st_uid : (int)st.st_gid;
+}
+
+/* The nsfs inode number of the namespace behind @fd, or 0. */
+static unsigned long long ino_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : st.st_ino;
+}
+
+/* The nsfs inode number of this process's user namespace, or 0. */
+static unsigned long long my_userns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/user", &st) ? 0 : st.st_ino;
+}
+
+/*
+ * The line of @path that starts with @prefix (malloc'ed, without its
+ * newline), or NULL when there is none.
+ */
+static char *line_with_prefix(const char *path, const char *prefix)
+{
+	char *text = slurp(path), *line, *save = NULL, *found = NULL;
+
+	if (!text)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, prefix, strlen(prefix)))
+			found = strdup(line);
+	free(text);
+	return found;
+}
+
+/* An assigned device's node is root's of its owner, as default nodes are. */
+TEST_F(two_ns, assigned_node_is_owned_by_the_owners_root)
+{
+	int ret;
+
+	ret = assign_blk(RAM(5), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram5 to A: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_node_owner, "uid:ram5");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's ram5 has uid %d inside A (%s), want 0", ret,
+		       errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_node_owner, "gid:ram5");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's ram5 has gid %d inside A (%s), want 0", ret,
+		       errstr(ret));
+	}
+	ret = revoke_blk(RAM(5));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("REVOKE ram5 from A: %s", errstr(ret));
+	}
+}
+
+/* Every column of both listings, for a global, an owned device and A. */
+TEST_F(two_ns, proc_lines_name_owner_assigner_and_parent)
+{
+	unsigned long long init = my_userns_ino();
+	unsigned long long a = ino_of(self->a.userns);
+	char want[128], prefix[64], *line;
+	int ret;
+
+	ASSERT_NE(0, init) {
+		TH_LOG("stat /proc/self/ns/user: %s", strerror(errno));
+	}
+	ASSERT_NE(0, a) {
+		TH_LOG("fstat A's namespace fd: %s", strerror(errno));
+	}
+	ret = assign_blk(RAM(5), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram5 to A: %s", errstr(ret));
+	}
+
+	/* A global default device: owner 0, flags global then default. */
+	line = line_with_prefix("/proc/nsdevtmpfs/devices", "c 1:3 ");
+	snprintf(want, sizeof(want), "c 1:3 null 0 %llu global,default", init);
+	EXPECT_STREQ(want, line ? line : "(no line)") {
+		TH_LOG("the host's devices line of null");
+	}
+	free(line);
+	line = line_with_prefix("/proc/nsdevtmpfs/devices", "b 1:5 ");
+	snprintf(want, sizeof(want), "b 1:5 ram5 %llu %llu owned", a, init);
+	EXPECT_STREQ(want, line ? line : "(no line)") {
+		TH_LOG("the host's devices line of A's ram5");
+	}
+	free(line);
+	/* A: a child of the initial namespace, no loops, its view mounted. */
+	snprintf(prefix, sizeof(prefix), "%llu ", a);
+	line = line_with_prefix("/proc/nsdevtmpfs/namespaces", prefix);
+	ASSERT_NE(NULL, line) {
+		TH_LOG("no namespaces line of A (%llu)", a);
+	}
+	snprintf(want, sizeof(want), "%llu %llu 0 ", a, init);
+	EXPECT_EQ(0, strncmp(line, want, strlen(want))) {
+		TH_LOG("A's namespaces line is \"%s\", want it to start \"%s\"",
+		       line, want);
+	}
+	EXPECT_STREQ(" 1", line + strlen(line) - 2) {
+		TH_LOG("A's namespaces line \"%s\" does not end in views-mounted 1",
+		       line);
+	}
+	free(line);
+	ret = revoke_blk(RAM(5));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("REVOKE ram5 from A: %s", errstr(ret));
+	}
+}
+
+/* Initial root cannot reassign an owned device: it revokes it first. */
+TEST_F(two_ns, initial_root_cannot_take_a_device_from_its_owner)
+{
+	struct nsdevtmpfs_query q;
+	int ret;
+
+	ret = assign_blk(RAM(5), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("ASSIGN ram5 to A: %s", errstr(ret));
+	}
+	ret = assign_blk(RAM(5), self->b.userns);
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("ASSIGN of A's ram5 to B: %s, want EBUSY", errstr(ret));
+	}
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(5), &q);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("QUERY ram5: %s", errstr(ret));
+	}
+	EXPECT_EQ(ino_of(self->a.userns), q.owner_ino) {
+		TH_LOG("ram5's owner is %llu after the refused ASSIGN, not A",
+		       (unsigned long long)q.owner_ino);
+	}
+	EXPECT_EQ(1, q.depth) {
+		TH_LOG("ram5 has %u assignments after the refused ASSIGN", q.depth);
+	}
+	ret = nschild_call(&self->b, ns_exists, "ram5");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's ram5 in B's view: %s", existstr(ret));
+	}
+	ret = revoke_blk(RAM(5));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("REVOKE ram5 from A: %s", errstr(ret));
+	}
+}
+
 /* --- bad input changes nothing ------------------------------------------ */
 
 /**
