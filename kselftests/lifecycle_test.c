@@ -14,9 +14,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 
-#include "helpers.h"
-
 #include "kselftest_harness.h"
+#include "fixtures.h"
 
 #define IMG_PART	"/tmp/nsdev-life-2p"
 #define PIN_PATH	"/tmp/nsdev-life-pin"
@@ -47,6 +46,12 @@ static bool loop_exists(int n)
 	return !access(sysfs, F_OK);
 }
 
+/* Records in /proc/nsdevtmpfs/namespaces, the initial namespace's included. */
+static int ns_records(void)
+{
+	return count_lines("/proc/nsdevtmpfs/namespaces", "");
+}
+
 /*
  * Wait up to @limit_ms until the registry holds nothing but the initial
  * namespace. Return: how long that took, or -1 (after logging what is left).
@@ -56,7 +61,7 @@ static int wait_until_empty(int limit_ms)
 	int ms;
 
 	for (ms = 0; ms < limit_ms; ms += 100) {
-		if (count_lines("/proc/nsdevtmpfs/namespaces", "") == 1 &&
+		if (ns_records() == 1 &&
 		    count_lines("/proc/nsdevtmpfs/devices", "owned") == 0 &&
 		    delegated_loops() == 0)
 			return ms;
@@ -73,59 +78,200 @@ static bool wait_for_empty_registry(void)
 	return wait_until_empty(REAP_WAIT_MS) >= 0;
 }
 
-/*
- * In a child: mount the view on /dev, bind one loop (partitioned image,
- * partition scan) and reserve another one, and leave both.
- */
-static int ns_two_loops(const char *arg)
+/* Wait up to REAP_WAIT_MS for @n namespace records; the last count seen. */
+static int wait_for_namespaces(int n)
 {
-	struct loop_config cfg = { .info.lo_flags = LO_FLAGS_PARTSCAN };
-	int ctl, dev, n, m, ret = 0;
-	char path[32];
+	int ms, seen = ns_records();
 
-	if (mount("none", "/dev", FSTYPE, 0, NULL))
-		return -errno;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
-	if (ctl < 0 || cfg.fd < 0)
+	for (ms = 0; ms < REAP_WAIT_MS && seen != n; ms += 100) {
+		usleep(100 * 1000);
+		seen = ns_records();
+	}
+	return seen;
+}
+
+/* --- functions to run in a namespace child -------------------------------- */
+
+/* Mount the view on /dev (instead of VIEW), as a container does. */
+static int ns_mount_dev(const char *arg)
+{
+	return mount("none", "/dev", FSTYPE, 0, NULL) ? -errno : 0;
+}
+
+/* Unmount the view from /dev. */
+static int ns_umount_dev(const char *arg)
+{
+	return umount("/dev") ? -errno : 0;
+}
+
+/* LOOP_CTL_GET_FREE through the loop-control at ARG: a number, or -errno. */
+static int ns_get_free(const char *arg)
+{
+	int ctl, n;
+
+	ctl = open(arg, O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
 		return -errno;
 	n = ioctl(ctl, LOOP_CTL_GET_FREE);
-	if (n < 0)
-		return -1000 - errno;
-	snprintf(path, sizeof(path), "/dev/loop%d", n);
+	n = n < 0 ? -errno : n;
+	close(ctl);
+	return n;
+}
+
+/* Is there a node at the path ARG? 1, 0, or a negative errno from lstat. */
+static int ns_path_exists(const char *arg)
+{
+	struct stat st;
+
+	if (lstat(arg, &st))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}
+
+/*
+ * ARG is "DEV PARTSCAN": LOOP_CONFIGURE the loop device at DEV to IMG_PART,
+ * with a partition scan if PARTSCAN is 1, and close it again (it stays
+ * bound). Return: 0 or the negative errno.
+ */
+static int ns_bind(const char *arg)
+{
+	struct loop_config cfg = { 0 };
+	char path[64];
+	int dev, scan, ret;
+
+	if (sscanf(arg, "%63s %d", path, &scan) != 2)
+		return -EINVAL;
+	if (scan)
+		cfg.info.lo_flags = LO_FLAGS_PARTSCAN;
 	dev = open(path, O_RDWR | O_CLOEXEC);
 	if (dev < 0)
-		return -2000 - errno;
-	if (ioctl(dev, LOOP_CONFIGURE, &cfg))
-		ret = -3000 - errno;
-	/* The partitions are there when LOOP_CONFIGURE returns. */
-	snprintf(path, sizeof(path), "/dev/loop%dp2", n);
-	if (!ret && access(path, F_OK))
-		ret = -ENOENT;
-	m = ioctl(ctl, LOOP_CTL_GET_FREE);
-	if (!ret && (m < 0 || m == n))
-		ret = -EEXIST;
+		return -errno;
+	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
+	ret = cfg.fd < 0 || ioctl(dev, LOOP_CONFIGURE, &cfg) ? -errno : 0;
+	if (cfg.fd >= 0)
+		close(cfg.fd);
 	close(dev);
-	close(cfg.fd);
-	close(ctl);
 	return ret;
 }
 
+/* "DEV PARTSCAN" for ns_bind() (a static buffer). */
+static char *bind_arg(const char *dir, int n, bool partscan)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s/loop%d %d", dir, n, partscan);
+	return buf;
+}
+
+/**
+ * bind_free_loop - in @c, bind a free loop of the view on @dir to IMG_PART
+ * @_metadata: the running test (the ASSERTs end it on failure)
+ * @c:         the namespace child, its view mounted on @dir
+ * @dir:       "/dev" or VIEW
+ * @what:      names @c for the log
+ *
+ * Return: the loop's number (bound, closed again).
+ */
+static int bind_free_loop(struct __test_metadata *_metadata, struct nschild *c,
+			  const char *dir, const char *what)
+{
+	char ctl[64];
+	int n, ret;
+
+	snprintf(ctl, sizeof(ctl), "%s/loop-control", dir);
+	n = nschild_call(c, ns_get_free, ctl);
+	ASSERT_LE(1024, n) {
+		TH_LOG("%s: GET_FREE on %s: %s", what, ctl, errstr(n));
+	}
+	ret = nschild_call(c, ns_bind, bind_arg(dir, n, false));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s: LOOP_CONFIGURE of loop%d: %s", what, n, errstr(ret));
+	}
+	return n;
+}
+
+/**
+ * leave_two_loops - in @c, make two loops on a view on /dev and leave them
+ * @_metadata: the running test (the ASSERTs end it on failure)
+ * @c:         the namespace child, no view mounted yet
+ * @what:      names @c for the log
+ *
+ * @c mounts its view on /dev, binds a free loop to the partitioned image
+ * with a partition scan (the partitions are there when LOOP_CONFIGURE
+ * returns) and reserves another one, unbound.
+ */
+static void leave_two_loops(struct __test_metadata *_metadata,
+			    struct nschild *c, const char *what)
+{
+	char path[32];
+	int n, m, ret;
+
+	ret = nschild_call(c, ns_mount_dev, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s mounts its view on /dev: %s", what, errstr(ret));
+	}
+	n = nschild_call(c, ns_get_free, "/dev/loop-control");
+	ASSERT_LE(1024, n) {
+		TH_LOG("%s: GET_FREE: %s", what, errstr(n));
+	}
+	ret = nschild_call(c, ns_bind, bind_arg("/dev", n, true));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s: LOOP_CONFIGURE of loop%d with a partition scan: %s",
+		       what, n, errstr(ret));
+	}
+	snprintf(path, sizeof(path), "/dev/loop%dp2", n);
+	ret = nschild_call(c, ns_path_exists, path);
+	ASSERT_EQ(1, ret) {
+		TH_LOG("%s: %s missing when LOOP_CONFIGURE returned: %s",
+		       what, path, errstr(ret));
+	}
+	m = nschild_call(c, ns_get_free, "/dev/loop-control");
+	ASSERT_LE(1024, m) {
+		TH_LOG("%s: the second GET_FREE: %s", what, errstr(m));
+	}
+	ASSERT_NE(n, m) {
+		TH_LOG("%s: GET_FREE returned bound loop%d again", what, n);
+	}
+}
+
+/*
+ * Every test has namespace A, root mapped to CHILD_ID_BASE, no view mounted
+ * yet, and starts from an empty registry, with a partitioned image for its
+ * loops. The teardown stops A, and B and C if a test started them.
+ */
 FIXTURE(life) {
-	int unused;
+	struct nschild a;
+	struct nschild b;	/* for the tests that nest B and C below A */
+	struct nschild c;
 };
 
 FIXTURE_SETUP(life)
 {
-	ASSERT_EQ(0, sh("truncate -s 32M " IMG_PART " && chmod 666 " IMG_PART " && "
-			"printf 'label: dos\\n,8M,L\\n,8M,L\\n' | sfdisk -q " IMG_PART));
+	int ret;
+
+	self->a.pid = -1;
+	self->b.pid = -1;
+	self->c.pid = -1;
+	ret = sh("truncate -s 32M " IMG_PART " && chmod 666 " IMG_PART " && "
+		 "printf 'label: dos\\n,8M,L\\n,8M,L\\n' | sfdisk -q " IMG_PART);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("make the partitioned image " IMG_PART ": exit status %d", ret);
+	}
 	ASSERT_TRUE(wait_for_empty_registry()) {
 		TH_LOG("an earlier test left namespaces behind");
+	}
+	ensure_view_dir();
+	ret = nschild_start(&self->a, CHILD_ID_BASE, CHILD_ID_COUNT);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("start namespace A: %s", errstr(ret));
 	}
 }
 
 FIXTURE_TEARDOWN(life)
 {
+	ns_stop_quietly(&self->c);
+	ns_stop_quietly(&self->b);
+	ns_stop_quietly(&self->a);
 	unlink(IMG_PART);
 	/* A test that failed with a namespace pinned must not fail the next. */
 	umount2(PIN_PATH, MNT_DETACH);
@@ -134,17 +280,17 @@ FIXTURE_TEARDOWN(life)
 
 /*
  * Try to unload the module until told to stop (by SIGTERM); it must fail
- * every time. Exit status: 0, or 1 if it ever succeeded or failed with
- * anything but "in use".
+ * with "in use" every time. Exit status, at the first other result: 0 if
+ * the module was unloaded, else the errno of delete_module(2).
  */
 static void rmmod_hammer(void)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	for (;;) {
 		if (!syscall(__NR_delete_module, "nsdevtmpfs", O_NONBLOCK))
-			_exit(1);
+			_exit(0);
 		if (errno != EWOULDBLOCK && errno != EBUSY)
-			_exit(2);
+			_exit(errno);
 		usleep(2000);
 	}
 }
@@ -152,40 +298,53 @@ static void rmmod_hammer(void)
 TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 900)
 {
 	struct timespec t0, t1;
-	struct nschild c, pin;
-	int i, status, drain;
+	int i, ret, status, drain;
+	struct nschild c;
+	char what[32];
 	pid_t hammer;
 
-	/* A view stays mounted all along: unloading must fail throughout. */
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&pin, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&pin, ns_mount_view, NULL));
+	/* A keeps its view mounted all along: unloading must fail throughout. */
+	ret = nschild_call(&self->a, ns_mount_view, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A mounts its view: %s", errstr(ret));
+	}
 	hammer = fork();
-	ASSERT_GE(hammer, 0);
+	ASSERT_LE(0, hammer) {
+		TH_LOG("fork the rmmod hammer: %s", strerror(errno));
+	}
 	if (hammer == 0)
 		rmmod_hammer();
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < CHURN; i++) {
-		ASSERT_EQ(0, nschild_start(&c, CHILD_ID_BASE, CHILD_ID_COUNT));
-		ASSERT_EQ(0, nschild_call(&c, ns_two_loops, NULL)) {
-			TH_LOG("namespace %d could not set up its loops", i);
+		snprintf(what, sizeof(what), "namespace %d", i);
+		ret = nschild_start(&c, CHILD_ID_BASE, CHILD_ID_COUNT);
+		ASSERT_EQ(0, ret) {
+			TH_LOG("start %s: %s", what, errstr(ret));
 		}
-		ASSERT_EQ(0, nschild_stop(&c));
+		leave_two_loops(_metadata, &c, what);
+		ret = nschild_stop(&c);
+		ASSERT_EQ(0, ret) {
+			TH_LOG("%s exited with status %d", what, ret);
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	kill(hammer, SIGTERM);
-	ASSERT_EQ(hammer, waitpid(hammer, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status)) {
-		TH_LOG("rmmod during the churn: %s", WEXITSTATUS(status) == 1 ?
-		       "succeeded" : "failed with an unexpected errno");
+	ASSERT_EQ(hammer, waitpid(hammer, &status, 0)) {
+		TH_LOG("reap the rmmod hammer: %s", strerror(errno));
 	}
-	ASSERT_EQ(0, nschild_stop(&pin));
+	EXPECT_TRUE(WIFSIGNALED(status)) {
+		TH_LOG("rmmod during the churn: %s", WEXITSTATUS(status) ?
+		       strerror(WEXITSTATUS(status)) : "the module was unloaded");
+	}
+	ret = nschild_stop(&self->a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
 	drain = wait_until_empty(CHURN_WAIT_MS);
 	EXPECT_LE(0, drain) {
 		TH_LOG("left: %d namespaces, %d owned devices, %d delegated loops",
-		       count_lines("/proc/nsdevtmpfs/namespaces", "") - 1,
-		       count_lines("/proc/nsdevtmpfs/devices", "owned"),
+		       ns_records() - 1, count_lines("/proc/nsdevtmpfs/devices", "owned"),
 		       delegated_loops());
 	}
 	TH_LOG("%d namespaces with 2 loops each in %ld ms; all reclaimed %d ms later",
@@ -196,58 +355,27 @@ TEST_F_TIMEOUT(life, churn_leaves_nothing_behind, 900)
 	ASSERT_EQ(0, syscall(__NR_delete_module, "nsdevtmpfs", O_NONBLOCK)) {
 		TH_LOG("rmmod after the churn: %s", strerror(errno));
 	}
-	ASSERT_EQ(0, load_module());
+	ret = load_module();
+	ASSERT_EQ(0, ret) {
+		TH_LOG("load the module again: %s", errstr(ret));
+	}
 }
 
-/*
- * In a child: mount the view on /dev and bind a free loop to IMG_PART.
- * Return: the loop's number, its node left open in *@dev; or -errno.
- */
-static int bind_free_loop(int *dev)
+/* In A: hand the fd of its /dev/loopN (ARG "NAME N") to the socket NAME. */
+static int ns_send_loop(const char *arg)
 {
-	struct loop_config cfg = { 0 };
-	int ctl, n, ret = 0;
-	char path[32];
+	char name[NSCALL_ARG_MAX], path[32];
+	int n, dev, ret;
 
-	if (mount("none", "/dev", FSTYPE, 0, NULL))
-		return -errno;
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
-	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
-	n = ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (sscanf(arg, "%255s %d", name, &n) != 2)
+		return -EINVAL;
 	snprintf(path, sizeof(path), "/dev/loop%d", n);
-	*dev = open(path, O_RDWR | O_CLOEXEC);
-	if (ctl < 0 || cfg.fd < 0 || n < 0 || *dev < 0 ||
-	    ioctl(*dev, LOOP_CONFIGURE, &cfg))
-		ret = -errno;
-	close(cfg.fd);
-	close(ctl);
-	return ret ? ret : n;
-}
-
-/* In A: open its bound loop and hand the fd out over @arg's socket. */
-static int sock[2];
-
-static int ns_bind_and_send(const char *arg)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'x';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	int dev, n = bind_free_loop(&dev);
-
-	if (n < 0)
-		return n;
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &dev, sizeof(int));
-	if (sendmsg(sock[0], &msg, 0) != 1)
+	dev = open(path, O_RDWR | O_CLOEXEC);
+	if (dev < 0)
 		return -errno;
+	ret = fdpass_send(name, dev);
 	close(dev);
-	return n;
+	return ret;
 }
 
 /* Read 4 KiB blocks from @fd until SIGTERM; exit 1 at the first failure. */
@@ -264,32 +392,53 @@ static void reader(int fd)
 
 TEST_F(life, loop_outlives_its_namespace_while_someone_uses_it)
 {
-	char buf[4096];
-	struct nschild a;
-	int fd, n, status;
+	char buf[4096], arg[NSCALL_ARG_MAX];
+	int s, fd, n, ret, status;
 	pid_t pid;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sock));
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	n = nschild_call(&a, ns_bind_and_send, NULL);
-	ASSERT_GE(n, 1024);
-	fd = fdpass_recv(sock[1]);
-	ASSERT_GE(fd, 0);
+	snprintf(arg, sizeof(arg), "nsdev-life-test-%d", getpid());
+	s = fdpass_bind(arg);
+	ASSERT_LE(0, s) {
+		TH_LOG("bind the socket %s: %s", arg, errstr(s));
+	}
+	ret = nschild_call(&self->a, ns_mount_dev, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A mounts its view on /dev: %s", errstr(ret));
+	}
+	n = bind_free_loop(_metadata, &self->a, "/dev", "A");
+	snprintf(arg + strlen(arg), sizeof(arg) - strlen(arg), " %d", n);
+	ret = nschild_call(&self->a, ns_send_loop, arg);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A sends an fd of its loop%d: %s", n, errstr(ret));
+	}
+	fd = fdpass_recv(s);
+	ASSERT_LE(0, fd) {
+		TH_LOG("receive A's fd of loop%d: %s", n, errstr(fd));
+	}
 
 	/* A dies while another process is in the middle of reading. */
 	pid = fork();
-	ASSERT_GE(pid, 0);
+	ASSERT_LE(0, pid) {
+		TH_LOG("fork the reader: %s", strerror(errno));
+	}
 	if (pid == 0)
 		reader(fd);
 	usleep(200 * 1000);
-	ASSERT_EQ(0, nschild_stop(&a));
+	ret = nschild_stop(&self->a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
 	sleep(3);	/* past several reaper runs */
 	kill(pid, SIGTERM);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0)) {
+		TH_LOG("reap the reader: %s", strerror(errno));
+	}
 	EXPECT_TRUE(WIFSIGNALED(status)) {
 		TH_LOG("a read from loop%d failed after its namespace died", n);
 	}
-	EXPECT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(sizeof(buf), pread(fd, buf, sizeof(buf), 0)) {
+		TH_LOG("read loop%d after its namespace died: %s", n, strerror(errno));
+	}
 	EXPECT_TRUE(loop_exists(n)) {
 		TH_LOG("loop%d vanished while in use", n);
 	}
@@ -298,9 +447,10 @@ TEST_F(life, loop_outlives_its_namespace_while_someone_uses_it)
 	 * it does; the device goes when its last user does.
 	 */
 	close(fd);
-	close(sock[0]);
-	close(sock[1]);
-	EXPECT_TRUE(wait_for_empty_registry());
+	close(s);
+	EXPECT_TRUE(wait_for_empty_registry()) {
+		TH_LOG("A or loop%d stayed after the last fd of it closed", n);
+	}
 }
 
 /* --- three levels --------------------------------------------------------- */
@@ -350,50 +500,109 @@ TEST_F(life, nested_three_levels)
 {
 	char inner[NSCALL_ARG_MAX];
 	struct nsdevtmpfs_query q;
-	struct nschild a;
-	int ms;
+	struct nschild *a = &self->a;
+	int ms, ret;
 
-	ensure_view_dir();
 	/* A, B below A, C below B; each with a view. */
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, nschild_call(&a, ns_start_below, NULL));
-	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_start_below, NULL)));
+	ret = nschild_call(a, ns_mount_view, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A mounts its view: %s", errstr(ret));
+	}
+	ret = nschild_call(a, ns_start_below, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A starts B with a view: %s", errstr(ret));
+	}
+	ret = nschild_call(a, ns_forward, fwd(ns_start_below, NULL));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B starts C with a view: %s", errstr(ret));
+	}
 
 	/* Delegation down: init -> A -> B -> C. */
-	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
-	ASSERT_EQ(0, nschild_call(&a, ns_give_down, NULL));
-	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_give_down, NULL)));
-	snprintf(inner, sizeof(inner), "%s", fwd(ns_exists, "ram0"));
-	EXPECT_EQ(1, nschild_call(&a, ns_forward, fwd(ns_forward, inner))) {
-		TH_LOG("C does not see ram0");
+	ret = assign_blk(RAM(0), a->userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("assign ram0 to A: %s", errstr(ret));
 	}
-	EXPECT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_exists, "ram0")));
-	EXPECT_EQ(0, nschild_call(&a, ns_exists, "ram0"));
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
-	EXPECT_EQ(3, q.depth);
+	ret = nschild_call(a, ns_give_down, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A assigns ram0 to B: %s", errstr(ret));
+	}
+	ret = nschild_call(a, ns_forward, fwd(ns_give_down, NULL));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B assigns ram0 to C: %s", errstr(ret));
+	}
+	snprintf(inner, sizeof(inner), "%s", fwd(ns_exists, "ram0"));
+	ret = nschild_call(a, ns_forward, fwd(ns_forward, inner));
+	EXPECT_EQ(1, ret) {
+		TH_LOG("C does not see ram0: %s", errstr(ret));
+	}
+	ret = nschild_call(a, ns_forward, fwd(ns_exists, "ram0"));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("B still sees ram0, which it gave to C (%s)", errstr(ret));
+	}
+	ret = nschild_call(a, ns_exists, "ram0");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A still sees ram0, which it gave to B (%s)", errstr(ret));
+	}
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("QUERY ram0: %s", errstr(ret));
+	}
+	EXPECT_EQ(3, q.depth) {
+		TH_LOG("ram0's assignment depth, init -> A -> B -> C");
+	}
 
 	/* Revoke from the top: C's grant goes, B has it again. */
-	ASSERT_EQ(0, revoke_blk(RAM(0)));
-	EXPECT_EQ(1, nschild_call(&a, ns_forward, fwd(ns_exists, "ram0")));
+	ret = revoke_blk(RAM(0));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("host REVOKE of ram0: %s", errstr(ret));
+	}
+	ret = nschild_call(a, ns_forward, fwd(ns_exists, "ram0"));
+	EXPECT_EQ(1, ret) {
+		TH_LOG("B does not see ram0 after the host revoked C's grant: %s",
+		       errstr(ret));
+	}
 
 	/* B and C die: what they held goes back up to A. */
-	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_give_down, NULL)));
-	ASSERT_EQ(0, nschild_call(&a, ns_forward, fwd(ns_stop_below, NULL)));
-	ASSERT_EQ(0, nschild_call(&a, ns_stop_below, NULL));
+	ret = nschild_call(a, ns_forward, fwd(ns_give_down, NULL));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B assigns ram0 to C again: %s", errstr(ret));
+	}
+	ret = nschild_call(a, ns_forward, fwd(ns_stop_below, NULL));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B stops C: exit status %d", ret);
+	}
+	ret = nschild_call(a, ns_stop_below, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A stops B: exit status %d", ret);
+	}
 	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
-		if (!nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q) && q.depth == 1)
+		ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
+		if (!ret && q.depth == 1)
 			break;
 		usleep(100 * 1000);
+	}
+	EXPECT_EQ(0, ret) {
+		TH_LOG("QUERY ram0 after B and C died: %s", errstr(ret));
 	}
 	EXPECT_EQ(1, q.depth) {
 		TH_LOG("ram0 did not revert to A after B and C died");
 	}
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram0"));
-	ASSERT_EQ(0, nschild_stop(&a));
+	ret = nschild_call(a, ns_exists, "ram0");
+	EXPECT_EQ(1, ret) {
+		TH_LOG("A does not see ram0 back: %s", errstr(ret));
+	}
+	ret = nschild_stop(a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
 	/* And A's death returns it to nobody: the initial assignment goes too. */
-	EXPECT_TRUE(wait_for_empty_registry());
-	EXPECT_EQ(-ENOENT, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
+	EXPECT_TRUE(wait_for_empty_registry()) {
+		TH_LOG("A's records stayed after it died");
+	}
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
+	EXPECT_EQ(-ENOENT, ret) {
+		TH_LOG("QUERY ram0 after A died: %s", errstr(ret));
+	}
 }
 
 /* In a namespace: give ram0 to the user namespace at path @arg. */
@@ -408,36 +617,29 @@ static int ns_give_to(const char *arg)
 	return ret;
 }
 
-/* In a namespace with a view on VIEW: bind a free loop; its number. */
-static int ns_bind_loop(const char *arg)
-{
-	struct loop_config cfg = { 0 };
-	int ctl, dev = -1, n, ret = 0;
-	char path[64];
-
-	ctl = open(VIEW "/loop-control", O_RDWR | O_CLOEXEC);
-	cfg.fd = open(IMG_PART, O_RDWR | O_CLOEXEC);
-	n = ctl < 0 ? -1 : ioctl(ctl, LOOP_CTL_GET_FREE);
-	if (n >= 0) {
-		snprintf(path, sizeof(path), VIEW "/loop%d", n);
-		dev = open(path, O_RDWR | O_CLOEXEC);
-	}
-	if (ctl < 0 || cfg.fd < 0 || n < 0 || dev < 0 ||
-	    ioctl(dev, LOOP_CONFIGURE, &cfg))
-		ret = -errno;
-	if (dev >= 0)
-		close(dev);
-	close(cfg.fd);
-	close(ctl);
-	return ret ? ret : n;
-}
-
 static char *userns_path(const struct nschild *c)
 {
 	static char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", c->pid);
 	return path;
+}
+
+/* Start @c under @parent, mapping @count ids, and mount its view on VIEW. */
+static void start_under_with_view(struct __test_metadata *_metadata,
+				  struct nschild *c, struct nschild *parent,
+				  unsigned int count, const char *what)
+{
+	int ret;
+
+	ret = nschild_start_under(c, parent->userns, 0, count);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("start %s: %s", what, errstr(ret));
+	}
+	ret = nschild_call(c, ns_mount_view, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("%s mounts its view: %s", what, errstr(ret));
+	}
 }
 
 /*
@@ -448,60 +650,114 @@ static char *userns_path(const struct nschild *c)
 TEST_F(life, middle_namespace_dies_with_live_children)
 {
 	struct nsdevtmpfs_query q;
-	struct nschild a, b, c;
-	int nb, nc, ms;
+	struct nschild *a = &self->a, *b = &self->b, *c = &self->c;
+	int nb, nc, ms, ret;
 
-	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_start_under(&b, a.userns, 0, 1000));
-	ASSERT_EQ(0, nschild_start_under(&c, b.userns, 0, 100));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	ASSERT_EQ(0, nschild_call(&c, ns_mount_view, NULL));
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1)) {
+		TH_LOG("become a child subreaper: %s", strerror(errno));
+	}
+	start_under_with_view(_metadata, b, a, 1000, "B, below A");
+	start_under_with_view(_metadata, c, b, 100, "C, below B");
+	ret = nschild_call(a, ns_mount_view, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A mounts its view: %s", errstr(ret));
+	}
 
-	ASSERT_EQ(0, assign_blk(RAM(0), a.userns));
-	ASSERT_EQ(0, nschild_call(&a, ns_give_to, userns_path(&b)));
-	ASSERT_EQ(0, nschild_call(&b, ns_give_to, userns_path(&c)));
-	nb = nschild_call(&b, ns_bind_loop, NULL);
-	nc = nschild_call(&c, ns_bind_loop, NULL);
-	ASSERT_GE(nb, 1024);
-	ASSERT_GE(nc, 1024);
-	ASSERT_EQ(4, count_lines("/proc/nsdevtmpfs/namespaces", ""));
+	ret = assign_blk(RAM(0), a->userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("assign ram0 to A: %s", errstr(ret));
+	}
+	ret = nschild_call(a, ns_give_to, userns_path(b));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A assigns ram0 to B: %s", errstr(ret));
+	}
+	ret = nschild_call(b, ns_give_to, userns_path(c));
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B assigns ram0 to C: %s", errstr(ret));
+	}
+	nb = bind_free_loop(_metadata, b, VIEW, "B");
+	nc = bind_free_loop(_metadata, c, VIEW, "C");
+	ASSERT_EQ(4, ns_records()) {
+		TH_LOG("namespace records for init, A, B and C");
+	}
 
 	/* B's only process exits; its view is gone with its mount namespace. */
-	ASSERT_EQ(0, nschild_stop(&b));
+	ret = nschild_stop(b);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B exited with status %d", ret);
+	}
 	sleep(3);	/* past several reaper runs */
-	EXPECT_EQ(4, count_lines("/proc/nsdevtmpfs/namespaces", "")) {
+	EXPECT_EQ(4, ns_records()) {
 		TH_LOG("B or C was reaped while C lives");
 	}
-	EXPECT_EQ(1, nschild_call(&c, ns_exists, "ram0"));
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
-	EXPECT_EQ(3, q.depth);
-	EXPECT_TRUE(loop_exists(nb));
-	EXPECT_TRUE(loop_exists(nc));
+	ret = nschild_call(c, ns_exists, "ram0");
+	EXPECT_EQ(1, ret) {
+		TH_LOG("C lost ram0 when B's last task exited: %s", errstr(ret));
+	}
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("QUERY ram0: %s", errstr(ret));
+	}
+	EXPECT_EQ(3, q.depth) {
+		TH_LOG("ram0's assignment depth, init -> A -> B -> C");
+	}
+	EXPECT_TRUE(loop_exists(nb)) {
+		TH_LOG("B's loop%d went while C holds B", nb);
+	}
+	EXPECT_TRUE(loop_exists(nc)) {
+		TH_LOG("C's loop%d went while C lives", nc);
+	}
 	/* C still works: its loop, and a new one. */
-	EXPECT_EQ(0, nschild_call(&c, ns_open, "ram0"));
-	EXPECT_LE(1024, nschild_call(&c, ns_bind_loop, NULL));
+	ret = nschild_call(c, ns_open, "ram0");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("C opens ram0: %s", errstr(ret));
+	}
+	ret = nschild_call(c, ns_get_free, VIEW "/loop-control");
+	EXPECT_LE(1024, ret) {
+		TH_LOG("C allocates a loop: %s", errstr(ret));
+	}
+	if (ret >= 1024) {
+		ret = nschild_call(c, ns_bind, bind_arg(VIEW, ret, false));
+		EXPECT_EQ(0, ret) {
+			TH_LOG("C binds its new loop: %s", errstr(ret));
+		}
+	}
 
 	/* Now C goes: B and C are reaped, bottom up, and A has ram0 again. */
-	ASSERT_EQ(0, nschild_stop(&c));
-	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
-		if (count_lines("/proc/nsdevtmpfs/namespaces", "") == 2)
-			break;
-		usleep(100 * 1000);
+	ret = nschild_stop(c);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("C exited with status %d", ret);
 	}
-	EXPECT_EQ(2, count_lines("/proc/nsdevtmpfs/namespaces", ""));
+	EXPECT_EQ(2, wait_for_namespaces(2)) {
+		TH_LOG("B and C were not reaped after C died");
+	}
 	/* The numbers go with the namespaces; the devices right after. */
 	for (ms = 0; ms < REAP_WAIT_MS && (loop_exists(nb) || loop_exists(nc)); ms += 100)
 		usleep(100 * 1000);
-	EXPECT_FALSE(loop_exists(nb));
-	EXPECT_FALSE(loop_exists(nc));
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q));
-	EXPECT_EQ(1, q.depth);
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram0"));
-	ASSERT_EQ(0, nschild_stop(&a));
-	EXPECT_TRUE(wait_for_empty_registry());
+	EXPECT_FALSE(loop_exists(nb)) {
+		TH_LOG("B's loop%d stayed after B was reaped", nb);
+	}
+	EXPECT_FALSE(loop_exists(nc)) {
+		TH_LOG("C's loop%d stayed after C was reaped", nc);
+	}
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("QUERY ram0 after B and C died: %s", errstr(ret));
+	}
+	EXPECT_EQ(1, q.depth) {
+		TH_LOG("ram0 did not revert to A");
+	}
+	ret = nschild_call(a, ns_exists, "ram0");
+	EXPECT_EQ(1, ret) {
+		TH_LOG("A does not see ram0 back: %s", errstr(ret));
+	}
+	ret = nschild_stop(a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
+	EXPECT_TRUE(wait_for_empty_registry()) {
+		TH_LOG("A's records stayed after it died");
+	}
 }
 
 /* In a namespace: give loop @n (its own, delegated) to the namespace at @path. */
@@ -527,51 +783,82 @@ static int ns_give_loop_to(const char *arg)
 TEST_F(life, passed_down_loop_returns_to_its_assigner)
 {
 	struct nsdevtmpfs_query q;
-	struct nschild a, b;
+	struct nschild *a = &self->a, *b = &self->b;
 	char arg[128];
-	int n, ms;
+	int n, ret;
 
-	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_start_under(&b, a.userns, 0, 1000));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	ASSERT_EQ(0, nschild_call(&b, ns_mount_view, NULL));
-	n = nschild_call(&a, ns_bind_loop, NULL);
-	ASSERT_GE(n, 1024);
-	snprintf(arg, sizeof(arg), "%d %s", n, userns_path(&b));
-	ASSERT_EQ(0, nschild_call(&a, ns_give_loop_to, arg));
-	snprintf(arg, sizeof(arg), "loop%d", n);
-	ASSERT_EQ(1, nschild_call(&b, ns_exists, arg));
-
-	ASSERT_EQ(0, nschild_stop(&b));
-	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
-		if (count_lines("/proc/nsdevtmpfs/namespaces", "") == 2)
-			break;
-		usleep(100 * 1000);
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1)) {
+		TH_LOG("become a child subreaper: %s", strerror(errno));
 	}
-	EXPECT_EQ(2, count_lines("/proc/nsdevtmpfs/namespaces", "")) {
+	start_under_with_view(_metadata, b, a, 1000, "B, below A");
+	ret = nschild_call(a, ns_mount_view, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A mounts its view: %s", errstr(ret));
+	}
+	n = bind_free_loop(_metadata, a, VIEW, "A");
+	snprintf(arg, sizeof(arg), "%d %s", n, userns_path(b));
+	ret = nschild_call(a, ns_give_loop_to, arg);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A assigns its loop%d to B: %s", n, errstr(ret));
+	}
+	snprintf(arg, sizeof(arg), "loop%d", n);
+	ret = nschild_call(b, ns_exists, arg);
+	ASSERT_EQ(1, ret) {
+		TH_LOG("B does not see %s: %s", arg, errstr(ret));
+	}
+
+	ret = nschild_stop(b);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("B exited with status %d", ret);
+	}
+	EXPECT_EQ(2, wait_for_namespaces(2)) {
 		TH_LOG("B was not reaped");
 	}
-	ASSERT_EQ(0, nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, n), &q)) {
-		TH_LOG("loop%d went with B instead of back to A", n);
+	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, makedev(7, n), &q);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("loop%d went with B instead of back to A: %s", n, errstr(ret));
 	}
-	EXPECT_EQ(1, q.depth);
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, arg));
-	EXPECT_TRUE(loop_exists(n));
-	EXPECT_EQ(0, nschild_call(&a, ns_open, arg));
-	ASSERT_EQ(0, nschild_stop(&a));
-	EXPECT_TRUE(wait_for_empty_registry());
-}
-
-/* Is A (one record besides the initial one) still there, with its loops? */
-static bool kept(int loops)
-{
-	return count_lines("/proc/nsdevtmpfs/namespaces", "") == 2 &&
-	       count_lines("/proc/nsdevtmpfs/devices", "owned,loop") == loops;
+	EXPECT_EQ(1, q.depth) {
+		TH_LOG("loop%d's assignment depth, A's own delegated loop", n);
+	}
+	ret = nschild_call(a, ns_exists, arg);
+	EXPECT_EQ(1, ret) {
+		TH_LOG("A does not see %s back: %s", arg, errstr(ret));
+	}
+	EXPECT_TRUE(loop_exists(n)) {
+		TH_LOG("loop%d was freed instead of returned to A", n);
+	}
+	ret = nschild_call(a, ns_open, arg);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A opens %s: %s", arg, errstr(ret));
+	}
+	ret = nschild_stop(a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
+	EXPECT_TRUE(wait_for_empty_registry()) {
+		TH_LOG("A's records stayed after it died");
+	}
 }
 
 #define PIN_HOLD_S	15	/* three times the reaper's five-second grace */
+
+/* A (one record besides the initial one) is still there with its 2 loops. */
+static void assert_a_kept(struct __test_metadata *_metadata, const char *by,
+			  int s)
+{
+	int n;
+
+	n = ns_records();
+	ASSERT_EQ(2, n) {
+		TH_LOG("A, kept by %s, lost its record after %d s (%d records)",
+		       by, s, n);
+	}
+	n = count_lines("/proc/nsdevtmpfs/devices", "owned,loop");
+	ASSERT_EQ(2, n) {
+		TH_LOG("A, kept by %s, has %d of its 2 loops after %d s", by, n, s);
+	}
+}
 
 /*
  * A container manager makes a user namespace, keeps it by an nsfs fd or a
@@ -582,70 +869,70 @@ static bool kept(int loops)
  */
 TEST_F(life, a_namespace_kept_by_nsfs_alone_keeps_its_loops)
 {
-	struct nschild a;
-	int pin, s, ms;
+	int pin, s, ms, ret;
 
-	ASSERT_EQ(0, sh("touch " PIN_PATH));
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_two_loops, NULL));
-	ASSERT_EQ(0, mount(userns_path(&a), PIN_PATH, NULL, MS_BIND, NULL)) {
-		TH_LOG("bind mount of %s: %s", userns_path(&a), strerror(errno));
+	ret = sh("touch " PIN_PATH);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("touch " PIN_PATH ": exit status %d", ret);
 	}
-	pin = dup(a.userns);
-	ASSERT_GE(pin, 0);
-	ASSERT_EQ(0, nschild_stop(&a));
-	ASSERT_TRUE(kept(2));
+	leave_two_loops(_metadata, &self->a, "A");
+	ASSERT_EQ(0, mount(userns_path(&self->a), PIN_PATH, NULL, MS_BIND, NULL)) {
+		TH_LOG("bind mount of %s: %s", userns_path(&self->a), strerror(errno));
+	}
+	pin = dup(self->a.userns);
+	ASSERT_LE(0, pin) {
+		TH_LOG("dup A's nsfs fd: %s", strerror(errno));
+	}
+	ret = nschild_stop(&self->a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
+	assert_a_kept(_metadata, "an nsfs fd and a bind mount", 0);
 
 	/* Kept by an fd and a bind mount. */
-	for (s = 0; s < PIN_HOLD_S; s++) {
+	for (s = 1; s <= PIN_HOLD_S; s++) {
 		sleep(1);
-		ASSERT_TRUE(kept(2)) {
-			TH_LOG("A, kept by an nsfs fd and a bind mount, lost its loops after %d s",
-			       s + 1);
-		}
+		assert_a_kept(_metadata, "an nsfs fd and a bind mount", s);
 	}
 	/* By the bind mount alone. */
 	close(pin);
-	for (s = 0; s < 3; s++) {
+	for (s = 1; s <= 3; s++) {
 		sleep(1);
-		ASSERT_TRUE(kept(2)) {
-			TH_LOG("A, kept by a bind mount, lost its loops %d s after its fd closed",
-			       s + 1);
-		}
+		assert_a_kept(_metadata, "a bind mount alone", s);
 	}
 	/* By nothing: reclaimed at the reaper's next run. */
-	ASSERT_EQ(0, umount(PIN_PATH));
+	ASSERT_EQ(0, umount(PIN_PATH)) {
+		TH_LOG("umount " PIN_PATH ": %s", strerror(errno));
+	}
 	ms = wait_until_empty(2000);
-	EXPECT_GE(ms, 0) {
+	EXPECT_LE(0, ms) {
 		TH_LOG("A was not reclaimed within 2 s of its last pin");
 	}
 	TH_LOG("reclaimed %d ms after the last pin went", ms);
-	EXPECT_TRUE(wait_for_empty_registry());
-}
-
-/* In a child: bind a loop through its view, then unmount the view. */
-static int ns_bind_then_umount(const char *arg)
-{
-	int dev, n = bind_free_loop(&dev);
-
-	if (n < 0)
-		return n;
-	close(dev);
-	return umount("/dev") ? -errno : n;
+	EXPECT_TRUE(wait_for_empty_registry()) {
+		TH_LOG("A's records stayed after its last pin went");
+	}
 }
 
 /* With no view mounted, unloading the module frees the loops it made. */
 TEST_F(life, rmmod_frees_the_loops_of_living_namespaces)
 {
 	char sysfs[64];
-	struct nschild a;
-	int n;
+	int n, ret;
 
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	n = nschild_call(&a, ns_bind_then_umount, NULL);
-	ASSERT_GE(n, 1024);
+	ret = nschild_call(&self->a, ns_mount_dev, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A mounts its view on /dev: %s", errstr(ret));
+	}
+	n = bind_free_loop(_metadata, &self->a, "/dev", "A");
+	ret = nschild_call(&self->a, ns_umount_dev, NULL);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A unmounts its view: %s", errstr(ret));
+	}
 	snprintf(sysfs, sizeof(sysfs), "/sys/block/loop%d/loop/backing_file", n);
-	ASSERT_EQ(0, access(sysfs, F_OK));
+	ASSERT_EQ(0, access(sysfs, F_OK)) {
+		TH_LOG("loop%d is not bound: %s: %s", n, sysfs, strerror(errno));
+	}
 
 	ASSERT_EQ(0, syscall(__NR_delete_module, "nsdevtmpfs", O_NONBLOCK)) {
 		TH_LOG("rmmod with a bound delegated loop: %s", strerror(errno));
@@ -654,8 +941,14 @@ TEST_F(life, rmmod_frees_the_loops_of_living_namespaces)
 		TH_LOG("loop%d survived the module", n);
 	}
 	/* Back as it was, for whatever runs next. */
-	ASSERT_EQ(0, load_module());
-	EXPECT_EQ(0, nschild_stop(&a));
+	ret = load_module();
+	ASSERT_EQ(0, ret) {
+		TH_LOG("load the module again: %s", errstr(ret));
+	}
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -10,9 +10,8 @@
 #define _GNU_SOURCE
 #include <sys/mman.h>
 
-#include "helpers.h"
-
 #include "kselftest_harness.h"
+#include "fixtures.h"
 
 /* In a namespace child: mount its (new) view on VIEW with options @arg. */
 static int ns_mount_with(const char *arg)
@@ -27,12 +26,20 @@ static int ns_root_mode(const char *arg)
 	return stat(VIEW, &st) ? -errno : (int)(st.st_mode & 07777);
 }
 
-/* The root directory's owner, as uid * 1000 + gid (ids of the namespace). */
-static int ns_root_owner(const char *arg)
+/* The root directory's owner (an id of the namespace), or -errno. */
+static int ns_root_uid(const char *arg)
 {
 	struct stat st;
 
-	return stat(VIEW, &st) ? -errno : (int)(st.st_uid * 1000 + st.st_gid);
+	return stat(VIEW, &st) ? -errno : (int)st.st_uid;
+}
+
+/* The root directory's group (an id of the namespace), or -errno. */
+static int ns_root_gid(const char *arg)
+{
+	struct stat st;
+
+	return stat(VIEW, &st) ? -errno : (int)st.st_gid;
 }
 
 /* mkdir VIEW/d0, d1, ... until it fails: how many, and the errno. */
@@ -196,108 +203,141 @@ static int ns_write_fault(const char *arg)
 	return ret;
 }
 
-TEST(stock_container_options_are_accepted)
-{
+/* Every test has namespace A (root mapped to CHILD_ID_BASE), no view yet. */
+FIXTURE(limits) {
 	struct nschild a;
+};
 
+FIXTURE_SETUP(limits)
+{
+	int ret;
+
+	self->a.pid = -1;
 	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	EXPECT_EQ(0, nschild_call(&a, ns_mount_with, "mode=755,size=65536k"));
-	EXPECT_EQ(0755, nschild_call(&a, ns_root_mode, NULL));
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "null"));
-	EXPECT_EQ(0, nschild_stop(&a));
+	ret = nschild_start(&self->a, CHILD_ID_BASE, CHILD_ID_COUNT);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("start namespace A: %s", errstr(ret));
+	}
 }
 
-TEST(root_mode_uid_and_gid)
+FIXTURE_TEARDOWN(limits)
 {
-	struct nschild a;
+	ns_stop_quietly(&self->a);
+}
 
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
+/* A mounts its view on VIEW with the options @opts. */
+#define ASSERT_MOUNT(opts) do {						\
+	const char *__o = (opts);					\
+	int __r = nschild_call(&self->a, ns_mount_with, __o);		\
+	ASSERT_EQ(0, __r) {						\
+		TH_LOG("A mounts its view with %s: %s", __o,		\
+		       errstr(__r));					\
+	}								\
+} while (0)
+
+/* @fn(@arg) in A answers @want; a mismatch logs @what and the answer. */
+#define EXPECT_IN_A(want, fn, arg, what) do {				\
+	const char *__a = (arg);					\
+	int __r = nschild_call(&self->a, fn, __a);			\
+	EXPECT_EQ(want, __r) {						\
+		TH_LOG("%s: %s(%s): %d (%s)", what, #fn,		\
+		       __a ? __a : "", __r, errstr(__r));		\
+	}								\
+} while (0)
+
+/* A stops with exit status 0. */
+#define EXPECT_A_STOPS() do {						\
+	int __r = nschild_stop(&self->a);				\
+	EXPECT_EQ(0, __r) {						\
+		TH_LOG("A exited with status %d", __r);			\
+	}								\
+} while (0)
+
+TEST_F(limits, stock_container_options_are_accepted)
+{
+	EXPECT_IN_A(0, ns_mount_with, "mode=755,size=65536k",
+		    "a runtime's stock /dev options");
+	EXPECT_IN_A(0755, ns_root_mode, NULL, "the root directory's mode");
+	EXPECT_IN_A(1, ns_exists, "null", "null in the view");
+	EXPECT_A_STOPS();
+}
+
+TEST_F(limits, root_mode_uid_and_gid)
+{
 	/* Not root's ids, which a view's root has anyway. */
-	EXPECT_EQ(0, nschild_call(&a, ns_mount_with, "mode=0711,uid=5,gid=7"));
-	EXPECT_EQ(0711, nschild_call(&a, ns_root_mode, NULL));
-	EXPECT_EQ(5 * 1000 + 7, nschild_call(&a, ns_root_owner, NULL));
-	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_IN_A(0, ns_mount_with, "mode=0711,uid=5,gid=7", "mode, uid and gid");
+	EXPECT_IN_A(0711, ns_root_mode, NULL, "the root directory's mode");
+	EXPECT_IN_A(5, ns_root_uid, NULL, "the root directory's owner");
+	EXPECT_IN_A(7, ns_root_gid, NULL, "the root directory's group");
+	EXPECT_A_STOPS();
 }
 
-TEST(bad_options_fail)
+TEST_F(limits, bad_options_fail)
 {
-	struct nschild a;
+	static const char * const bad[] = {
+		"bogus=1", "size=0", "size=12q", "size=1g", "nr_inodes=0",
+		"nr_inodes=2m",
+		"uid=70000",	/* only ids of the namespace: 70000 is not mapped */
+		"mode=abc",
+	};
+	unsigned int i;
+	int ret;
 
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "bogus=1"));
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "size=0"));
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "size=12q"));
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "size=1g"));
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "nr_inodes=0"));
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "nr_inodes=2m"));
-	/* Only ids of the namespace: 70000 is not mapped in it. */
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "uid=70000"));
-	EXPECT_EQ(-EINVAL, nschild_call(&a, ns_mount_with, "mode=abc"));
-	EXPECT_EQ(0, nschild_stop(&a));
-}
-
-TEST(what_users_make_is_bounded)
-{
-	struct nschild a;
-
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_with, "nr_inodes=5,size=1k"));
-	EXPECT_EQ(5, nschild_call(&a, ns_mkdirs, NULL)) {
-		TH_LOG("nr_inodes=5 did not stop mkdir at the sixth inode");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ret = nschild_call(&self->a, ns_mount_with, bad[i]);
+		EXPECT_EQ(-EINVAL, ret) {
+			TH_LOG("mount with %s: %s, not EINVAL", bad[i], errstr(ret));
+		}
 	}
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_symlink_of, "10"));
+	EXPECT_A_STOPS();
+}
+
+TEST_F(limits, what_users_make_is_bounded)
+{
+	ASSERT_MOUNT("nr_inodes=5,size=1k");
+	EXPECT_IN_A(5, ns_mkdirs, NULL, "nr_inodes=5: mkdir until ENOSPC");
+	EXPECT_IN_A(-ENOSPC, ns_symlink_of, "10", "a symlink with no inode left");
 	/* What is removed is given back... */
-	EXPECT_EQ(0, nschild_call(&a, ns_rmdir0, NULL));
+	EXPECT_IN_A(0, ns_rmdir0, NULL, "rmdir d0");
 	/* ...and a symlink counts its target's bytes. */
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_symlink_of, "2000")) {
-		TH_LOG("a 2000-byte symlink target passed size=1k");
-	}
-	EXPECT_EQ(0, nschild_call(&a, ns_symlink_of, "1000"));
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_mkdir0, NULL));
+	EXPECT_IN_A(-ENOSPC, ns_symlink_of, "2000",
+		    "a 2000-byte symlink target in size=1k");
+	EXPECT_IN_A(0, ns_symlink_of, "1000", "a 1000-byte symlink target in size=1k");
+	EXPECT_IN_A(-ENOSPC, ns_mkdir0, NULL, "mkdir with the inode back but no byte left");
 	/* The module's own nodes do not count: the devices are all there. */
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "null"));
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop-control"));
-	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_IN_A(1, ns_exists, "null", "null in a full view");
+	EXPECT_IN_A(1, ns_exists, "loop-control", "loop-control in a full view");
+	EXPECT_A_STOPS();
 }
 
 /*
  * Regular files (bind-mount targets, a boot id) count their pages against
  * size: a view's users cannot fill the host's memory through them.
  */
-TEST(file_data_is_bounded)
+TEST_F(limits, file_data_is_bounded)
 {
-	struct nschild a;
-
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_with, "size=16k"));
-	EXPECT_EQ(0, nschild_call(&a, ns_file, "write f 16384 0"));
-	EXPECT_EQ(16384, nschild_call(&a, ns_file, "size f"));
+	ASSERT_MOUNT("size=16k");
+	EXPECT_IN_A(0, ns_file, "write f 16384 0", "fill size=16k with one file");
+	EXPECT_IN_A(16384, ns_file, "size f", "the full file's size");
 	/* No file is longer than the view's bytes... */
-	EXPECT_EQ(-EFBIG, nschild_call(&a, ns_file, "write f 1 16384"));
-	EXPECT_EQ(-EFBIG, nschild_call(&a, ns_file, "trunc g 16385"));
+	EXPECT_IN_A(-EFBIG, ns_file, "write f 1 16384", "a write past size");
+	EXPECT_IN_A(-EFBIG, ns_file, "trunc g 16385", "a truncate past size");
 	/* ...and all of them together take no more. */
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "write g 1 0")) {
-		TH_LOG("a second file's page passed size=16k");
-	}
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "trunc g 4096"));
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_symlink_of, "10"));
-	EXPECT_EQ(0, nschild_call(&a, ns_file, "size g"));
+	EXPECT_IN_A(-ENOSPC, ns_file, "write g 1 0", "a second file's page in a full view");
+	EXPECT_IN_A(-ENOSPC, ns_file, "trunc g 4096", "a second file's truncate up");
+	EXPECT_IN_A(-ENOSPC, ns_symlink_of, "10", "a symlink in a full view");
+	EXPECT_IN_A(0, ns_file, "size g", "the second file's size");
 	/* Whole pages: a shorter first file gives back what it no longer uses. */
-	EXPECT_EQ(0, nschild_call(&a, ns_file, "trunc f 8193"));
-	EXPECT_EQ(0, nschild_call(&a, ns_file, "write g 4096 0"));
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "write g 1 4096"));
+	EXPECT_IN_A(0, ns_file, "trunc f 8193", "truncate the first file to 3 pages");
+	EXPECT_IN_A(0, ns_file, "write g 4096 0", "the page given back");
+	EXPECT_IN_A(-ENOSPC, ns_file, "write g 1 4096", "a page more than given back");
 	/* A file that goes gives back all of it. */
-	EXPECT_EQ(0, nschild_call(&a, ns_file, "unlink f"));
-	EXPECT_EQ(0, nschild_call(&a, ns_file, "write g 8192 4096"));
-	EXPECT_EQ(12288, nschild_call(&a, ns_file, "size g"));
-	EXPECT_EQ(-ENOSPC, nschild_call(&a, ns_file, "write h 4097 0"));
-	EXPECT_EQ(0, nschild_call(&a, ns_file, "write h 4096 0"));
-	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_IN_A(0, ns_file, "unlink f", "unlink the first file");
+	EXPECT_IN_A(0, ns_file, "write g 8192 4096", "the pages the unlink gave back");
+	EXPECT_IN_A(12288, ns_file, "size g", "the second file's size");
+	EXPECT_IN_A(-ENOSPC, ns_file, "write h 4097 0", "a page more than is left");
+	EXPECT_IN_A(0, ns_file, "write h 4096 0", "the last page");
+	EXPECT_A_STOPS();
 }
 
 /*
@@ -307,34 +347,40 @@ TEST(file_data_is_bounded)
  * faults on its buffer leaves none past the end. Pages are counted with
  * cachestat(2) where the kernel has it (6.5+).
  */
-TEST(reads_and_failed_writes_add_no_page)
+TEST_F(limits, reads_and_failed_writes_add_no_page)
 {
-	struct nschild a;
-	int pages;
+	int pages, ret;
 
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_with, "size=64k"));
-	ASSERT_EQ(0, nschild_call(&a, ns_file, "trunc f 12288"));
-	EXPECT_EQ(0, nschild_call(&a, ns_read_zeroes, "f 12288"));
+	ASSERT_MOUNT("size=64k");
+	ret = nschild_call(&self->a, ns_file, "trunc f 12288");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("truncate f to 3 pages: %s", errstr(ret));
+	}
+	EXPECT_IN_A(0, ns_read_zeroes, "f 12288", "read a 3-page hole (1: not zeroes)");
 	if (have_cachestat()) {
-		pages = nschild_call(&a, ns_pages, "f");
+		pages = nschild_call(&self->a, ns_pages, "f");
 		EXPECT_EQ(0, pages) {
-			TH_LOG("reading a 3-page hole added %d pages", pages);
+			TH_LOG("reading a 3-page hole added %d pages (%s)", pages,
+			       errstr(pages));
 		}
 	}
-	ASSERT_EQ(0, nschild_call(&a, ns_file, "write f 1 0"));
-	EXPECT_EQ(-EFAULT, nschild_call(&a, ns_write_fault, "f 12288"));
-	EXPECT_EQ(12288, nschild_call(&a, ns_file, "size f"));
+	ret = nschild_call(&self->a, ns_file, "write f 1 0");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("write f's first byte: %s", errstr(ret));
+	}
+	EXPECT_IN_A(-EFAULT, ns_write_fault, "f 12288",
+		    "a write from an unmapped buffer at the end");
+	EXPECT_IN_A(12288, ns_file, "size f", "f's size after the faulting write");
 	if (have_cachestat()) {
-		pages = nschild_call(&a, ns_pages, "f");
+		pages = nschild_call(&self->a, ns_pages, "f");
 		EXPECT_EQ(1, pages) {
-			TH_LOG("a faulting write past the end left %d pages", pages - 1);
+			TH_LOG("a faulting write past the end left %d pages (%s)",
+			       pages - 1, errstr(pages));
 		}
 	}
 	/* Written data reads back; the rest of the page and the file: zeroes. */
-	EXPECT_EQ(1, nschild_call(&a, ns_read_zeroes, "f 12288"));
-	EXPECT_EQ(0, nschild_stop(&a));
+	EXPECT_IN_A(1, ns_read_zeroes, "f 12288", "read f back (0: all zeroes)");
+	EXPECT_A_STOPS();
 }
 
 TEST_HARNESS_MAIN

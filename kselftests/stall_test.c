@@ -18,14 +18,19 @@
 #include <sys/mman.h>
 #include <linux/userfaultfd.h>
 
-#include "helpers.h"
-
 #include "kselftest_harness.h"
+#include "fixtures.h"
 
 #define IMG_PART	"/tmp/nsdev-stall-img"
 #define LIMIT_MS	5000	/* what "does not hang" means under TCG + KASAN */
 
+/* The stalling process tells its parent: 0 once its fault is pending, or -errno. */
 static int uffd_ready[2];
+
+static void tell_parent(int ret)
+{
+	(void)!write(uffd_ready[1], &ret, sizeof(ret));
+}
 
 static void *uffd_watch(void *arg)
 {
@@ -33,7 +38,9 @@ static void *uffd_watch(void *arg)
 	int uffd = *(int *)arg;
 
 	if (read(uffd, &msg, sizeof(msg)) == sizeof(msg))
-		(void)!write(uffd_ready[1], "f", 1);
+		tell_parent(0);
+	else
+		tell_parent(-EIO);
 	pause();	/* and never answer */
 	return NULL;
 }
@@ -41,18 +48,20 @@ static void *uffd_watch(void *arg)
 /*
  * Fork a process that runs @fault(@fd, buf, page size) on a page whose
  * fault a userfaultfd never answers, and close @fd here. Return: its pid,
- * once its fault is pending, or a negative errno.
+ * once its fault is pending, or the negative errno of the step that
+ * failed (-ECHILD: it exited without faulting).
  */
 static int stall_on_fault(int fd, void (*fault)(int fd, void *buf, long page))
 {
-	char byte;
+	int ready;
 	pid_t pid;
 
 	if (fd < 0)
 		return -errno;
 	if (pipe2(uffd_ready, O_CLOEXEC)) {
+		ready = -errno;
 		close(fd);
-		return -errno;
+		return ready;
 	}
 	pid = fork();
 	if (pid == 0) {
@@ -63,25 +72,41 @@ static int stall_on_fault(int fd, void (*fault)(int fd, void *buf, long page))
 		void *buf;
 		int uffd;
 
+		close(uffd_ready[0]);
 		uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+		if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
+			tell_parent(-errno);
+			_exit(1);
+		}
 		buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (uffd < 0 || buf == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api))
+		if (buf == MAP_FAILED) {
+			tell_parent(-errno);
 			_exit(1);
+		}
 		reg.range.start = (unsigned long)buf;
 		reg.range.len = page;
-		if (ioctl(uffd, UFFDIO_REGISTER, &reg) ||
-		    pthread_create(&watcher, NULL, uffd_watch, &uffd))
-			_exit(2);
+		if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+			tell_parent(-errno);
+			_exit(1);
+		}
+		ready = pthread_create(&watcher, NULL, uffd_watch, &uffd);
+		if (ready) {
+			tell_parent(-ready);
+			_exit(1);
+		}
 		fault(fd, buf, page);
-		_exit(3);
+		_exit(1);
 	}
+	ready = pid < 0 ? -errno : 0;
 	close(fd);
 	close(uffd_ready[1]);
-	if (pid < 0 || read(uffd_ready[0], &byte, 1) != 1)
-		pid = -ECHILD;
+	if (!ready && read_full(uffd_ready[0], &ready, sizeof(ready)) != sizeof(ready))
+		ready = -ECHILD;
 	close(uffd_ready[0]);
-	return pid;
+	if (ready && pid > 0)
+		waitpid(pid, NULL, 0);
+	return ready ? ready : pid;
 }
 
 static void getdents_into(int dir, void *buf, long page)
@@ -124,7 +149,11 @@ static int ns_stall_write(const char *arg)
 	return stall_on_fault(fd, write_from);
 }
 
-/* In A: LOOP_CTL_ADD @arg through the view, from a process of its own. */
+/*
+ * In A: LOOP_CTL_ADD @arg through the view, from a process of its own.
+ * Return: its pid; its exit status is 0, or the errno of the open or the
+ * ioctl.
+ */
 static int ns_add_async(const char *arg)
 {
 	pid_t pid = fork();
@@ -132,22 +161,37 @@ static int ns_add_async(const char *arg)
 	if (pid == 0) {
 		int fd = open(VIEW "/loop-control", O_RDWR | O_CLOEXEC);
 
-		_exit(fd >= 0 && ioctl(fd, LOOP_CTL_ADD, atoi(arg)) == atoi(arg) ? 0 : 1);
+		if (fd < 0 || ioctl(fd, LOOP_CTL_ADD, atoi(arg)) < 0)
+			_exit(errno);
+		_exit(0);
 	}
-	return pid;
+	return pid < 0 ? -errno : pid;
 }
 
-/* In A: reap a process of A (up to 30 s). Return: its exit status, or -1. */
+/*
+ * In A: reap the process of A @arg (a pid), waiting up to 30 s.
+ * Return: its exit status; -EINTR if a signal killed it, -ETIMEDOUT if
+ * it did not exit in time.
+ */
 static int ns_reap(const char *arg)
 {
 	int status, ms;
 
 	for (ms = 0; ms < 30000; ms += 10) {
 		if (waitpid(atoi(arg), &status, WNOHANG) == atoi(arg))
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -EINTR;
 		usleep(10 * 1000);
 	}
-	return -1;
+	return -ETIMEDOUT;
+}
+
+/* In @c: reap its process @pid (ns_reap()). */
+static int reap_in(struct nschild *c, pid_t pid)
+{
+	char arg[16];
+
+	snprintf(arg, sizeof(arg), "%d", pid);
+	return nschild_call(c, ns_reap, arg);
 }
 
 static int ns_remove(const char *arg)
@@ -269,69 +313,128 @@ static int timed(int (*fn)(void), int *ms)
 	return -ETIMEDOUT;
 }
 
+/*
+ * Every test has namespace A with its view mounted, and may let any
+ * namespace root use userfaultfd: the teardown kills A's stalled process
+ * and puts the sysctl back.
+ */
 FIXTURE(stall) {
+	struct nschild a;
+	char *sysctl;	/* vm.unprivileged_userfaultfd as it was */
+	pid_t staller;	/* A's stalled process, or 0 */
 };
 
 FIXTURE_SETUP(stall)
 {
+	int ret;
+
+	self->a.pid = -1;
+	self->staller = 0;
+	self->sysctl = slurp("/proc/sys/vm/unprivileged_userfaultfd");
+	ASSERT_NE(NULL, self->sysctl) {
+		TH_LOG("read vm.unprivileged_userfaultfd: %s", strerror(errno));
+	}
+	ns_start_with_view(_metadata, &self->a, "A");
+	ret = write_file("/proc/sys/vm/unprivileged_userfaultfd", "1");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("set vm.unprivileged_userfaultfd=1: %s", errstr(ret));
+	}
 }
 
 FIXTURE_TEARDOWN(stall)
 {
+	if (self->staller > 0) {
+		kill(self->staller, SIGKILL);
+		reap_in(&self->a, self->staller);
+	}
+	ns_stop_quietly(&self->a);
+	write_file("/proc/sys/vm/unprivileged_userfaultfd", self->sysctl);
+	free(self->sysctl);
+	unlink(IMG_PART);
+}
+
+/* Kill @a's stalled process *@staller, reap it, and forget it. */
+static void release_staller(struct __test_metadata *_metadata,
+			    struct nschild *a, pid_t *staller)
+{
+	int ret;
+
+	kill(*staller, SIGKILL);
+	ret = reap_in(a, *staller);
+	ASSERT_EQ(-EINTR, ret) {
+		TH_LOG("reap A's stalled process %d after SIGKILL: %d (%s)",
+		       *staller, ret, errstr(ret));
+	}
+	*staller = 0;
 }
 
 TEST_F_TIMEOUT(stall, a_stalled_view_stalls_only_its_namespace, 300)
 {
-	char *sysctl = slurp("/proc/sys/vm/unprivileged_userfaultfd");
-	int ms, adder, staller;
-	struct nschild a;
-	char pid[16];
+	int ms, adder, ret;
 
-	ASSERT_NE(NULL, sysctl);
-	ASSERT_EQ(0, write_file("/proc/sys/vm/unprivileged_userfaultfd", "1"));
-	ASSERT_EQ(0, sh("truncate -s 64M " IMG_PART " && "
-			"printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q " IMG_PART));
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
+	ret = sh("truncate -s 64M " IMG_PART " && "
+		 "printf 'label: dos\\n,16M,L\\n,16M,L\\n' | sfdisk -q " IMG_PART);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("make the partitioned image " IMG_PART ": exit status %d", ret);
+	}
 	/* A block device in the registry: the block class's hotplug is watched. */
-	ASSERT_EQ(0, assign_blk(RAM(1), a.userns));
+	ret = assign_blk(RAM(1), self->a.userns);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("assign ram1 to A: %s", errstr(ret));
+	}
 
-	staller = nschild_call(&a, ns_stall_view, NULL);
-	ASSERT_GT(staller, 0) {
-		TH_LOG("could not stall a getdents64 on A's view: %d", staller);
+	self->staller = nschild_call(&self->a, ns_stall_view, NULL);
+	ASSERT_LT(0, self->staller) {
+		TH_LOG("could not stall a getdents64 on A's view: %s",
+		       errstr(self->staller));
 	}
 	/* A changes its own view: this call may wait, for A's view only. */
-	adder = nschild_call(&a, ns_add_async, "2000");
-	ASSERT_GT(adder, 0);
+	adder = nschild_call(&self->a, ns_add_async, "2000");
+	ASSERT_LT(0, adder) {
+		TH_LOG("fork A's LOOP_CTL_ADD: %s", errstr(adder));
+	}
 	usleep(300 * 1000);
 
-	EXPECT_EQ(0, timed(other_namespace, &ms)) {
-		TH_LOG("another namespace could not mount, allocate or read /proc");
+	ret = timed(other_namespace, &ms);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("another namespace could not mount, allocate or read /proc: %s",
+		       errstr(ret));
 	}
 	TH_LOG("another namespace: mount, GET_FREE, REMOVE, /proc read in %d ms", ms);
-	EXPECT_EQ(0, timed(host_proc, &ms));
+	ret = timed(host_proc, &ms);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the host's read of /proc/nsdevtmpfs/devices: %s", errstr(ret));
+	}
 	TH_LOG("the host's /proc/nsdevtmpfs read in %d ms", ms);
-	EXPECT_EQ(0, timed(host_losetup, &ms)) {
-		TH_LOG("the host's losetup -fP did not complete");
+	ret = timed(host_losetup, &ms);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the host's losetup -fP did not complete: %s", errstr(ret));
 	}
 	TH_LOG("the host's losetup -fP and -d in %d ms", ms);
 
 	/* Let A go: its own call completes once its view is free. */
-	kill(staller, SIGKILL);
-	snprintf(pid, sizeof(pid), "%d", staller);
-	nschild_call(&a, ns_reap, pid);
-	snprintf(pid, sizeof(pid), "%d", adder);
-	EXPECT_EQ(0, nschild_call(&a, ns_reap, pid)) {
-		TH_LOG("A's LOOP_CTL_ADD failed once its view was free");
+	release_staller(_metadata, &self->a, &self->staller);
+	ret = reap_in(&self->a, adder);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A's LOOP_CTL_ADD once its view was free: %s",
+		       ret > 0 ? strerror(ret) : errstr(ret));
 	}
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "loop2000"));
-	EXPECT_EQ(0, nschild_call(&a, ns_remove, "2000"));
-	EXPECT_EQ(0, revoke_blk(RAM(1)));
-	EXPECT_EQ(0, nschild_stop(&a));
-	write_file("/proc/sys/vm/unprivileged_userfaultfd", sysctl);
-	free(sysctl);
-	unlink(IMG_PART);
+	ret = nschild_call(&self->a, ns_exists, "loop2000");
+	EXPECT_EQ(1, ret) {
+		TH_LOG("loop2000 is not in A's view: %s", errstr(ret));
+	}
+	ret = nschild_call(&self->a, ns_remove, "2000");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A removes loop2000: %s", errstr(ret));
+	}
+	ret = revoke_blk(RAM(1));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("host REVOKE of ram1: %s", errstr(ret));
+	}
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
 }
 
 /*
@@ -343,41 +446,47 @@ TEST_F_TIMEOUT(stall, a_stalled_view_stalls_only_its_namespace, 300)
  */
 TEST_F_TIMEOUT(stall, a_stalled_file_write_stalls_no_reader, 300)
 {
-	char *sysctl = slurp("/proc/sys/vm/unprivileged_userfaultfd");
-	int ms, staller;
-	struct nschild a;
-	char pid[16];
+	int ms, ret;
 
-	ASSERT_NE(NULL, sysctl);
-	ASSERT_EQ(0, write_file("/proc/sys/vm/unprivileged_userfaultfd", "1"));
-	ensure_view_dir();
-	ASSERT_EQ(0, nschild_start(&a, CHILD_ID_BASE, CHILD_ID_COUNT));
-	ASSERT_EQ(0, nschild_call(&a, ns_mount_view, NULL));
-	staller = nschild_call(&a, ns_stall_write, "f");
-	ASSERT_GT(staller, 0) {
-		TH_LOG("could not stall a write to A's view's file: %d", staller);
+	self->staller = nschild_call(&self->a, ns_stall_write, "f");
+	ASSERT_LT(0, self->staller) {
+		TH_LOG("could not stall a write to A's view's file: %s",
+		       errstr(self->staller));
 	}
-	snprintf(stalled_file, sizeof(stalled_file), "/proc/%d/root" VIEW "/f", a.pid);
-	stalled_ns_pid = a.pid;
+	snprintf(stalled_file, sizeof(stalled_file), "/proc/%d/root" VIEW "/f",
+		 self->a.pid);
+	stalled_ns_pid = self->a.pid;
 
-	EXPECT_EQ(0, timed(host_read_stalled_file, &ms)) {
-		TH_LOG("the host could not read the file a writer stalls on");
+	ret = timed(host_read_stalled_file, &ms);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("the host could not read the file a writer stalls on: %s",
+		       errstr(ret));
 	}
 	TH_LOG("the host read the stalled file in %d ms", ms);
-	EXPECT_EQ(0, timed(host_assign_to_stalled, &ms)) {
-		TH_LOG("ASSIGN to A waited for A's stalled writer");
+	ret = timed(host_assign_to_stalled, &ms);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("ASSIGN to A waited for A's stalled writer: %s", errstr(ret));
 	}
 	TH_LOG("ASSIGN to A in %d ms", ms);
-	EXPECT_EQ(1, nschild_call(&a, ns_exists, "ram2"));
-	EXPECT_EQ(0, timed(other_namespace, &ms));
+	ret = nschild_call(&self->a, ns_exists, "ram2");
+	EXPECT_EQ(1, ret) {
+		TH_LOG("ram2 is not in A's view: %s", errstr(ret));
+	}
+	ret = timed(other_namespace, &ms);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("another namespace could not mount, allocate or read /proc: %s",
+		       errstr(ret));
+	}
 
-	kill(staller, SIGKILL);
-	snprintf(pid, sizeof(pid), "%d", staller);
-	nschild_call(&a, ns_reap, pid);
-	EXPECT_EQ(0, revoke_blk(RAM(2)));
-	EXPECT_EQ(0, nschild_stop(&a));
-	write_file("/proc/sys/vm/unprivileged_userfaultfd", sysctl);
-	free(sysctl);
+	release_staller(_metadata, &self->a, &self->staller);
+	ret = revoke_blk(RAM(2));
+	EXPECT_EQ(0, ret) {
+		TH_LOG("host REVOKE of ram2: %s", errstr(ret));
+	}
+	ret = nschild_stop(&self->a);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
 }
 
 TEST_HARNESS_MAIN
