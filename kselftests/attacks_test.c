@@ -391,33 +391,6 @@ TEST_F(two_ns, another_views_nodes_are_out_of_reach)
 /* In B: the two fds A sent: [0] opened for real, [1] O_PATH. */
 static int received[2] = { -1, -1 };
 
-/* Send @fd0 and @fd1 in one message to the abstract name @name. */
-static int send_fds(const char *name, int fd0, int fd1)
-{
-	char cbuf[CMSG_SPACE(2 * sizeof(int))] = { 0 }, byte = 'x';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct sockaddr_un sun;
-	struct msghdr msg = {
-		.msg_name = &sun, .msg_namelen = fdpass_addr(name, &sun),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	int fds[2] = { fd0, fd1 };
-	int s, ret;
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
-	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -errno;
-	ret = sendmsg(s, &msg, 0) == 1 ? 0 : -errno;
-	close(s);
-	return ret;
-}
-
 /* In A: open ram0 for real and as O_PATH, and send both to the name ARG. */
 static int ns_send_ram0(const char *arg)
 {
@@ -427,7 +400,7 @@ static int ns_send_ram0(const char *arg)
 
 	if (fd < 0 || path < 0)
 		return -errno;
-	ret = send_fds(arg, fd, path);
+	ret = fdpass_send_fds(arg, (int[]){ fd, path }, 2);
 	close(fd);
 	close(path);
 	return ret;
@@ -436,22 +409,7 @@ static int ns_send_ram0(const char *arg)
 /* In B: receive them on the socket ns_fd_listen() bound. */
 static int ns_recv_ram0(const char *arg)
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))], byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-
-	if (recvmsg(ns_fdpass_fds()[0], &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -errno;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS ||
-	    cmsg->cmsg_len != CMSG_LEN(sizeof(received)))
-		return -EPROTO;
-	memcpy(received, CMSG_DATA(cmsg), sizeof(received));
-	return 0;
+	return fdpass_recv_fds(ns_fdpass_fds()[0], received, 2);
 }
 
 /* In B: use the passed real fd (a ramdisk's BLKGETSIZE64): 0 or -errno. */

@@ -241,21 +241,17 @@ static inline int nschild_start(struct nschild *c, unsigned int base,
 	return nschild_adopt(c, nschild_fork(cmd, res, base, count, true), cmd, res);
 }
 
-/**
- * nschild_start_under - a child namespace of @parent, served by the caller
- * @c:      filled in
- * @parent: fd of the user namespace to create it in
- * @base:   id of @parent that root of the new namespace maps to
- * @count:  how many ids are mapped
- *
- * A short-lived helper enters @parent as its root, forks the new
- * namespace's first process and maps it, and exits: @parent gains no
- * task, and the new process is an orphan that the caller talks to (and,
- * as a child subreaper, reaps) directly. It does not die with the caller.
- * Return: 0 or a negative errno.
+/*
+ * nschild_start_by_helper - the common part of the two below: a short-lived
+ * helper becomes the new namespace's creator (root of @parent, or @uid of
+ * this namespace when @parent is -1), forks its first process with
+ * nschild_fork(), maps it, sends its pid (or a negative errno) and exits.
+ * The new process is an orphan that the caller talks to and, as a child
+ * subreaper, reaps: it does not die with the caller.
  */
-static inline int nschild_start_under(struct nschild *c, int parent,
-				      unsigned int base, unsigned int count)
+static inline int nschild_start_by_helper(struct nschild *c, int parent,
+					  uid_t uid, unsigned int base,
+					  unsigned int count)
 {
 	int cmd[2], res[2], status;
 	pid_t helper, pid = -ECHILD;
@@ -265,20 +261,58 @@ static inline int nschild_start_under(struct nschild *c, int parent,
 		return -errno;
 	helper = fork();
 	if (helper == 0) {
-		pid = -1;
+		bool became;
+
+		if (parent >= 0)
+			became = !setns(parent, CLONE_NEWUSER) &&
+				 !setresgid(0, 0, 0) && !setresuid(0, 0, 0);
+		else
+			became = !setgroups(0, NULL) && !setresgid(uid, uid, uid) &&
+				 !setresuid(uid, uid, uid);
+		if (!became)
+			pid = -errno;
 		/* Dumpable again after the uid change: the maps are ours to write. */
-		if (!setns(parent, CLONE_NEWUSER) && !setresgid(0, 0, 0) &&
-		    !setresuid(0, 0, 0) && !prctl(PR_SET_DUMPABLE, 1))
+		else if (prctl(PR_SET_DUMPABLE, 1))
+			pid = -errno;
+		else
 			pid = nschild_fork(cmd, res, base, count, false);
-		if (pid < 0 || write(res[1], &pid, sizeof(pid)) != sizeof(pid))
-			_exit(1);
-		_exit(0);
+		_exit(write(res[1], &pid, sizeof(pid)) != sizeof(pid));
 	}
 	if (helper > 0 && waitpid(helper, &status, 0) == helper &&
 	    WIFEXITED(status) && !WEXITSTATUS(status) &&
 	    read_full(res[0], &pid, sizeof(pid)) != sizeof(pid))
 		pid = -ECHILD;
 	return nschild_adopt(c, pid, cmd, res);
+}
+
+/**
+ * nschild_start_under - a child namespace of @parent, served by the caller
+ * @c:      filled in
+ * @parent: fd of the user namespace to create it in
+ * @base:   id of @parent that root of the new namespace maps to
+ * @count:  how many ids are mapped
+ *
+ * The helper enters @parent as its root: @parent gains no task.
+ * Return: 0 or a negative errno.
+ */
+static inline int nschild_start_under(struct nschild *c, int parent,
+				      unsigned int base, unsigned int count)
+{
+	return nschild_start_by_helper(c, parent, 0, base, count);
+}
+
+/**
+ * nschild_start_as - a namespace child made by an unprivileged user
+ * @c:   filled in
+ * @uid: the user (and group) that makes it, and the only id it maps:
+ *       root inside is @uid outside, as with unshare -Ur
+ *
+ * The helper drops to @uid, which may write its own child's maps.
+ * Return: 0 or a negative errno.
+ */
+static inline int nschild_start_as(struct nschild *c, uid_t uid)
+{
+	return nschild_start_by_helper(c, -1, uid, uid, 1);
 }
 
 /* Run fn(arg) in the child; its return value, or -EPIPE if it died. */
@@ -384,24 +418,29 @@ static inline int fdpass_bind(const char *name)
 	return s;
 }
 
-/* Send @fd to the socket bound to @name: 0 or a negative errno. */
-static inline int fdpass_send(const char *name, int fd)
+/* The most fds one fdpass message carries. */
+#define FDPASS_MAX	2
+
+/* Send @fds[0..@n) in one message to the socket bound to @name: 0 or -errno. */
+static inline int fdpass_send_fds(const char *name, const int *fds, int n)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'x';
+	char cbuf[CMSG_SPACE(FDPASS_MAX * sizeof(int))] = { 0 }, byte = 'x';
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct sockaddr_un sun;
 	struct msghdr msg = {
 		.msg_name = &sun, .msg_namelen = fdpass_addr(name, &sun),
 		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_control = cbuf, .msg_controllen = CMSG_SPACE(n * sizeof(int)),
 	};
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 	int s, ret;
 
+	if (n < 1 || n > FDPASS_MAX)
+		return -EINVAL;
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, n * sizeof(int));
 	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
@@ -410,26 +449,45 @@ static inline int fdpass_send(const char *name, int fd)
 	return ret;
 }
 
-/* Receive one fd on @s: the new fd, or a negative errno. */
-static inline int fdpass_recv(int s)
+/* Send @fd to the socket bound to @name: 0 or a negative errno. */
+static inline int fdpass_send(const char *name, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], byte;
+	return fdpass_send_fds(name, &fd, 1);
+}
+
+/*
+ * Receive exactly @n fds in one message on @s into @fds: 0, or a
+ * negative errno (-EPROTO when the message carries another number).
+ */
+static inline int fdpass_recv_fds(int s, int *fds, int n)
+{
+	char cbuf[CMSG_SPACE(FDPASS_MAX * sizeof(int))], byte;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *cmsg;
-	int fd;
 
+	if (n < 1 || n > FDPASS_MAX)
+		return -EINVAL;
 	if (recvmsg(s, &msg, MSG_CMSG_CLOEXEC) != 1)
 		return -errno;
 	cmsg = CMSG_FIRSTHDR(&msg);
 	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET ||
-	    cmsg->cmsg_type != SCM_RIGHTS)
+	    cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(n * sizeof(int)))
 		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
+	memcpy(fds, CMSG_DATA(cmsg), n * sizeof(int));
+	return 0;
+}
+
+/* Receive one fd on @s: the new fd, or a negative errno. */
+static inline int fdpass_recv(int s)
+{
+	int fd = -1, ret = fdpass_recv_fds(s, &fd, 1);
+
+	return ret ? ret : fd;
 }
 
 /* In a namespace child: [0] the socket it listens on, [1] the fd it got. */

@@ -669,44 +669,6 @@ TEST_F(one_ns, fresh_namespace_view_is_the_default_content)
 	}
 }
 
-/*
- * nschild_start_as - a namespace child made by an unprivileged user
- * @c:   filled in
- * @uid: the user (and group) that makes it, and the only id it maps:
- *       root inside is @uid outside, as with unshare -Ur
- *
- * A helper forked as root drops to @uid and forks the namespace's first
- * process (writing its maps, which an unprivileged user may do for its
- * own id), and exits: the caller must be a child subreaper to reap it.
- * Return: 0 or a negative errno.
- */
-static int nschild_start_as(struct nschild *c, uid_t uid)
-{
-	int cmd[2], res[2], status;
-	pid_t helper, pid = -ECHILD;
-
-	*c = (struct nschild){ .pid = -1, .cmd = -1, .res = -1, .userns = -1 };
-	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
-		return -errno;
-	helper = fork();
-	if (helper == 0) {
-		if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
-		    setresuid(uid, uid, uid)) {
-			pid = -errno;
-		} else {
-			/* Dumpable again after the uid change: our child's maps. */
-			prctl(PR_SET_DUMPABLE, 1);
-			pid = nschild_fork(cmd, res, uid, 1, false);
-		}
-		_exit(write(res[1], &pid, sizeof(pid)) != sizeof(pid));
-	}
-	if (helper > 0 && waitpid(helper, &status, 0) == helper &&
-	    WIFEXITED(status) && !WEXITSTATUS(status) &&
-	    read_full(res[0], &pid, sizeof(pid)) != sizeof(pid))
-		pid = -ECHILD;
-	return nschild_adopt(c, pid, cmd, res);
-}
-
 /**
  * FIXTURE(user_ns) - a namespace made by uid 1000: the threat model's attacker
  * @c: its first process, root inside, uid 1000 outside (unshare -Ur)
