@@ -496,12 +496,49 @@ static char *fwd(nscall_fn fn, const char *arg)
 	return buf;
 }
 
+/*
+ * B and C, below A, are dead: ram0 is back with A (one assignment left, in
+ * A's view, within the reaper's time), and A's own death empties the
+ * registry.
+ */
+static void expect_ram0_back_to_a(struct __test_metadata *_metadata,
+				  struct nschild *a)
+{
+	struct nsdevtmpfs_query q = { 0 };
+	int ret, ms;
+
+	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
+		ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
+		if (!ret && q.depth == 1)
+			break;
+		usleep(100 * 1000);
+	}
+	ASSERT_EQ(0, ret) {
+		TH_LOG("QUERY ram0 after B and C died: %s", errstr(ret));
+	}
+	EXPECT_EQ(1, q.depth) {
+		TH_LOG("ram0 did not revert to A after B and C died");
+	}
+	ret = nschild_call(a, ns_exists, "ram0");
+	EXPECT_EQ(1, ret) {
+		TH_LOG("A does not see ram0 back: %s", errstr(ret));
+	}
+	ret = nschild_stop(a);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("A exited with status %d", ret);
+	}
+	/* And A's death returns it to nobody: the initial assignment goes too. */
+	EXPECT_TRUE(wait_for_empty_registry()) {
+		TH_LOG("A's records stayed after it died");
+	}
+}
+
 TEST_F(life, nested_three_levels)
 {
 	char inner[NSCALL_ARG_MAX];
 	struct nsdevtmpfs_query q;
 	struct nschild *a = &self->a;
-	int ms, ret;
+	int ret;
 
 	/* A, B below A, C below B; each with a view. */
 	ret = nschild_call(a, ns_mount_view, NULL);
@@ -575,30 +612,7 @@ TEST_F(life, nested_three_levels)
 	ASSERT_EQ(0, ret) {
 		TH_LOG("A stops B: exit status %d", ret);
 	}
-	for (ms = 0; ms < REAP_WAIT_MS; ms += 100) {
-		ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
-		if (!ret && q.depth == 1)
-			break;
-		usleep(100 * 1000);
-	}
-	EXPECT_EQ(0, ret) {
-		TH_LOG("QUERY ram0 after B and C died: %s", errstr(ret));
-	}
-	EXPECT_EQ(1, q.depth) {
-		TH_LOG("ram0 did not revert to A after B and C died");
-	}
-	ret = nschild_call(a, ns_exists, "ram0");
-	EXPECT_EQ(1, ret) {
-		TH_LOG("A does not see ram0 back: %s", errstr(ret));
-	}
-	ret = nschild_stop(a);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("A exited with status %d", ret);
-	}
-	/* And A's death returns it to nobody: the initial assignment goes too. */
-	EXPECT_TRUE(wait_for_empty_registry()) {
-		TH_LOG("A's records stayed after it died");
-	}
+	expect_ram0_back_to_a(_metadata, a);
 	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
 	EXPECT_EQ(-ENOENT, ret) {
 		TH_LOG("QUERY ram0 after A died: %s", errstr(ret));
@@ -740,24 +754,7 @@ TEST_F(life, middle_namespace_dies_with_live_children)
 	EXPECT_FALSE(loop_exists(nc)) {
 		TH_LOG("C's loop%d stayed after C was reaped", nc);
 	}
-	ret = nsdev_query_at(CONTROL, NSDEVTMPFS_BLK, RAM(0), &q);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("QUERY ram0 after B and C died: %s", errstr(ret));
-	}
-	EXPECT_EQ(1, q.depth) {
-		TH_LOG("ram0 did not revert to A");
-	}
-	ret = nschild_call(a, ns_exists, "ram0");
-	EXPECT_EQ(1, ret) {
-		TH_LOG("A does not see ram0 back: %s", errstr(ret));
-	}
-	ret = nschild_stop(a);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("A exited with status %d", ret);
-	}
-	EXPECT_TRUE(wait_for_empty_registry()) {
-		TH_LOG("A's records stayed after it died");
-	}
+	expect_ram0_back_to_a(_metadata, a);
 }
 
 /* In a namespace: give loop @n (its own, delegated) to the namespace at @path. */
