@@ -1848,6 +1848,29 @@ static void expect_nothing_changed(struct __test_metadata *_metadata,
 #define BAD(want, what, defaults, ...) \
 	{ what, { defaults, __VA_ARGS__ }, want }
 
+/*
+ * Each case of the test's table "cases" (what, arg, want), sent through the
+ * control device's @ioc on a copy of its arg (a struct @type), answers its
+ * errno; then nothing has changed. @name names the ioctl in the log.
+ */
+#define EXPECT_CASES_REJECTED(ioc, name, type) do {			\
+	unsigned int i_;						\
+	int ret_;							\
+									\
+	for (i_ = 0; i_ < ARRAY_SIZE(cases); i_++) {			\
+		struct type arg_ = cases[i_].arg;		\
+									\
+		ret_ = control_ioctl(ioc, &arg_);			\
+		EXPECT_EQ(cases[i_].want, ret_) {			\
+			TH_LOG(name " { %s }: %s, want %s",		\
+			       cases[i_].what, errstr(ret_),		\
+			       errstr(cases[i_].want));			\
+		}							\
+	}								\
+	expect_nothing_changed(_metadata, self->devs_before,		\
+			       self->ns_before, &self->c);		\
+} while (0)
+
 #define ASSIGN_DEFAULTS	.type = NSDEVTMPFS_BLK, .major = 1, .minor = 0, \
 			.userns_fd = self->c.userns
 #define REVOKE_DEFAULTS	.type = NSDEVTMPFS_BLK, .major = 1, .minor = 0
@@ -1884,20 +1907,9 @@ TEST_F(bad_input, assign_is_rejected_and_changes_nothing)
 		  .userns_fd = -1, .flags = NSDEVTMPFS_ASSIGN_GLOBAL),
 #undef A
 	};
-	struct nsdevtmpfs_assign a;
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		a = cases[i].arg;
-		ret = control_ioctl(NSDEVTMPFS_IOC_ASSIGN, &a);
-		EXPECT_EQ(cases[i].want, ret) {
-			TH_LOG("ASSIGN { %s }: %s, want %s", cases[i].what,
-			       errstr(ret), errstr(cases[i].want));
-		}
-	}
-	expect_nothing_changed(_metadata, self->devs_before, self->ns_before,
-			       &self->c);
+	EXPECT_CASES_REJECTED(NSDEVTMPFS_IOC_ASSIGN, "ASSIGN",
+			      nsdevtmpfs_assign);
 }
 
 TEST_F(bad_input, revoke_is_rejected_and_changes_nothing)
@@ -1918,20 +1930,9 @@ TEST_F(bad_input, revoke_is_rejected_and_changes_nothing)
 		R(-ENOENT, .minor = 12345),
 #undef R
 	};
-	struct nsdevtmpfs_revoke r;
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		r = cases[i].arg;
-		ret = control_ioctl(NSDEVTMPFS_IOC_REVOKE, &r);
-		EXPECT_EQ(cases[i].want, ret) {
-			TH_LOG("REVOKE { %s }: %s, want %s", cases[i].what,
-			       errstr(ret), errstr(cases[i].want));
-		}
-	}
-	expect_nothing_changed(_metadata, self->devs_before, self->ns_before,
-			       &self->c);
+	EXPECT_CASES_REJECTED(NSDEVTMPFS_IOC_REVOKE, "REVOKE",
+			      nsdevtmpfs_revoke);
 }
 
 TEST_F(bad_input, query_is_rejected_and_changes_nothing)
@@ -1952,20 +1953,9 @@ TEST_F(bad_input, query_is_rejected_and_changes_nothing)
 		Q(0, .flags = 0),
 #undef Q
 	};
-	struct nsdevtmpfs_query q;
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		q = cases[i].arg;
-		ret = control_ioctl(NSDEVTMPFS_IOC_QUERY, &q);
-		EXPECT_EQ(cases[i].want, ret) {
-			TH_LOG("QUERY { %s }: %s, want %s", cases[i].what,
-			       errstr(ret), errstr(cases[i].want));
-		}
-	}
-	expect_nothing_changed(_metadata, self->devs_before, self->ns_before,
-			       &self->c);
+	EXPECT_CASES_REJECTED(NSDEVTMPFS_IOC_QUERY, "QUERY",
+			      nsdevtmpfs_query);
 }
 
 TEST_F(bad_input, set_limit_is_rejected_and_changes_nothing)
@@ -1984,20 +1974,9 @@ TEST_F(bad_input, set_limit_is_rejected_and_changes_nothing)
 		L(-EINVAL, .userns_fd = self->netns),
 #undef L
 	};
-	struct nsdevtmpfs_limit l;
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		l = cases[i].arg;
-		ret = control_ioctl(NSDEVTMPFS_IOC_SET_LIMIT, &l);
-		EXPECT_EQ(cases[i].want, ret) {
-			TH_LOG("SET_LIMIT { %s }: %s, want %s", cases[i].what,
-			       errstr(ret), errstr(cases[i].want));
-		}
-	}
-	expect_nothing_changed(_metadata, self->devs_before, self->ns_before,
-			       &self->c);
+	EXPECT_CASES_REJECTED(NSDEVTMPFS_IOC_SET_LIMIT, "SET_LIMIT",
+			      nsdevtmpfs_limit);
 }
 
 TEST_F(bad_input, unknown_ioctls_are_rejected_and_change_nothing)
